@@ -1,0 +1,737 @@
+//! Configuration: flag, then environment, then default (CONTRACT.md section 2).
+//!
+//! [`CommonArgs`] is the clap struct every binary flattens; it only collects raw strings so that
+//! validation happens in one place, [`Config::resolve`], which names the flag *and* the variable
+//! in a single-line [`ConfigError`]. A rejected configuration means exit code 2 and no request.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::env;
+
+/// Flags shared by every component. Each has an environment fallback (shown by `--help`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommonArgs {
+    /// Repository to work on, as OWNER/NAME.
+    #[arg(long, env = env::GITHUB_REPOSITORY, value_name = "OWNER/NAME", global = true)]
+    pub repo: Option<String>,
+
+    /// REST API base URL (GitHub Enterprise: https://HOST/api/v3) [default: https://api.github.com]
+    #[arg(long, env = env::GITHUB_API_URL, value_name = "URL", global = true)]
+    pub api_url: Option<String>,
+
+    /// GraphQL endpoint [default: <api-url>/graphql]
+    #[arg(long, env = env::GITHUB_GRAPHQL_URL, value_name = "URL", global = true)]
+    pub graphql_url: Option<String>,
+
+    /// Checkout of the gh-pages branch, where telemetry and the dashboard are written [default: gh-pages]
+    #[arg(long, env = env::CODEX_PAGES_DIR, value_name = "DIR", global = true)]
+    pub pages_dir: Option<PathBuf>,
+
+    /// Run identifier used in telemetry file names (GITHUB_RUN_ID, plus -GITHUB_RUN_ATTEMPT when > 1) [default: UTC YYYYMMDDTHHMMSSZ]
+    #[arg(long, env = env::GITHUB_RUN_ID, value_name = "ID", global = true)]
+    pub run_id: Option<String>,
+
+    /// Plan and report, but make no write of any kind to GitHub (CODEX_DRY_RUN=true)
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Directory for the conditional-request (ETag) cache; none by default
+    #[arg(long, env = env::CODEX_CACHE_DIR, value_name = "DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Exit 1 when the run's status is `error` (by default Codex never fails the pipeline)
+    #[arg(long, global = true)]
+    pub strict: bool,
+
+    /// More log output on stderr (-v debug, -vv trace); RUST_LOG overrides
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// The `--help` epilogue listing the environment-only settings.
+pub const ENV_HELP: &str = "\
+Environment (no flag):
+  GH_CI_PAT, else GITHUB_TOKEN   token (required by every component but telemetry-merge)
+  CODEX_MAX_MUTATIONS            per-run write budget [default: none]
+  CODEX_MAX_WAIT_SECS            longest wait for a rate-limit reset [default: 300]
+  CODEX_MAIN_MILESTONE           [default: Codex Main Track]
+  CODEX_DASHBOARD_MILESTONE      [default: Codex Dashboard Track]
+  CODEX_SELFTEST_MILESTONE       [default: Codex Internal]
+  CODEX_SELFTEST_RETAIN          [default: 5]
+  CODEX_SELFTEST_MAX_AGE_DAYS    [default: 7]
+  CODEX_TELEMETRY_MAX_AGE_DAYS   [default: 30]
+  CODEX_MAIN_STALE_DAYS / CODEX_MAIN_ESCALATION_DAYS            [default: 14 / 30]
+  CODEX_DASHBOARD_STALE_DAYS / CODEX_DASHBOARD_ESCALATION_DAYS  [default: 14 / 30]
+  CODEX_PROJECT_TITLE            [default: Codex Dual-Track Development]
+  CODEX_PROJECT_OWNER            [default: the repository's owner]
+  CODEX_DRY_RUN=true             same as --dry-run
+
+Exit codes: 0 ran (telemetry says how it went), 2 configuration rejected (nothing sent),
+1 only with --strict when the run's status is error.";
+
+/// A rejected configuration value: one line naming the flag and/or variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The flag and/or variable, e.g. `--repo / GITHUB_REPOSITORY`.
+    pub subject: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.subject, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn reject(subject: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        subject: subject.into(),
+        message: message.into(),
+    }
+}
+
+/// A GitHub token. Its `Debug` is redacted and it has no `Display`: it cannot be printed by
+/// accident, in a log line, a panic or telemetry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Wrap a token string.
+    pub fn new(value: impl Into<String>) -> Self {
+        Token(value.into())
+    }
+
+    /// The secret itself, for the one place that builds the `Authorization` header.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What kind of token this looks like, from GitHub's documented prefixes.
+    pub fn kind(&self) -> TokenKind {
+        TokenKind::of(&self.0)
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// GitHub's token families, told apart by their documented prefixes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    /// `ghp_`: classic personal access token (scopes in `X-OAuth-Scopes`).
+    Classic,
+    /// `github_pat_`: fine-grained personal access token (no scopes header).
+    FineGrained,
+    /// `ghs_`: an installation or Actions `GITHUB_TOKEN`.
+    Installation,
+    /// `gho_`/`ghu_`: OAuth or user-to-server token.
+    OAuth,
+    /// Anything else.
+    Unknown,
+}
+
+impl TokenKind {
+    fn of(token: &str) -> Self {
+        if token.starts_with("ghp_") {
+            TokenKind::Classic
+        } else if token.starts_with("github_pat_") {
+            TokenKind::FineGrained
+        } else if token.starts_with("ghs_") {
+            TokenKind::Installation
+        } else if token.starts_with("gho_") || token.starts_with("ghu_") {
+            TokenKind::OAuth
+        } else {
+            TokenKind::Unknown
+        }
+    }
+}
+
+/// `OWNER/NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoSlug {
+    /// The owner's login.
+    pub owner: String,
+    /// The repository's name.
+    pub name: String,
+}
+
+impl RepoSlug {
+    /// Parse `OWNER/NAME` with GitHub's character rules.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let (owner, name) = value
+            .split_once('/')
+            .ok_or_else(|| format!("expected OWNER/NAME, got {value:?}"))?;
+        let owner_ok = !owner.is_empty()
+            && owner.len() <= 39
+            && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !owner.starts_with('-');
+        let name_ok = !name.is_empty()
+            && name.len() <= 100
+            && name != "."
+            && name != ".."
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if owner_ok && name_ok {
+            Ok(RepoSlug {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+            })
+        } else {
+            Err(format!("expected OWNER/NAME, got {value:?}"))
+        }
+    }
+}
+
+impl fmt::Display for RepoSlug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+/// Days without an update before an issue of a track is stale, then escalated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// Stale from this many days.
+    pub stale_days: u32,
+    /// Escalated from this many days (never below `stale_days`).
+    pub escalation_days: u32,
+}
+
+/// The environment-only settings, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `CODEX_MAX_MUTATIONS`: per-run write budget, none by default.
+    pub max_mutations: Option<u64>,
+    /// `CODEX_MAX_WAIT_SECS`: longest wait for a rate-limit reset, default 300.
+    pub max_wait_secs: u64,
+    /// `CODEX_MAIN_MILESTONE`, default `Codex Main Track`.
+    pub main_milestone: String,
+    /// `CODEX_DASHBOARD_MILESTONE`, default `Codex Dashboard Track`.
+    pub dashboard_milestone: String,
+    /// `CODEX_SELFTEST_MILESTONE`, default `Codex Internal`.
+    pub selftest_milestone: String,
+    /// `CODEX_SELFTEST_RETAIN`, default 5.
+    pub selftest_retain: u32,
+    /// `CODEX_SELFTEST_MAX_AGE_DAYS`, default 7.
+    pub selftest_max_age_days: u32,
+    /// `CODEX_TELEMETRY_MAX_AGE_DAYS`, default 30.
+    pub telemetry_max_age_days: u32,
+    /// Main track thresholds, default 14 / 30.
+    pub main: Thresholds,
+    /// Dashboard track thresholds, default 14 / 30.
+    pub dashboard: Thresholds,
+    /// `CODEX_PROJECT_TITLE`, default `Codex Dual-Track Development`.
+    pub project_title: String,
+    /// `CODEX_PROJECT_OWNER`, default the repository's owner (filled by [`Config::resolve`]).
+    pub project_owner: Option<String>,
+}
+
+/// The fallback title of the self-test milestone, whatever `CODEX_SELFTEST_MILESTONE` says.
+pub const SELFTEST_FALLBACK_MILESTONE: &str = "Codex Internal";
+
+impl Settings {
+    /// Read and validate the environment-only settings through `lookup` (the process
+    /// environment in binaries, a map in tests). Empty values count as unset.
+    pub fn from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let text = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
+        let number = |name: &str, default: u64, min: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(n) if n >= min => Ok(n),
+                    Ok(n) => Err(reject(name, format!("must be at least {min}, got {n}"))),
+                    Err(_) => Err(reject(
+                        name,
+                        format!("expected a whole number, got {raw:?}"),
+                    )),
+                },
+            }
+        };
+        let small = |name: &str, default: u32, min: u32| -> Result<u32, ConfigError> {
+            let n = number(name, u64::from(default), u64::from(min))?;
+            u32::try_from(n).map_err(|_| reject(name, format!("{n} is too large")))
+        };
+        let thresholds = |stale: &str, escalation: &str| -> Result<Thresholds, ConfigError> {
+            let t = Thresholds {
+                stale_days: small(stale, 14, 1)?,
+                escalation_days: small(escalation, 30, 1)?,
+            };
+            if t.escalation_days < t.stale_days {
+                return Err(reject(
+                    escalation,
+                    format!(
+                        "escalation days ({}) must not be below {stale} ({})",
+                        t.escalation_days, t.stale_days
+                    ),
+                ));
+            }
+            Ok(t)
+        };
+        let max_mutations = match get(env::CODEX_MAX_MUTATIONS) {
+            None => None,
+            Some(_) => Some(number(env::CODEX_MAX_MUTATIONS, 0, 0)?),
+        };
+        Ok(Settings {
+            max_mutations,
+            max_wait_secs: number(env::CODEX_MAX_WAIT_SECS, 300, 0)?,
+            main_milestone: text(env::CODEX_MAIN_MILESTONE, "Codex Main Track"),
+            dashboard_milestone: text(env::CODEX_DASHBOARD_MILESTONE, "Codex Dashboard Track"),
+            selftest_milestone: text(env::CODEX_SELFTEST_MILESTONE, SELFTEST_FALLBACK_MILESTONE),
+            selftest_retain: small(env::CODEX_SELFTEST_RETAIN, 5, 0)?,
+            selftest_max_age_days: small(env::CODEX_SELFTEST_MAX_AGE_DAYS, 7, 0)?,
+            telemetry_max_age_days: small(env::CODEX_TELEMETRY_MAX_AGE_DAYS, 30, 1)?,
+            main: thresholds(env::CODEX_MAIN_STALE_DAYS, env::CODEX_MAIN_ESCALATION_DAYS)?,
+            dashboard: thresholds(
+                env::CODEX_DASHBOARD_STALE_DAYS,
+                env::CODEX_DASHBOARD_ESCALATION_DAYS,
+            )?,
+            project_title: text(env::CODEX_PROJECT_TITLE, "Codex Dual-Track Development"),
+            project_owner: get(env::CODEX_PROJECT_OWNER),
+        })
+    }
+}
+
+/// What a component needs from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// A token is required (every component that calls GitHub).
+    pub token: bool,
+}
+
+/// The whole validated configuration of one run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The repository.
+    pub repo: RepoSlug,
+    /// The token, when one was given.
+    pub token: Option<Token>,
+    /// Which variable the token came from (`GH_CI_PAT` or `GITHUB_TOKEN`).
+    pub token_source: Option<&'static str>,
+    /// REST base URL, without a trailing slash.
+    pub api_url: Url,
+    /// GraphQL endpoint.
+    pub graphql_url: Url,
+    /// The gh-pages checkout.
+    pub pages_dir: PathBuf,
+    /// This run's identifier (safe as part of a file name).
+    pub run_id: String,
+    /// No writes to GitHub.
+    pub dry_run: bool,
+    /// Conditional-request cache directory.
+    pub cache_dir: Option<PathBuf>,
+    /// Exit 1 on an `error` status.
+    pub strict: bool,
+    /// The environment-only settings.
+    pub settings: Settings,
+}
+
+impl Config {
+    /// Validate everything, in the order a person reads `--help`. `lookup` reads the
+    /// environment-only variables; `now` names a run without an id.
+    pub fn resolve(
+        args: &CommonArgs,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        needs: Needs,
+        now: DateTime<Utc>,
+    ) -> Result<Config, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let repo_subject = format!("--repo / {}", env::GITHUB_REPOSITORY);
+        let repo = match args
+            .repo
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            None => return Err(reject(repo_subject, "required (OWNER/NAME)")),
+            Some(raw) => RepoSlug::parse(raw).map_err(|m| reject(repo_subject, m))?,
+        };
+
+        let (token, token_source) = match (get(env::GH_CI_PAT), get(env::GITHUB_TOKEN)) {
+            (Some(t), _) => (Some(Token::new(t.trim())), Some(env::GH_CI_PAT)),
+            (None, Some(t)) => (Some(Token::new(t.trim())), Some(env::GITHUB_TOKEN)),
+            (None, None) => (None, None),
+        };
+        if needs.token && token.is_none() {
+            return Err(reject(
+                format!("{} / {}", env::GH_CI_PAT, env::GITHUB_TOKEN),
+                "a token is required: set GH_CI_PAT (or GITHUB_TOKEN)",
+            ));
+        }
+        if let Some(t) = &token
+            && t.expose()
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(reject(
+                token_source.unwrap_or(env::GH_CI_PAT),
+                "the token contains whitespace or control characters",
+            ));
+        }
+
+        let api_url = parse_url(
+            args.api_url.as_deref().unwrap_or("https://api.github.com"),
+            &format!("--api-url / {}", env::GITHUB_API_URL),
+        )?;
+        let graphql_url = match args.graphql_url.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(raw) => parse_url(raw, &format!("--graphql-url / {}", env::GITHUB_GRAPHQL_URL))?,
+            None => join(&api_url, "graphql"),
+        };
+
+        let attempt = match get(env::GITHUB_RUN_ATTEMPT) {
+            None => 1,
+            Some(raw) => raw.trim().parse::<u32>().map_err(|_| {
+                reject(
+                    env::GITHUB_RUN_ATTEMPT,
+                    format!("expected a whole number, got {raw:?}"),
+                )
+            })?,
+        };
+        let run_id = match args
+            .run_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(id) if attempt > 1 => format!("{id}-{attempt}"),
+            Some(id) => id.to_owned(),
+            None => now.format("%Y%m%dT%H%M%SZ").to_string(),
+        };
+        if run_id.len() > 100
+            || !run_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || run_id.starts_with('.')
+        {
+            return Err(reject(
+                format!("--run-id / {}", env::GITHUB_RUN_ID),
+                format!("must be letters, digits, '-', '_' or '.', got {run_id:?}"),
+            ));
+        }
+
+        let dry_run = args.dry_run
+            || match get(env::CODEX_DRY_RUN) {
+                None => false,
+                Some(raw) => parse_bool(&raw).ok_or_else(|| {
+                    reject(
+                        env::CODEX_DRY_RUN,
+                        format!("expected true or false, got {raw:?}"),
+                    )
+                })?,
+            };
+
+        let mut settings = Settings::from_env(lookup)?;
+        if settings.project_owner.is_none() {
+            settings.project_owner = Some(repo.owner.clone());
+        }
+
+        Ok(Config {
+            repo,
+            token,
+            token_source,
+            api_url,
+            graphql_url,
+            pages_dir: args
+                .pages_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("gh-pages")),
+            run_id,
+            dry_run,
+            cache_dir: args.cache_dir.clone(),
+            strict: args.strict,
+            settings,
+        })
+    }
+
+    /// The Project owner's login (`CODEX_PROJECT_OWNER`, else the repository's owner).
+    pub fn project_owner(&self) -> &str {
+        self.settings
+            .project_owner
+            .as_deref()
+            .unwrap_or(&self.repo.owner)
+    }
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_url(raw: &str, subject: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| reject(subject, format!("{raw:?} is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(reject(subject, format!("{raw:?} is not an http(s) URL")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(reject(
+            subject,
+            format!("{raw:?} must not carry a query or fragment"),
+        ));
+    }
+    let mut url = url;
+    let trimmed = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&trimmed);
+    Ok(url)
+}
+
+/// `base` + `/segment`, keeping any path prefix of `base` (GitHub Enterprise's `/api/v3`).
+pub(crate) fn join(base: &Url, segment: &str) -> Url {
+    let mut url = base.clone();
+    let path = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        segment.trim_start_matches('/')
+    );
+    url.set_path(&path);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T10:11:12Z".parse().unwrap()
+    }
+
+    fn resolve(args: CommonArgs, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::resolve(
+            &args,
+            &|k| map.get(k).cloned(),
+            Needs { token: true },
+            now(),
+        )
+    }
+
+    fn args(repo: &str) -> CommonArgs {
+        CommonArgs {
+            repo: Some(repo.to_owned()),
+            ..CommonArgs::default()
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let cfg = resolve(args("acme/widgets"), &[("GH_CI_PAT", "ghp_x")]).unwrap();
+        assert_eq!(cfg.repo.to_string(), "acme/widgets");
+        assert_eq!(cfg.api_url.as_str(), "https://api.github.com/");
+        assert_eq!(cfg.graphql_url.as_str(), "https://api.github.com/graphql");
+        assert_eq!(cfg.run_id, "20261123T101112Z");
+        assert_eq!(cfg.pages_dir, PathBuf::from("gh-pages"));
+        assert!(!cfg.dry_run);
+        assert_eq!(cfg.token_source, Some("GH_CI_PAT"));
+        let s = &cfg.settings;
+        assert_eq!(
+            (
+                s.selftest_retain,
+                s.selftest_max_age_days,
+                s.telemetry_max_age_days
+            ),
+            (5, 7, 30)
+        );
+        assert_eq!(
+            s.main,
+            Thresholds {
+                stale_days: 14,
+                escalation_days: 30
+            }
+        );
+        assert_eq!(s.selftest_milestone, "Codex Internal");
+        assert_eq!(s.main_milestone, "Codex Main Track");
+        assert_eq!(s.dashboard_milestone, "Codex Dashboard Track");
+        assert_eq!(cfg.project_owner(), "acme");
+        assert_eq!(s.max_mutations, None);
+    }
+
+    #[test]
+    fn enterprise_api_url_keeps_its_prefix() {
+        let mut a = args("acme/widgets");
+        a.api_url = Some("https://ghe.example.com/api/v3/".into());
+        let cfg = resolve(a, &[("GITHUB_TOKEN", "t")]).unwrap();
+        assert_eq!(cfg.api_url.as_str(), "https://ghe.example.com/api/v3");
+        assert_eq!(
+            cfg.graphql_url.as_str(),
+            "https://ghe.example.com/api/v3/graphql"
+        );
+        assert_eq!(cfg.token_source, Some("GITHUB_TOKEN"));
+    }
+
+    #[test]
+    fn run_attempt_is_appended_when_above_one() {
+        let mut a = args("acme/widgets");
+        a.run_id = Some("123".into());
+        let one = resolve(
+            a.clone(),
+            &[("GH_CI_PAT", "x"), ("GITHUB_RUN_ATTEMPT", "1")],
+        )
+        .unwrap();
+        assert_eq!(one.run_id, "123");
+        let two = resolve(a, &[("GH_CI_PAT", "x"), ("GITHUB_RUN_ATTEMPT", "2")]).unwrap();
+        assert_eq!(two.run_id, "123-2");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable_in_one_line() {
+        type Case<'a> = (CommonArgs, Vec<(&'a str, &'a str)>, &'a str);
+        let cases: Vec<Case<'_>> = vec![
+            (
+                CommonArgs::default(),
+                vec![("GH_CI_PAT", "x")],
+                "--repo / GITHUB_REPOSITORY: required",
+            ),
+            (
+                args("acme"),
+                vec![("GH_CI_PAT", "x")],
+                "--repo / GITHUB_REPOSITORY: expected OWNER/NAME",
+            ),
+            (
+                args("acme/wid gets"),
+                vec![("GH_CI_PAT", "x")],
+                "--repo / GITHUB_REPOSITORY",
+            ),
+            (
+                args("acme/widgets"),
+                vec![],
+                "GH_CI_PAT / GITHUB_TOKEN: a token is required",
+            ),
+            (
+                CommonArgs {
+                    api_url: Some("not a url".into()),
+                    ..args("a/b")
+                },
+                vec![("GH_CI_PAT", "x")],
+                "--api-url / GITHUB_API_URL",
+            ),
+            (
+                CommonArgs {
+                    api_url: Some("ftp://x".into()),
+                    ..args("a/b")
+                },
+                vec![("GH_CI_PAT", "x")],
+                "--api-url / GITHUB_API_URL",
+            ),
+            (
+                CommonArgs {
+                    graphql_url: Some("/graphql".into()),
+                    ..args("a/b")
+                },
+                vec![("GH_CI_PAT", "x")],
+                "--graphql-url / GITHUB_GRAPHQL_URL",
+            ),
+            (
+                CommonArgs {
+                    run_id: Some("../etc".into()),
+                    ..args("a/b")
+                },
+                vec![("GH_CI_PAT", "x")],
+                "--run-id / GITHUB_RUN_ID",
+            ),
+            (
+                args("a/b"),
+                vec![("GH_CI_PAT", "x"), ("CODEX_SELFTEST_RETAIN", "five")],
+                "CODEX_SELFTEST_RETAIN: expected a whole number",
+            ),
+            (
+                args("a/b"),
+                vec![("GH_CI_PAT", "x"), ("CODEX_MAX_MUTATIONS", "-1")],
+                "CODEX_MAX_MUTATIONS",
+            ),
+            (
+                args("a/b"),
+                vec![("GH_CI_PAT", "x"), ("CODEX_MAX_WAIT_SECS", "1.5")],
+                "CODEX_MAX_WAIT_SECS",
+            ),
+            (
+                args("a/b"),
+                vec![("GH_CI_PAT", "x"), ("CODEX_DRY_RUN", "maybe")],
+                "CODEX_DRY_RUN",
+            ),
+            (
+                args("a/b"),
+                vec![("GH_CI_PAT", "x"), ("GITHUB_RUN_ATTEMPT", "x")],
+                "GITHUB_RUN_ATTEMPT",
+            ),
+            (
+                args("a/b"),
+                vec![
+                    ("GH_CI_PAT", "x"),
+                    ("CODEX_MAIN_STALE_DAYS", "20"),
+                    ("CODEX_MAIN_ESCALATION_DAYS", "10"),
+                ],
+                "CODEX_MAIN_ESCALATION_DAYS: escalation days (10) must not be below CODEX_MAIN_STALE_DAYS (20)",
+            ),
+            (
+                args("a/b"),
+                vec![("GH_CI_PAT", "x"), ("CODEX_DASHBOARD_ESCALATION_DAYS", "3")],
+                "CODEX_DASHBOARD_ESCALATION_DAYS",
+            ),
+            (
+                args("a/b"),
+                vec![("GH_CI_PAT", "x"), ("CODEX_MAIN_STALE_DAYS", "0")],
+                "CODEX_MAIN_STALE_DAYS: must be at least 1",
+            ),
+        ];
+        for (a, vars, expected) in cases {
+            let err = resolve(a, &vars).expect_err(expected).to_string();
+            assert!(
+                err.starts_with(expected),
+                "{err:?} should start with {expected:?}"
+            );
+            assert!(!err.contains('\n'), "one line: {err:?}");
+        }
+    }
+
+    #[test]
+    fn telemetry_merge_needs_no_token() {
+        let cfg = Config::resolve(&args("a/b"), &|_| None, Needs { token: false }, now()).unwrap();
+        assert!(cfg.token.is_none());
+    }
+
+    #[test]
+    fn dry_run_from_environment() {
+        let cfg = resolve(
+            args("a/b"),
+            &[("GH_CI_PAT", "x"), ("CODEX_DRY_RUN", "true")],
+        )
+        .unwrap();
+        assert!(cfg.dry_run);
+        let cfg = resolve(
+            args("a/b"),
+            &[("GH_CI_PAT", "x"), ("CODEX_DRY_RUN", "false")],
+        )
+        .unwrap();
+        assert!(!cfg.dry_run);
+    }
+
+    #[test]
+    fn token_is_never_printed() {
+        let cfg = resolve(args("a/b"), &[("GH_CI_PAT", "ghp_supersecret123")]).unwrap();
+        let shown = format!("{cfg:?} {:?}", cfg.token);
+        assert!(!shown.contains("supersecret"), "{shown}");
+        assert_eq!(cfg.token.unwrap().kind(), TokenKind::Classic);
+    }
+}

@@ -1,0 +1,85 @@
+//! Every environment variable Codex reads, named once (CONTRACT.md section 2).
+//!
+//! Flags with an environment fallback name their variable through clap's `env` attribute; the
+//! variables without a flag are read by [`crate::config::Settings::from_env`].
+
+/// `OWNER/NAME` of the repository to work on (`--repo`).
+pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";
+/// The primary token: a personal access token with repo and project scopes. Never a flag.
+pub const GH_CI_PAT: &str = "GH_CI_PAT";
+/// The fallback token (Actions' own `GITHUB_TOKEN`: cannot see Projects or delete issues).
+pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+/// REST base URL (`--api-url`), default `https://api.github.com`.
+pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
+/// GraphQL endpoint (`--graphql-url`), default `<api-url>/graphql`.
+pub const GITHUB_GRAPHQL_URL: &str = "GITHUB_GRAPHQL_URL";
+/// Checkout of the gh-pages branch (`--pages-dir`), default `gh-pages`.
+pub const CODEX_PAGES_DIR: &str = "CODEX_PAGES_DIR";
+/// Actions run id (`--run-id`).
+pub const GITHUB_RUN_ID: &str = "GITHUB_RUN_ID";
+/// Actions run attempt, appended to the run id when greater than 1.
+pub const GITHUB_RUN_ATTEMPT: &str = "GITHUB_RUN_ATTEMPT";
+/// `true` turns on `--dry-run`.
+pub const CODEX_DRY_RUN: &str = "CODEX_DRY_RUN";
+/// Directory for the conditional-request cache (`--cache-dir`).
+pub const CODEX_CACHE_DIR: &str = "CODEX_CACHE_DIR";
+/// Per-run write budget.
+pub const CODEX_MAX_MUTATIONS: &str = "CODEX_MAX_MUTATIONS";
+/// Longest wait for a rate-limit reset before stopping cleanly, in seconds.
+pub const CODEX_MAX_WAIT_SECS: &str = "CODEX_MAX_WAIT_SECS";
+/// Main track milestone title.
+pub const CODEX_MAIN_MILESTONE: &str = "CODEX_MAIN_MILESTONE";
+/// Dashboard track milestone title.
+pub const CODEX_DASHBOARD_MILESTONE: &str = "CODEX_DASHBOARD_MILESTONE";
+/// Self-test milestone title.
+pub const CODEX_SELFTEST_MILESTONE: &str = "CODEX_SELFTEST_MILESTONE";
+/// How many of the newest self-test issues the cleaner keeps.
+pub const CODEX_SELFTEST_RETAIN: &str = "CODEX_SELFTEST_RETAIN";
+/// Self-test issues older than this many days are closed.
+pub const CODEX_SELFTEST_MAX_AGE_DAYS: &str = "CODEX_SELFTEST_MAX_AGE_DAYS";
+/// Telemetry files older than this many days are pruned.
+pub const CODEX_TELEMETRY_MAX_AGE_DAYS: &str = "CODEX_TELEMETRY_MAX_AGE_DAYS";
+/// Main track: days without update before an issue is stale.
+pub const CODEX_MAIN_STALE_DAYS: &str = "CODEX_MAIN_STALE_DAYS";
+/// Main track: days without update before an issue is escalated.
+pub const CODEX_MAIN_ESCALATION_DAYS: &str = "CODEX_MAIN_ESCALATION_DAYS";
+/// Dashboard track: days without update before an issue is stale.
+pub const CODEX_DASHBOARD_STALE_DAYS: &str = "CODEX_DASHBOARD_STALE_DAYS";
+/// Dashboard track: days without update before an issue is escalated.
+pub const CODEX_DASHBOARD_ESCALATION_DAYS: &str = "CODEX_DASHBOARD_ESCALATION_DAYS";
+/// Title of the Project (v2) issues belong to.
+pub const CODEX_PROJECT_TITLE: &str = "CODEX_PROJECT_TITLE";
+/// Login of the Project's owner (organisation or user); default: the repository's owner.
+pub const CODEX_PROJECT_OWNER: &str = "CODEX_PROJECT_OWNER";
+/// Set to `true` by GitHub Actions.
+pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
+/// File GitHub Actions renders as the job summary.
+pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
+
+/// Every variable of CONTRACT.md section 2, for `--help` text and the workflow drift test.
+pub const CONTRACT_VARIABLES: &[&str] = &[
+    GITHUB_REPOSITORY,
+    GH_CI_PAT,
+    GITHUB_TOKEN,
+    GITHUB_API_URL,
+    GITHUB_GRAPHQL_URL,
+    CODEX_PAGES_DIR,
+    GITHUB_RUN_ID,
+    GITHUB_RUN_ATTEMPT,
+    CODEX_DRY_RUN,
+    CODEX_CACHE_DIR,
+    CODEX_MAX_MUTATIONS,
+    CODEX_MAX_WAIT_SECS,
+    CODEX_MAIN_MILESTONE,
+    CODEX_DASHBOARD_MILESTONE,
+    CODEX_SELFTEST_MILESTONE,
+    CODEX_SELFTEST_RETAIN,
+    CODEX_SELFTEST_MAX_AGE_DAYS,
+    CODEX_TELEMETRY_MAX_AGE_DAYS,
+    CODEX_MAIN_STALE_DAYS,
+    CODEX_MAIN_ESCALATION_DAYS,
+    CODEX_DASHBOARD_STALE_DAYS,
+    CODEX_DASHBOARD_ESCALATION_DAYS,
+    CODEX_PROJECT_TITLE,
+    CODEX_PROJECT_OWNER,
+];

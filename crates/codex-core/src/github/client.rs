@@ -1,0 +1,466 @@
+//! The one place every request goes through: transport over octocrab, counters, rate-limit
+//! headers, status classification, and the dry-run and budget gate for writes.
+//!
+//! octocrab is used as a transport only (its built-in retry is off: it would retry POSTs and
+//! could duplicate issues). Answers are raw JSON; [`crate::github::model`] turns them into our
+//! own types.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use http::{Method, StatusCode};
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use serde_json::Value;
+use url::Url;
+
+use crate::config::{Config, Token, join};
+use crate::error::{Error, Result};
+
+/// `User-Agent` GitHub sees: `codex/<version>`.
+pub const USER_AGENT_VALUE: &str = concat!("codex/", env!("CARGO_PKG_VERSION"));
+
+/// How to reach GitHub.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// REST base URL.
+    pub api_url: Url,
+    /// GraphQL endpoint.
+    pub graphql_url: Url,
+    /// The token (none: unauthenticated, which GitHub answers with 401 for most of our calls).
+    pub token: Option<Token>,
+    /// No writes when true.
+    pub dry_run: bool,
+    /// Per-run write budget.
+    pub max_mutations: Option<u64>,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Read timeout (per read of the answer).
+    pub read_timeout: Duration,
+}
+
+impl ClientOptions {
+    /// Options from a resolved configuration.
+    pub fn from_config(cfg: &Config) -> Self {
+        ClientOptions {
+            api_url: cfg.api_url.clone(),
+            graphql_url: cfg.graphql_url.clone(),
+            token: cfg.token.clone(),
+            dry_run: cfg.dry_run,
+            max_mutations: cfg.settings.max_mutations,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a run spent, for telemetry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiStats {
+    /// Requests sent (answered or not).
+    pub requests: u64,
+    /// Writes sent (REST non-GET and GraphQL mutations).
+    pub mutations: u64,
+    /// Writes that dry-run stopped.
+    pub writes_skipped: u64,
+    /// Answers that were `304 Not Modified`.
+    pub not_modified: u64,
+    /// Last `x-ratelimit-remaining` seen.
+    pub rate_limit_remaining: Option<u64>,
+    /// Last `x-ratelimit-reset` seen (epoch seconds).
+    pub rate_limit_reset: Option<i64>,
+    /// Last `x-oauth-scopes` seen (classic tokens only).
+    pub oauth_scopes: Option<String>,
+}
+
+/// A raw answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body bytes.
+    pub body: Bytes,
+    /// The URL asked for (never carries the token).
+    pub url: String,
+}
+
+impl Response {
+    /// The body as JSON.
+    pub fn json(&self) -> Result<Value> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            url: self.url.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The outcome of a write: done (with GitHub's answer), or stopped by dry-run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written<T> {
+    /// GitHub applied it.
+    Done(T),
+    /// Dry-run: nothing was sent.
+    DryRun,
+}
+
+/// A GitHub client. Cheap to clone; clones share counters.
+#[derive(Clone)]
+pub struct GitHub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    octo: Octocrab,
+    api_url: Url,
+    graphql_url: Url,
+    dry_run: bool,
+    max_mutations: Option<u64>,
+    read_timeout: Duration,
+    stats: Mutex<ApiStats>,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHub")
+            .field("api_url", &self.inner.api_url.as_str())
+            .field("dry_run", &self.inner.dry_run)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitHub {
+    /// Build a client. No request is sent.
+    pub fn new(opts: ClientOptions) -> Result<Self> {
+        let base = opts.api_url.as_str().trim_end_matches('/').to_owned();
+        let build_err = |e: String| Error::Transport {
+            url: base.clone(),
+            message: format!("client setup: {e}"),
+        };
+        let mut builder = Octocrab::builder()
+            .base_uri(base.as_str())
+            .map_err(|e| build_err(e.to_string()))?
+            .add_header(ACCEPT, "application/vnd.github+json".to_owned())
+            .set_connect_timeout(Some(opts.connect_timeout))
+            .set_read_timeout(Some(opts.read_timeout));
+        if let Some(token) = &opts.token {
+            builder = builder.personal_token(token.expose().to_owned());
+        }
+        let octo = builder.build().map_err(|e| build_err(e.to_string()))?;
+        Ok(GitHub {
+            inner: Arc::new(Inner {
+                octo,
+                api_url: opts.api_url,
+                graphql_url: opts.graphql_url,
+                dry_run: opts.dry_run,
+                max_mutations: opts.max_mutations,
+                read_timeout: opts.read_timeout,
+                stats: Mutex::new(ApiStats::default()),
+            }),
+        })
+    }
+
+    /// True when writes are stopped.
+    pub fn dry_run(&self) -> bool {
+        self.inner.dry_run
+    }
+
+    /// The REST base URL.
+    pub fn api_url(&self) -> &Url {
+        &self.inner.api_url
+    }
+
+    /// A REST URL for `path` (e.g. `repos/acme/widgets/issues`).
+    pub fn url(&self, path: &str) -> Url {
+        join(&self.inner.api_url, path)
+    }
+
+    /// What this client has spent so far.
+    pub fn stats(&self) -> ApiStats {
+        self.lock_stats().clone()
+    }
+
+    fn lock_stats(&self) -> std::sync::MutexGuard<'_, ApiStats> {
+        // A poisoned lock only means another task panicked mid-update of plain counters.
+        self.inner
+            .stats
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Check that a URL is on the API's origin, so pagination never wanders off it.
+    pub fn check_same_origin(&self, url: &Url) -> Result<()> {
+        let api = &self.inner.api_url;
+        if url.scheme() == api.scheme()
+            && url.host() == api.host()
+            && url.port_or_known_default() == api.port_or_known_default()
+        {
+            Ok(())
+        } else {
+            Err(Error::ForeignLink {
+                url: url.to_string(),
+            })
+        }
+    }
+
+    /// Send one request and return the raw answer, whatever its status. Transport failures
+    /// and timeouts are [`Error::Transport`].
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&Value>,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<Response> {
+        let url_text = url.to_string();
+        let mut builder = http::Request::builder()
+            .method(method.clone())
+            .uri(url.as_str())
+            .header(USER_AGENT, USER_AGENT_VALUE);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        let request =
+            self.inner
+                .octo
+                .build_request(builder, body)
+                .map_err(|e| Error::Transport {
+                    url: url_text.clone(),
+                    message: e.to_string(),
+                })?;
+        self.lock_stats().requests += 1;
+        let started = Instant::now();
+        let overall = self.inner.read_timeout * 2;
+        let answer = tokio::time::timeout(overall, async {
+            let response = self
+                .inner
+                .octo
+                .execute(request)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (parts, body) = response.into_parts();
+            let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+            Ok::<_, String>((parts, bytes))
+        })
+        .await;
+        let (parts, bytes) = match answer {
+            Ok(Ok(ok)) => ok,
+            Ok(Err(message)) => {
+                tracing::warn!(%method, url = %url_text, %message, "request failed");
+                return Err(Error::Transport {
+                    url: url_text,
+                    message,
+                });
+            }
+            Err(_) => {
+                tracing::warn!(%method, url = %url_text, "request timed out");
+                return Err(Error::Transport {
+                    url: url_text,
+                    message: format!("no answer within {}s", overall.as_secs()),
+                });
+            }
+        };
+        let response = Response {
+            status: parts.status,
+            headers: parts.headers,
+            body: bytes,
+            url: url_text,
+        };
+        self.observe(&response);
+        tracing::debug!(
+            %method,
+            url = %response.url,
+            status = response.status.as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "github"
+        );
+        Ok(response)
+    }
+
+    fn observe(&self, response: &Response) {
+        let mut stats = self.lock_stats();
+        if response.status == StatusCode::NOT_MODIFIED {
+            stats.not_modified += 1;
+        }
+        if let Some(remaining) = response
+            .header("x-ratelimit-remaining")
+            .and_then(|v| v.parse().ok())
+        {
+            stats.rate_limit_remaining = Some(remaining);
+        }
+        if let Some(reset) = response
+            .header("x-ratelimit-reset")
+            .and_then(|v| v.parse().ok())
+        {
+            stats.rate_limit_reset = Some(reset);
+        }
+        if let Some(scopes) = response.header("x-oauth-scopes") {
+            stats.oauth_scopes = Some(scopes.to_owned());
+        }
+    }
+
+    /// GET that must succeed (2xx); other statuses become the matching [`Error`].
+    pub async fn get(&self, url: &Url) -> Result<Response> {
+        let response = self.send(Method::GET, url, None, &[]).await?;
+        check_status(response)
+    }
+
+    /// GET a REST path and parse the JSON answer.
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
+        self.get(&self.url(path)).await?.json()
+    }
+
+    /// Send a write (REST POST/PATCH/PUT/DELETE) unless dry-run is on, within the budget.
+    /// This is the only way Codex changes anything on GitHub over REST.
+    pub async fn write(&self, method: Method, path: &str, body: &Value) -> Result<Written<Value>> {
+        let url = self.url(path);
+        if !self.admit_write(&method, url.as_str())? {
+            return Ok(Written::DryRun);
+        }
+        let response = check_status(self.send(method, &url, Some(body), &[]).await?)?;
+        if response.body.is_empty() {
+            Ok(Written::Done(Value::Null))
+        } else {
+            response.json().map(Written::Done)
+        }
+    }
+
+    /// The dry-run and budget gate: `Ok(false)` means "stop here, dry-run".
+    fn admit_write(&self, what: &Method, target: &str) -> Result<bool> {
+        let mut stats = self.lock_stats();
+        if self.inner.dry_run {
+            stats.writes_skipped += 1;
+            tracing::info!(method = %what, url = %target, "dry-run: write not sent");
+            return Ok(false);
+        }
+        if let Some(budget) = self.inner.max_mutations
+            && stats.mutations >= budget
+        {
+            return Err(Error::BudgetExhausted { budget });
+        }
+        stats.mutations += 1;
+        Ok(true)
+    }
+
+    /// Run a GraphQL query (never a mutation: use [`GitHub::graphql_mutation`]).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value> {
+        self.graphql_send(query, variables).await
+    }
+
+    /// Run a GraphQL mutation through the dry-run and budget gate.
+    pub async fn graphql_mutation(&self, query: &str, variables: Value) -> Result<Written<Value>> {
+        let target = self.inner.graphql_url.to_string();
+        if !self.admit_write(&Method::POST, &target)? {
+            return Ok(Written::DryRun);
+        }
+        self.graphql_send(query, variables).await.map(Written::Done)
+    }
+
+    async fn graphql_send(&self, query: &str, variables: Value) -> Result<Value> {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let url = self.inner.graphql_url.clone();
+        let response = check_status(self.send(Method::POST, &url, Some(&body), &[]).await?)?;
+        let answer = response.json()?;
+        graphql_data(answer)
+    }
+}
+
+/// Split a GraphQL answer: `data` when there are no `errors`, else [`Error::GraphQl`].
+pub fn graphql_data(answer: Value) -> Result<Value> {
+    if let Some(errors) = answer
+        .get("errors")
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty())
+    {
+        let kind = errors[0]
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let messages = errors
+            .iter()
+            .map(|e| {
+                e.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown error")
+                    .to_owned()
+            })
+            .collect();
+        return Err(Error::GraphQl { kind, messages });
+    }
+    Ok(answer.get("data").cloned().unwrap_or(Value::Null))
+}
+
+/// Map a non-success status to the [`Error`] a caller branches on.
+pub fn check_status(response: Response) -> Result<Response> {
+    let status = response.status;
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        return Ok(response);
+    }
+    let url = response.url.clone();
+    let message = message_of(&response);
+    Err(match status.as_u16() {
+        301 | 302 | 307 | 308 => Error::Moved {
+            location: response.header("location").unwrap_or_default().to_owned(),
+            url,
+        },
+        401 => Error::Unauthorized { url },
+        403 | 429 if is_rate_limit(&response, &message) => Error::RateLimited {
+            url,
+            wait: rate_limit_wait(&response),
+        },
+        403 => Error::Forbidden { url, message },
+        404 => Error::NotFound { url },
+        410 => Error::Gone { url },
+        code => Error::Status {
+            status: code,
+            url,
+            message,
+        },
+    })
+}
+
+fn is_rate_limit(response: &Response, message: &str) -> bool {
+    response.status == StatusCode::TOO_MANY_REQUESTS
+        || response.header("x-ratelimit-remaining") == Some("0")
+        || response.header("retry-after").is_some()
+        || message.to_ascii_lowercase().contains("rate limit")
+}
+
+/// How long GitHub asks us to wait: `retry-after`, else until `x-ratelimit-reset`.
+fn rate_limit_wait(response: &Response) -> Option<Duration> {
+    if let Some(secs) = response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Some(Duration::from_secs(secs));
+    }
+    let reset = response
+        .header("x-ratelimit-reset")?
+        .trim()
+        .parse::<i64>()
+        .ok()?;
+    let now = chrono::Utc::now().timestamp();
+    Some(Duration::from_secs(
+        u64::try_from((reset - now).max(0)).unwrap_or(0),
+    ))
+}
+
+fn message_of(response: &Response) -> String {
+    serde_json::from_slice::<Value>(&response.body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| {
+            String::from_utf8_lossy(&response.body)
+                .chars()
+                .take(200)
+                .collect()
+        })
+}

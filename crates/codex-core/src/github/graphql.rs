@@ -1,0 +1,193 @@
+//! The GraphQL Codex needs: find a Project (v2) by title, read its items once per run, add an
+//! issue to it, delete an issue. Every document here is validated against GitHub's published
+//! schema in the tests (`spec/github.graphql`).
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::github::client::{GitHub, Written};
+
+/// Find a Project by title under an organisation or user.
+pub const FIND_PROJECT: &str = "\
+query FindProject($login: String!, $title: String!, $after: String) {
+  repositoryOwner(login: $login) {
+    __typename
+    ... on Organization {
+      projectsV2(first: 100, after: $after, query: $title) {
+        nodes { id number title closed }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+    ... on User {
+      projectsV2(first: 100, after: $after, query: $title) {
+        nodes { id number title closed }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}";
+
+/// One page of a Project's items: only the content's node id is read.
+pub const PROJECT_ITEMS: &str = "\
+query ProjectItems($id: ID!, $after: String) {
+  node(id: $id) {
+    ... on ProjectV2 {
+      items(first: 100, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id
+          content {
+            __typename
+            ... on Issue { id number }
+            ... on PullRequest { id number }
+          }
+        }
+      }
+    }
+  }
+}";
+
+/// Add an issue to a Project (GitHub returns the existing item when it is already there).
+pub const ADD_PROJECT_ITEM: &str = "\
+mutation AddProjectItem($project: ID!, $content: ID!) {
+  addProjectV2ItemById(input: {projectId: $project, contentId: $content}) {
+    item { id }
+  }
+}";
+
+/// Delete an issue (needs admin rights on the repository).
+pub const DELETE_ISSUE: &str = "\
+mutation DeleteIssue($issue: ID!) {
+  deleteIssue(input: {issueId: $issue}) {
+    clientMutationId
+  }
+}";
+
+/// Every GraphQL document Codex sends, for the conformance tests.
+pub const DOCUMENTS: &[&str] = &[FIND_PROJECT, PROJECT_ITEMS, ADD_PROJECT_ITEM, DELETE_ISSUE];
+
+/// A Project (v2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Node id.
+    pub id: String,
+    /// Number under its owner.
+    pub number: u64,
+    /// Title.
+    pub title: String,
+}
+
+impl GitHub {
+    /// The open Project titled exactly `title` under `owner`, if the token can see one.
+    /// A token that cannot see Projects gets an error ([`Error::is_permission`]).
+    pub async fn find_project(&self, owner: &str, title: &str) -> Result<Option<Project>> {
+        let mut after: Option<String> = None;
+        loop {
+            let data = self
+                .graphql(
+                    FIND_PROJECT,
+                    json!({ "login": owner, "title": title, "after": after }),
+                )
+                .await?;
+            let owner_node = &data["repositoryOwner"];
+            if owner_node.is_null() {
+                return Err(Error::GraphQl {
+                    kind: Some("NOT_FOUND".into()),
+                    messages: vec![format!("no organisation or user named {owner:?}")],
+                });
+            }
+            let conn = &owner_node["projectsV2"];
+            for node in conn["nodes"].as_array().into_iter().flatten() {
+                let same = node["title"].as_str() == Some(title);
+                let open = node["closed"].as_bool() != Some(true);
+                if let (true, true, Some(id), Some(number)) =
+                    (same, open, node["id"].as_str(), node["number"].as_u64())
+                {
+                    return Ok(Some(Project {
+                        id: id.to_owned(),
+                        number,
+                        title: title.to_owned(),
+                    }));
+                }
+            }
+            match page_cursor(&conn["pageInfo"]) {
+                Some(cursor) => after = Some(cursor),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// Node ids of every issue and pull request in a Project: one pass, 100 items a request.
+    pub async fn project_content_ids(&self, project_id: &str) -> Result<HashSet<String>> {
+        let mut ids = HashSet::new();
+        let mut after: Option<String> = None;
+        loop {
+            let data = self
+                .graphql(PROJECT_ITEMS, json!({ "id": project_id, "after": after }))
+                .await?;
+            let items = &data["node"]["items"];
+            if items.is_null() {
+                return Err(Error::GraphQl {
+                    kind: Some("NOT_FOUND".into()),
+                    messages: vec![format!("project {project_id} has no readable items")],
+                });
+            }
+            for node in items["nodes"].as_array().into_iter().flatten() {
+                if let Some(id) = node["content"]["id"].as_str() {
+                    ids.insert(id.to_owned());
+                }
+            }
+            match page_cursor(&items["pageInfo"]) {
+                Some(cursor) => after = Some(cursor),
+                None => return Ok(ids),
+            }
+        }
+    }
+
+    /// Add content (an issue's node id) to a Project; returns the item id.
+    pub async fn add_project_item(
+        &self,
+        project_id: &str,
+        content_id: &str,
+    ) -> Result<Written<String>> {
+        let answer = self
+            .graphql_mutation(
+                ADD_PROJECT_ITEM,
+                json!({ "project": project_id, "content": content_id }),
+            )
+            .await?;
+        Ok(match answer {
+            Written::DryRun => Written::DryRun,
+            Written::Done(data) => Written::Done(
+                data["addProjectV2ItemById"]["item"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+        })
+    }
+
+    /// Delete an issue by node id.
+    pub async fn delete_issue(&self, issue_node_id: &str) -> Result<Written<()>> {
+        Ok(
+            match self
+                .graphql_mutation(DELETE_ISSUE, json!({ "issue": issue_node_id }))
+                .await?
+            {
+                Written::DryRun => Written::DryRun,
+                Written::Done(_) => Written::Done(()),
+            },
+        )
+    }
+}
+
+fn page_cursor(page_info: &Value) -> Option<String> {
+    if page_info["hasNextPage"].as_bool() == Some(true) {
+        page_info["endCursor"].as_str().map(str::to_owned)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,173 @@
+//! Streaming enumeration of a repository's issues: `GET /repos/{owner}/{repo}/issues` at
+//! `per_page=100`, then `Link` rel="next" exactly as given, one page in memory at a time.
+//!
+//! Pull requests are dropped by their `pull_request` key; each item is parsed on its own, so an
+//! item that cannot be understood becomes a [`Malformed`] finding and the page goes on.
+
+use serde_json::Value;
+use url::Url;
+
+use crate::config::RepoSlug;
+use crate::error::{Error, Result};
+use crate::github::client::{GitHub, check_status};
+use crate::github::model::{Issue, Malformed, MilestoneNumber};
+use crate::github::pagination::next_link;
+
+/// Which issues to list (GitHub's server-side filters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueQuery {
+    /// `open`, `closed` or `all`.
+    pub state: &'static str,
+    /// Every one of these labels.
+    pub labels: Vec<String>,
+    /// In this milestone.
+    pub milestone: Option<MilestoneNumber>,
+}
+
+impl IssueQuery {
+    /// Open issues (the default for every rule).
+    pub fn open() -> Self {
+        IssueQuery {
+            state: "open",
+            labels: Vec::new(),
+            milestone: None,
+        }
+    }
+
+    /// Every issue, open or closed.
+    pub fn all() -> Self {
+        IssueQuery {
+            state: "all",
+            ..IssueQuery::open()
+        }
+    }
+
+    /// The first page's URL. Oldest first (`sort=created&direction=asc`): pages then stay
+    /// stable as new issues arrive, which keeps conditional requests cheap on reruns.
+    pub fn first_url(&self, client: &GitHub, repo: &RepoSlug) -> Url {
+        let mut url = client.url(&format!("repos/{}/{}/issues", repo.owner, repo.name));
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("state", self.state);
+            if !self.labels.is_empty() {
+                q.append_pair("labels", &self.labels.join(","));
+            }
+            if let Some(m) = self.milestone {
+                q.append_pair("milestone", &m.to_string());
+            }
+            q.append_pair("sort", "created");
+            q.append_pair("direction", "asc");
+            q.append_pair("per_page", "100");
+        }
+        url
+    }
+}
+
+/// One page of the enumeration, already sorted into what the rules need.
+#[derive(Debug, Clone, Default)]
+pub struct IssuePage {
+    /// Issues (pull requests removed).
+    pub issues: Vec<Issue>,
+    /// Pull requests seen and dropped.
+    pub pull_requests: u64,
+    /// Items that could not be understood.
+    pub malformed: Vec<Malformed>,
+}
+
+/// Pull-based pager: call [`IssueLister::next_page`] until it returns `None`.
+#[derive(Debug)]
+pub struct IssueLister {
+    client: GitHub,
+    next: Option<Url>,
+    pages: u64,
+    items: u64,
+}
+
+impl IssueLister {
+    /// Start listing; nothing is sent until the first [`IssueLister::next_page`].
+    pub fn new(client: &GitHub, repo: &RepoSlug, query: &IssueQuery) -> Self {
+        let first = query.first_url(client, repo);
+        IssueLister {
+            client: client.clone(),
+            next: Some(first),
+            pages: 0,
+            items: 0,
+        }
+    }
+
+    /// Pages fetched so far.
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+
+    /// Items (issues, pull requests and malformed ones) seen so far.
+    pub fn items(&self) -> u64 {
+        self.items
+    }
+
+    /// Fetch the next page, or `None` when the last one has been read.
+    pub async fn next_page(&mut self) -> Result<Option<IssuePage>> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        self.client.check_same_origin(&url)?;
+        let response = self.client.get(&url).await?;
+        let response = check_status(response)?;
+        let next = match response.header("link").and_then(next_link) {
+            Some(link) => Some(Url::parse(&link).map_err(|e| Error::Decode {
+                url: response.url.clone(),
+                message: format!("bad Link URL {link:?}: {e}"),
+            })?),
+            None => None,
+        };
+        let items: Vec<Value> = match response.json()? {
+            Value::Array(items) => items,
+            other => {
+                return Err(Error::Decode {
+                    url: response.url.clone(),
+                    message: format!("expected a list of issues, got {}", short(&other)),
+                });
+            }
+        };
+        self.pages += 1;
+        self.items += items.len() as u64;
+        let mut page = IssuePage::default();
+        for item in &items {
+            match Issue::from_json(item) {
+                Ok(issue) if issue.is_pull_request => page.pull_requests += 1,
+                Ok(issue) => page.issues.push(issue),
+                Err(malformed) => page.malformed.push(malformed),
+            }
+        }
+        tracing::info!(
+            page = self.pages,
+            items = items.len(),
+            total = self.items,
+            more = next.is_some(),
+            "fetched issues page"
+        );
+        self.next = next;
+        Ok(Some(page))
+    }
+
+    /// Read every page into one list. Convenient for small result sets (self-test issues);
+    /// whole-repository work should stream with [`IssueLister::next_page`].
+    pub async fn collect(mut self) -> Result<IssuePage> {
+        let mut all = IssuePage::default();
+        while let Some(page) = self.next_page().await? {
+            all.issues.extend(page.issues);
+            all.pull_requests += page.pull_requests;
+            all.malformed.extend(page.malformed);
+        }
+        Ok(all)
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.len() > 120 {
+        format!("{}…", &text[..text.floor_char_boundary(120)])
+    } else {
+        text
+    }
+}

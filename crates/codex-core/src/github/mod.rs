@@ -1,0 +1,16 @@
+//! GitHub access: the client ([`GitHub`]), our models, pagination, the issue enumeration, and
+//! the REST and GraphQL calls the components need.
+
+pub mod client;
+pub mod graphql;
+pub mod issues;
+pub mod model;
+pub mod pagination;
+mod rest;
+
+pub use client::{ApiStats, ClientOptions, GitHub, Response, Written};
+pub use graphql::Project;
+pub use issues::{IssueLister, IssuePage, IssueQuery};
+pub use model::{
+    Issue, IssueNumber, IssueState, Label, Malformed, Milestone, MilestoneNumber, MilestoneRef,
+};

@@ -1,0 +1,386 @@
+//! Our own slim models of GitHub's objects, parsed leniently from raw JSON.
+//!
+//! Real payloads are messier than the documentation: `user: null`, labels as plain strings or
+//! without names, `labels` missing or null, unknown `state` values, missing dates. Each item is
+//! parsed on its own by [`Issue::from_json`]; what cannot be understood at all becomes a
+//! [`Malformed`] finding, and what is odd but usable is kept with [`Issue::findings`]. One odd
+//! item never sinks a page.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An issue (or pull request) number within its repository.
+    IssueNumber
+);
+id_type!(
+    /// A milestone number within its repository (not its database id).
+    MilestoneNumber
+);
+
+/// `open`, `closed`, or something GitHub may add one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueState {
+    /// Open.
+    Open,
+    /// Closed.
+    Closed,
+    /// A state we do not know; such an issue is treated as not open.
+    Other(String),
+}
+
+/// A milestone as an issue refers to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneRef {
+    /// Its number.
+    pub number: MilestoneNumber,
+    /// Its title, when given.
+    pub title: Option<String>,
+}
+
+/// An issue, with only what the rules need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Its number.
+    pub number: IssueNumber,
+    /// GraphQL node id (for Projects and deletion).
+    pub node_id: Option<String>,
+    /// Title (empty when missing).
+    pub title: String,
+    /// State.
+    pub state: IssueState,
+    /// Label names (labels without a name are left out and reported in `findings`).
+    pub labels: Vec<String>,
+    /// Milestone, if any.
+    pub milestone: Option<MilestoneRef>,
+    /// True when the item is a pull request (it carries a `pull_request` key).
+    pub is_pull_request: bool,
+    /// Creation time, when present and valid.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Last update, when present and valid.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Web URL.
+    pub html_url: Option<String>,
+    /// Author login (`user` may be null: a deleted account).
+    pub author: Option<String>,
+    /// Oddities that did not stop the item from being understood (integrity findings).
+    pub findings: Vec<String>,
+}
+
+/// An item that could not be understood, or an integrity finding about one.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+pub struct Malformed {
+    /// The item's number, when even that could not be read: `null`.
+    pub number: Option<u64>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl Issue {
+    /// Parse one item of an issues list, leniently. Only an item without a usable `number` is
+    /// rejected, since nothing could be done to it anyway.
+    pub fn from_json(value: &Value) -> Result<Issue, Malformed> {
+        let Some(obj) = value.as_object() else {
+            return Err(Malformed {
+                number: None,
+                reason: format!("not an object ({})", kind(value)),
+            });
+        };
+        let number = match obj.get("number").and_then(Value::as_u64) {
+            Some(n) if n > 0 => IssueNumber(n),
+            _ => {
+                return Err(Malformed {
+                    number: None,
+                    reason: "missing or invalid number".into(),
+                });
+            }
+        };
+        let mut findings = Vec::new();
+
+        let title = match obj.get("title") {
+            Some(Value::String(s)) => s.clone(),
+            _ => {
+                findings.push("missing title".to_owned());
+                String::new()
+            }
+        };
+        let state = match obj.get("state").and_then(Value::as_str) {
+            Some("open") => IssueState::Open,
+            Some("closed") => IssueState::Closed,
+            Some(other) => {
+                findings.push(format!("unknown state {other:?}"));
+                IssueState::Other(other.to_owned())
+            }
+            None => {
+                findings.push("missing state".to_owned());
+                IssueState::Other(String::new())
+            }
+        };
+        let mut labels = Vec::new();
+        match obj.get("labels") {
+            Some(Value::Array(items)) => {
+                for item in items {
+                    match item {
+                        Value::String(name) if !name.is_empty() => labels.push(name.clone()),
+                        Value::Object(label) => match label.get("name").and_then(Value::as_str) {
+                            Some(name) if !name.is_empty() => labels.push(name.to_owned()),
+                            _ => findings.push("label without a name".to_owned()),
+                        },
+                        other => findings.push(format!("label that is {}", kind(other))),
+                    }
+                }
+            }
+            None | Some(Value::Null) => findings.push("missing labels[]".to_owned()),
+            Some(other) => findings.push(format!("labels is {}", kind(other))),
+        }
+        let milestone = match obj.get("milestone") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => match m.get("number").and_then(Value::as_u64) {
+                Some(n) => Some(MilestoneRef {
+                    number: MilestoneNumber(n),
+                    title: m.get("title").and_then(Value::as_str).map(str::to_owned),
+                }),
+                None => {
+                    findings.push("milestone without a number".to_owned());
+                    None
+                }
+            },
+            Some(other) => {
+                findings.push(format!("milestone is {}", kind(other)));
+                None
+            }
+        };
+        let created_at = date(obj.get("created_at"), "created_at", &mut findings);
+        let updated_at = date(obj.get("updated_at"), "updated_at", &mut findings);
+        let is_pull_request = matches!(obj.get("pull_request"), Some(v) if !v.is_null());
+        let author = obj
+            .get("user")
+            .and_then(|u| u.get("login"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok(Issue {
+            number,
+            node_id: obj
+                .get("node_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            title,
+            state,
+            labels,
+            milestone,
+            is_pull_request,
+            created_at,
+            updated_at,
+            html_url: obj
+                .get("html_url")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            author,
+            findings,
+        })
+    }
+
+    /// True when the issue carries the label (GitHub compares label names case-insensitively).
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
+    }
+
+    /// True when open.
+    pub fn is_open(&self) -> bool {
+        self.state == IssueState::Open
+    }
+}
+
+fn date(value: Option<&Value>, field: &str, findings: &mut Vec<String>) -> Option<DateTime<Utc>> {
+    match value {
+        Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
+            Ok(d) => Some(d.with_timezone(&Utc)),
+            Err(_) => {
+                findings.push(format!("invalid {field} {s:?}"));
+                None
+            }
+        },
+        _ => {
+            findings.push(format!("missing {field}"));
+            None
+        }
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A label of the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Name.
+    pub name: String,
+    /// Colour, six hex digits.
+    pub color: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+impl Label {
+    /// Parse leniently; `None` for a label without a name.
+    pub fn from_json(value: &Value) -> Option<Label> {
+        Some(Label {
+            name: value.get("name")?.as_str()?.to_owned(),
+            color: value
+                .get("color")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            description: value
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+    }
+}
+
+/// A milestone of the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    /// Number.
+    pub number: MilestoneNumber,
+    /// Title.
+    pub title: String,
+    /// True when open.
+    pub open: bool,
+}
+
+impl Milestone {
+    /// Parse leniently; `None` without a number or title.
+    pub fn from_json(value: &Value) -> Option<Milestone> {
+        Some(Milestone {
+            number: MilestoneNumber(value.get("number")?.as_u64()?),
+            title: value.get("title")?.as_str()?.to_owned(),
+            open: value.get("state").and_then(Value::as_str) != Some("closed"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_well_formed_issue() {
+        let issue = Issue::from_json(&json!({
+            "number": 7, "node_id": "I_7", "title": "Fix dashboard", "state": "open",
+            "labels": [{"name": "codex", "color": "ededed"}, "bug"],
+            "milestone": {"number": 2, "title": "Codex Main Track"},
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
+            "user": {"login": "octocat"}, "html_url": "https://github.com/a/b/issues/7"
+        }))
+        .unwrap();
+        assert_eq!(issue.number, IssueNumber(7));
+        assert_eq!(issue.labels, vec!["codex", "bug"]);
+        assert_eq!(issue.milestone.as_ref().unwrap().number, MilestoneNumber(2));
+        assert!(issue.is_open());
+        assert!(!issue.is_pull_request);
+        assert_eq!(issue.author.as_deref(), Some("octocat"));
+        assert!(issue.findings.is_empty(), "{:?}", issue.findings);
+    }
+
+    #[test]
+    fn oddities_become_findings_not_failures() {
+        let issue = Issue::from_json(&json!({
+            "number": 9, "title": "x", "state": "locked-ish", "user": null,
+            "labels": [{"color": "fff"}, 3, "ok"], "milestone": "Codex", "updated_at": "yesterday"
+        }))
+        .unwrap();
+        assert_eq!(issue.labels, vec!["ok"]);
+        assert_eq!(issue.state, IssueState::Other("locked-ish".into()));
+        assert!(!issue.is_open());
+        assert_eq!(issue.author, None);
+        assert_eq!(
+            issue.findings,
+            vec![
+                "unknown state \"locked-ish\"",
+                "label without a name",
+                "label that is a number",
+                "milestone is a string",
+                "missing created_at",
+                "invalid updated_at \"yesterday\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_or_null_labels_are_reported() {
+        for labels in [json!(null), json!("codex")] {
+            let issue = Issue::from_json(&json!({"number": 1, "title": "t", "state": "open",
+                "labels": labels, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}))
+            .unwrap();
+            assert!(issue.labels.is_empty());
+            assert_eq!(issue.findings.len(), 1, "{:?}", issue.findings);
+        }
+        let issue = Issue::from_json(&json!({"number": 1, "title": "t", "state": "open"})).unwrap();
+        assert!(issue.findings.contains(&"missing labels[]".to_owned()));
+    }
+
+    #[test]
+    fn items_without_a_number_are_malformed() {
+        for bad in [
+            json!("text"),
+            json!({"title": "x"}),
+            json!({"number": "7"}),
+            json!({"number": 0}),
+        ] {
+            let err = Issue::from_json(&bad).unwrap_err();
+            assert_eq!(err.number, None);
+        }
+    }
+
+    #[test]
+    fn pull_requests_are_recognised_by_their_key() {
+        let pr = Issue::from_json(&json!({"number": 3, "pull_request": {"url": "u"}})).unwrap();
+        assert!(pr.is_pull_request);
+        let not = Issue::from_json(&json!({"number": 3, "pull_request": null})).unwrap();
+        assert!(!not.is_pull_request);
+    }
+
+    #[test]
+    fn label_names_compare_case_insensitively() {
+        let issue = Issue::from_json(&json!({"number": 1, "labels": ["Codex"]})).unwrap();
+        assert!(issue.has_label("codex"));
+    }
+}

@@ -1,0 +1,26 @@
+//! `codex-core`: everything the seven Codex components share.
+//!
+//! - [`config`]: flags, environment and defaults (CONTRACT.md section 2), validated once.
+//! - [`github`]: a careful client over octocrab: streaming enumeration that follows `Link`
+//!   headers exactly, lenient models, the dry-run gate on every write.
+//! - [`rules`]: pure decisions (managed issues, tracks, labels, milestones, activity).
+//! - [`telemetry`]: the versioned JSON the components write and the dashboard reads.
+//! - [`pages`]: the gh-pages checkout: atomic, never-overwriting telemetry writes.
+//!
+//! No function here exits the process or reads the clock inside a rule.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod env;
+pub mod error;
+pub mod github;
+pub mod logging;
+pub mod pages;
+pub mod rules;
+pub mod telemetry;
+
+pub use config::{CommonArgs, Config, ConfigError, Needs, RepoSlug, Settings, Token};
+pub use error::{Error, Result};
+pub use github::{GitHub, Issue, IssueNumber, MilestoneNumber};
+pub use pages::Pages;
+pub use telemetry::{Component, Status, Telemetry};

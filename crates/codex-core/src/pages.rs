@@ -1,0 +1,373 @@
+//! The pages directory (a checkout of gh-pages): telemetry files and the dashboard.
+//!
+//! Writes are atomic: a temporary file in the same directory, then a rename (or, for
+//! telemetry, a hard link, which fails rather than overwrite: an existing telemetry file is
+//! never replaced). Reading skips malformed files with a warning, so one bad file never blanks
+//! the dashboard.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::telemetry::{Component, Envelope, SCHEMA_VERSION, Telemetry};
+
+/// A telemetry file found on disk.
+#[derive(Debug, Clone)]
+pub struct StoredTelemetry {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its component (from the file name).
+    pub component: Component,
+    /// Parsed envelope and the whole document, or why it is unusable.
+    pub content: std::result::Result<(Envelope, Value), String>,
+}
+
+impl StoredTelemetry {
+    /// `finished_at`, when the file is valid.
+    pub fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.content.as_ref().ok().map(|(e, _)| e.finished_at)
+    }
+
+    /// The file name.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The pages directory.
+#[derive(Debug, Clone)]
+pub struct Pages {
+    root: PathBuf,
+}
+
+impl Pages {
+    /// A pages directory at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Pages { root: root.into() }
+    }
+
+    /// Its root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<root>/telemetry`.
+    pub fn telemetry_dir(&self) -> PathBuf {
+        self.root.join("telemetry")
+    }
+
+    /// `<root>/dashboard`.
+    pub fn dashboard_dir(&self) -> PathBuf {
+        self.root.join("dashboard")
+    }
+
+    /// Write a run's telemetry as `telemetry/<component>-<run-id>.json`. When that name is
+    /// taken (a rerun with the same id), `-r2`, `-r3`, … is appended: nothing is overwritten.
+    pub fn write_telemetry<F: Serialize>(&self, telemetry: &Telemetry<F>) -> Result<PathBuf> {
+        let dir = self.telemetry_dir();
+        create_dir(&dir)?;
+        let bytes = to_json(telemetry)?;
+        let base = format!(
+            "{}-{}",
+            telemetry.envelope.component.name(),
+            telemetry.envelope.run_id
+        );
+        for attempt in 1..=100 {
+            let name = if attempt == 1 {
+                format!("{base}.json")
+            } else {
+                format!("{base}-r{attempt}.json")
+            };
+            let path = dir.join(name);
+            if write_new(&path, &bytes)? {
+                return Ok(path);
+            }
+        }
+        Err(Error::Io {
+            action: "finding a free telemetry file name for",
+            path: dir.join(base).display().to_string(),
+            source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        })
+    }
+
+    /// Every telemetry file, valid or not. A missing directory is an empty list.
+    pub fn scan(&self) -> Result<Vec<StoredTelemetry>> {
+        let dir = self.telemetry_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "reading",
+                    path: dir.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some((component, _run)) = Component::parse_file_name(&name) else {
+                continue;
+            };
+            let path = entry.path();
+            let content = fs::read(&path)
+                .map_err(|e| format!("unreadable: {e}"))
+                .and_then(|bytes| parse_telemetry(&bytes, component));
+            out.push(StoredTelemetry {
+                path,
+                component,
+                content,
+            });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// The latest valid telemetry of a component (by `finished_at`, then file name), and a
+    /// warning for every malformed file of that component.
+    pub fn latest(&self, component: Component) -> Result<(Option<StoredTelemetry>, Vec<String>)> {
+        Ok(latest_of(self.scan()?, component))
+    }
+}
+
+/// Pick the latest valid file of `component` from a scan, with warnings for malformed ones.
+pub fn latest_of(
+    scan: Vec<StoredTelemetry>,
+    component: Component,
+) -> (Option<StoredTelemetry>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut best: Option<StoredTelemetry> = None;
+    for stored in scan.into_iter().filter(|s| s.component == component) {
+        match &stored.content {
+            Err(reason) => warnings.push(format!("skipped {}: {reason}", stored.file_name())),
+            Ok(_) => {
+                let newer = match &best {
+                    None => true,
+                    Some(b) => {
+                        (stored.finished_at(), stored.file_name())
+                            > (b.finished_at(), b.file_name())
+                    }
+                };
+                if newer {
+                    best = Some(stored);
+                }
+            }
+        }
+    }
+    (best, warnings)
+}
+
+/// Parse and check a telemetry document: JSON object, our schema version, the component its
+/// file name says, a valid envelope.
+pub fn parse_telemetry(
+    bytes: &[u8],
+    component: Component,
+) -> std::result::Result<(Envelope, Value), String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
+    if !value.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let envelope: Envelope =
+        serde_json::from_value(value.clone()).map_err(|e| format!("bad envelope ({e})"))?;
+    if envelope.schema_version != SCHEMA_VERSION {
+        return Err(format!(
+            "schema_version {} (this build reads {SCHEMA_VERSION})",
+            envelope.schema_version
+        ));
+    }
+    if envelope.component != component {
+        return Err(format!(
+            "component {:?} in a {} file",
+            envelope.component.name(),
+            component.name()
+        ));
+    }
+    Ok((envelope, value))
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Io {
+        action: "serialising",
+        path: "telemetry".into(),
+        source: std::io::Error::other(e),
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "creating",
+        path: dir.display().to_string(),
+        source,
+    })
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let unique = format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    );
+    path.with_file_name(unique)
+}
+
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    if let Some(parent) = path.parent() {
+        create_dir(parent)?;
+    }
+    let tmp = temp_path(path);
+    let io = |source| Error::Io {
+        action: "writing",
+        path: tmp.display().to_string(),
+        source,
+    };
+    let mut file = fs::File::create(&tmp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    Ok(tmp)
+}
+
+/// Atomically replace `path` with `bytes` (temp file + rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = write_temp(path, bytes)?;
+    fs::rename(&tmp, path).map_err(|source| {
+        let _ = fs::remove_file(&tmp);
+        Error::Io {
+            action: "renaming into",
+            path: path.display().to_string(),
+            source,
+        }
+    })
+}
+
+/// Atomically create `path` with `bytes`, never replacing an existing file. `Ok(false)` when
+/// the file already exists.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
+    let tmp = write_temp(path, bytes)?;
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(source) => Err(Error::Io {
+            action: "creating",
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::{ApiSummary, CleanerFields, Status};
+
+    fn telemetry(component: Component, run: &str, finished: &str) -> Telemetry<CleanerFields> {
+        Telemetry {
+            envelope: Envelope {
+                schema_version: SCHEMA_VERSION,
+                component,
+                status: Status::Ok,
+                run_id: run.into(),
+                repo: "acme/widgets".into(),
+                started_at: finished.parse().unwrap(),
+                finished_at: finished.parse().unwrap(),
+                dry_run: false,
+                warnings: vec![],
+                errors: vec![],
+                api: ApiSummary::default(),
+            },
+            fields: CleanerFields::default(),
+        }
+    }
+
+    #[test]
+    fn never_overwrites_a_telemetry_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path());
+        let first = pages
+            .write_telemetry(&telemetry(Component::Cleaner, "7", "2026-01-01T00:00:00Z"))
+            .unwrap();
+        let original = fs::read(&first).unwrap();
+        let second = pages
+            .write_telemetry(&telemetry(Component::Cleaner, "7", "2026-01-02T00:00:00Z"))
+            .unwrap();
+        assert_eq!(first.file_name().unwrap(), "cleaner-7.json");
+        assert_eq!(second.file_name().unwrap(), "cleaner-7-r2.json");
+        assert_eq!(fs::read(&first).unwrap(), original);
+        let leftovers: Vec<_> = fs::read_dir(pages.telemetry_dir())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn latest_by_finished_at_skipping_malformed() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path());
+        pages
+            .write_telemetry(&telemetry(Component::Cleaner, "b", "2026-01-01T00:00:00Z"))
+            .unwrap();
+        pages
+            .write_telemetry(&telemetry(Component::Cleaner, "a", "2026-01-03T00:00:00Z"))
+            .unwrap();
+        pages
+            .write_telemetry(&telemetry(Component::Sync, "z", "2026-01-09T00:00:00Z"))
+            .unwrap();
+        fs::write(pages.telemetry_dir().join("cleaner-zzz.json"), b"{not json").unwrap();
+        fs::write(pages.telemetry_dir().join("cleaner-yyy.json"), b"[1,2]").unwrap();
+        // A sync document in a cleaner file is not the cleaner's.
+        let wrong = to_json(&telemetry(Component::Sync, "x", "2026-02-01T00:00:00Z")).unwrap();
+        fs::write(pages.telemetry_dir().join("cleaner-x.json"), wrong).unwrap();
+        fs::write(pages.telemetry_dir().join("notes.txt"), b"ignored").unwrap();
+
+        let (latest, warnings) = pages.latest(Component::Cleaner).unwrap();
+        assert_eq!(latest.unwrap().file_name(), "cleaner-a.json");
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("cleaner-zzz.json") && w.contains("not JSON"))
+        );
+        let (none, _) = pages.latest(Component::Activity).unwrap();
+        assert!(none.is_none());
+    }
+
+    #[test]
+    fn file_names_map_to_components() {
+        assert_eq!(
+            Component::parse_file_name("self-test-123.json"),
+            Some((Component::SelfTest, "123"))
+        );
+        assert_eq!(
+            Component::parse_file_name("sync-20261123T000000Z.json"),
+            Some((Component::Sync, "20261123T000000Z"))
+        );
+        assert_eq!(Component::parse_file_name("sync-.json"), None);
+        assert_eq!(Component::parse_file_name("dashboard.json"), None);
+        assert_eq!(Component::parse_file_name("sync-1.json.tmp"), None);
+    }
+
+    #[test]
+    fn missing_directory_is_empty() {
+        let pages = Pages::new("/nonexistent/codex/pages");
+        assert!(pages.scan().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,13 @@
+//! Pure rules (CONTRACT.md section 5): inputs in, decisions out, `now` passed in.
+//!
+//! Nothing here talks to GitHub or reads the clock. The components (issue plans, activity,
+//! health) are built from these functions and tested through them.
+
+mod activity;
+mod tracks;
+
+pub use activity::{ActivityStatus, classify_activity, days_inactive};
+pub use tracks::{
+    LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN, Track, TrackDecision,
+    decide_track, is_managed, is_selftest, milestone_for, missing_labels, title_track,
+};
