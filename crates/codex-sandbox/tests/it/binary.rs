@@ -1,0 +1,92 @@
+//! The `codex-sandbox` binary: prints its URL first, serves, documents every flag.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_codex-sandbox");
+
+#[test]
+fn serve_prints_its_url_first_and_serves() {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--scenario",
+            "empty",
+            "--latency-ms",
+            "1",
+            "--seed",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = rt.block_on(async {
+        let octo = octocrab::Octocrab::builder()
+            .base_uri(url.as_str())
+            .unwrap()
+            .build()
+            .unwrap();
+        let r = octo._get(format!("{url}/_sandbox/state")).await.unwrap();
+        use http_body_util::BodyExt;
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+    });
+    assert_eq!(state["scenario"]["name"], "empty");
+    assert_eq!(state["scenario"]["seed"], 3);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--addr",
+        "--scenario",
+        "--issues",
+        "--latency-ms",
+        "--seed",
+        "--log",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from:\n{text}");
+    }
+    let top = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(String::from_utf8(top.stdout).unwrap().contains("serve"));
+}
+
+#[test]
+fn start_in_thread_serves_blocking_callers_and_stops_on_drop() {
+    let sb =
+        codex_sandbox::Sandbox::start_in_thread(crate::common::opts(codex_sandbox::Scenario::Demo))
+            .unwrap();
+    let addr = sb.addr();
+    // A plain blocking HTTP/1.1 exchange, as a binary under test would make.
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET /repos/acme/widgets/issues/1 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: token ghp_t\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("Codex self-test"));
+    assert_eq!(sb.stats()["requests"], 1);
+    drop(sb);
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "the server stopped with its handle"
+    );
+}

@@ -1,0 +1,9 @@
+//! The sandbox's one integration-test binary: each module drives a real sandbox over HTTP.
+
+mod binary;
+mod common;
+mod conformance;
+mod graphql;
+mod issues;
+mod pagination;
+mod repo;
