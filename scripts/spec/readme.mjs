@@ -79,9 +79,11 @@ ${gqlFields}
 ## Known gaps
 
 - GitHub's \`Link\` headers for \`GET /repos/{owner}/{repo}/issues\` point to
-  \`/repositories/{id}/issues?page=…\`, a route the OpenAPI description does not
-  document. The conformance crate treats it as an alias of
-  \`GET /repos/{owner}/{repo}/issues\` (\`issues/list-for-repo\`).
+  \`/repositories/{id}/issues?…&after=…\`, a route the OpenAPI description does not
+  document, with \`after\`/\`before\` cursors it does not document either. The
+  conformance crate treats the route as an alias of
+  \`GET /repos/{owner}/{repo}/issues\` (\`issues/list-for-repo\`) and accepts
+  \`after\`/\`before\` on that operation only, as opaque non-empty strings.
 - \`format\` keywords (\`uri\`, \`date-time\`, …) in body schemas are not
   enforced: GitHub's own examples break them. Query parameters documented as
   \`date-time\` are checked, since those are ours to get right.

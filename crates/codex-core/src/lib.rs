@@ -14,6 +14,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod github;
+pub mod jobs;
 pub mod logging;
 pub mod pages;
 pub mod rules;

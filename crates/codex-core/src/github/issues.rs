@@ -22,12 +22,15 @@ pub struct IssueQuery {
     pub labels: Vec<String>,
     /// In this milestone.
     pub milestone: Option<MilestoneNumber>,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
 }
 
 impl IssueQuery {
     /// Open issues (the default for every rule).
     pub fn open() -> Self {
         IssueQuery {
+            newest_first: false,
             state: "open",
             labels: Vec::new(),
             milestone: None,
@@ -42,7 +45,7 @@ impl IssueQuery {
         }
     }
 
-    /// The first page's URL. Oldest first (`sort=created&direction=asc`): pages then stay
+    /// The first page's URL. Oldest first unless [`IssueQuery::newest_first`] (`sort=created&direction=asc`): pages then stay
     /// stable as new issues arrive, which keeps conditional requests cheap on reruns.
     pub fn first_url(&self, client: &GitHub, repo: &RepoSlug) -> Url {
         let mut url = client.url(&format!("repos/{}/{}/issues", repo.owner, repo.name));
@@ -56,7 +59,7 @@ impl IssueQuery {
                 q.append_pair("milestone", &m.to_string());
             }
             q.append_pair("sort", "created");
-            q.append_pair("direction", "asc");
+            q.append_pair("direction", if self.newest_first { "desc" } else { "asc" });
             q.append_pair("per_page", "100");
         }
         url

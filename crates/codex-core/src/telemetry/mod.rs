@@ -138,6 +138,7 @@ pub struct Envelope {
 
 /// A telemetry file: the envelope, then the component's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "{F}File")]
 pub struct Telemetry<F> {
     /// The common envelope.
     #[serde(flatten)]
@@ -267,13 +268,15 @@ pub struct TrackHealth {
     pub missing_codex_label: u64,
     /// Without a milestone.
     pub missing_milestone: u64,
+    /// No track label at all.
+    pub missing_track_label: u64,
     /// Track label disagreeing with the title rule, or both labels.
     pub wrong_track: u64,
     /// Stale.
     pub stale: u64,
     /// Escalated.
     pub escalated: u64,
-    /// missing_codex_label + missing_milestone + wrong_track.
+    /// missing_codex_label + missing_milestone + missing_track_label + wrong_track.
     pub problems: u64,
     /// Verdict.
     pub health: Health,
@@ -388,4 +391,162 @@ pub fn json_schema() -> serde_json::Value {
         "oneOf": variants.iter().map(|s| s.as_value().clone()).collect::<Vec<_>>(),
         "$defs": defs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn schema_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/telemetry.schema.json")
+    }
+
+    /// The checked-in schema must match the types. Regenerate with
+    /// `CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema`.
+    #[test]
+    fn checked_in_schema_is_up_to_date() {
+        let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
+        let path = schema_path();
+        if std::env::var_os("CODEX_UPDATE_SCHEMA").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == generated,
+            "docs/telemetry.schema.json is out of date: run CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema"
+        );
+    }
+
+    fn sample() -> Telemetry<SyncFields> {
+        Telemetry {
+            envelope: Envelope {
+                schema_version: SCHEMA_VERSION,
+                component: Component::Sync,
+                status: Status::Warning,
+                run_id: "42".into(),
+                repo: "acme/widgets".into(),
+                started_at: "2026-11-23T10:00:00Z".parse().unwrap(),
+                finished_at: "2026-11-23T10:00:05Z".parse().unwrap(),
+                dry_run: false,
+                warnings: vec!["1 issue carries both track labels".into()],
+                errors: vec![],
+                api: ApiSummary {
+                    requests: 4,
+                    mutations: 3,
+                    rate_limit_remaining: Some(4996),
+                },
+            },
+            fields: SyncFields {
+                scanned: 120,
+                managed: 80,
+                corrections: Corrections {
+                    codex_label: 1,
+                    track_main: 1,
+                    milestone: 1,
+                    ..Default::default()
+                },
+                details: vec![Detail {
+                    number: 88,
+                    changes: vec![
+                        "add_codex_label".into(),
+                        "codex-trackmain".into(),
+                        "milestone".into(),
+                    ],
+                }],
+                track_conflicts: vec![12],
+                integrity: Integrity {
+                    malformed: vec![Malformed {
+                        number: Some(7),
+                        reason: "label without a name".into(),
+                    }],
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn serialised_sync_telemetry_keeps_the_contract_shape() {
+        insta::assert_json_snapshot!(sample(), @r#"
+        {
+          "schema_version": 1,
+          "component": "sync",
+          "status": "warning",
+          "run_id": "42",
+          "repo": "acme/widgets",
+          "started_at": "2026-11-23T10:00:00Z",
+          "finished_at": "2026-11-23T10:00:05Z",
+          "dry_run": false,
+          "warnings": [
+            "1 issue carries both track labels"
+          ],
+          "errors": [],
+          "api": {
+            "requests": 4,
+            "mutations": 3,
+            "rate_limit_remaining": 4996
+          },
+          "scanned": 120,
+          "managed": 80,
+          "corrections": {
+            "codex_label": 1,
+            "track_main": 1,
+            "track_dashboard": 0,
+            "milestone": 1,
+            "project_adjustments": 0
+          },
+          "details": [
+            {
+              "number": 88,
+              "changes": [
+                "add_codex_label",
+                "codex-trackmain",
+                "milestone"
+              ]
+            }
+          ],
+          "track_conflicts": [
+            12
+          ],
+          "integrity": {
+            "malformed": [
+              {
+                "number": 7,
+                "reason": "label without a name"
+              }
+            ]
+          }
+        }
+        "#);
+    }
+
+    #[test]
+    fn every_component_file_validates_against_the_schema_shape() {
+        // The envelope comes first, in contract order, then the component's fields.
+        let text = serde_json::to_string(&sample()).unwrap();
+        let order = [
+            "schema_version",
+            "component",
+            "status",
+            "run_id",
+            "repo",
+            "started_at",
+            "finished_at",
+            "dry_run",
+            "warnings",
+            "errors",
+            "api",
+            "scanned",
+            "corrections",
+        ];
+        let positions: Vec<usize> = order
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let value = serde_json::to_value(sample()).unwrap();
+        let back: Telemetry<SyncFields> = serde_json::from_value(value).unwrap();
+        assert_eq!(back, sample());
+    }
 }

@@ -1,0 +1,5 @@
+//! `codex-project-sync`: see `codex-project-sync --help`.
+
+fn main() -> std::process::ExitCode {
+    codex_cli::ProjectSyncCli::main()
+}

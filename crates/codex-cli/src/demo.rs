@@ -1,0 +1,164 @@
+//! `codex demo`: the whole pipeline on the embedded sandbox, no token and no network.
+//!
+//! Starts `codex-sandbox` (demo scenario) in-process on a free port, runs the seven components
+//! in the reference's order against it (diagnostics before the merge so the dashboard shows
+//! it), writes the pages tree, and prints a summary and where the dashboard is.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Args;
+use codex_core::jobs::{self, Context, Outcome};
+use codex_core::telemetry::Status;
+use codex_core::{CommonArgs, Config, Needs};
+use codex_sandbox::{Sandbox, SandboxOptions, Scenario};
+use serde::Serialize;
+
+/// `codex demo` flags.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Where to write the pages tree (telemetry/ and dashboard/)
+    #[arg(long, default_value = "codex-demo")]
+    pub out: PathBuf,
+    /// Sandbox seed (the demo repository's issues are generated from it)
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// More log output on stderr (-v debug, -vv trace)
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The token the demo hands the sandbox: a classic-looking token with admin rights there.
+const DEMO_TOKEN: &str = "ghp_codexdemo0000000000000000000000000000";
+
+pub(crate) fn main(args: DemoArgs) -> ExitCode {
+    codex_core::logging::init(args.verbose);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&args)) {
+        Ok(rows) => {
+            let failed = rows.iter().any(|(_, s, _)| *s == Status::Error);
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: demo: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn row<F: Serialize>(name: &str, outcome: &Outcome<F>, rows: &mut Vec<(String, Status, String)>) {
+    let headline = outcome.summary.first().cloned().unwrap_or_default();
+    rows.push((name.to_owned(), outcome.status(), headline));
+}
+
+/// Run the demo; returns one row per component (name, status, headline).
+pub(crate) async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, String)>> {
+    let sandbox = Sandbox::start(SandboxOptions {
+        scenario: Scenario::Demo,
+        seed: args.seed,
+        ..SandboxOptions::default()
+    })
+    .await?;
+    eprintln!(
+        "sandbox: {} (demo scenario, repository acme/widgets)",
+        sandbox.base_url()
+    );
+    let now = Utc::now();
+    let common = CommonArgs {
+        repo: Some("acme/widgets".into()),
+        api_url: Some(sandbox.base_url()),
+        pages_dir: Some(args.out.clone()),
+        run_id: Some(format!("demo-{}", now.format("%Y%m%dT%H%M%SZ"))),
+        ..CommonArgs::default()
+    };
+    // Nothing from the caller's environment leaks in: the demo is the same everywhere. Like a
+    // workflow, it passes the repository's Actions variables to the components.
+    let variables: Vec<(String, String)> = sandbox.state()["repos"][0]["variables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| {
+            Some((
+                v["name"].as_str()?.to_owned(),
+                v["value"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let lookup = |name: &str| {
+        if name == codex_core::env::GH_CI_PAT {
+            return Some(DEMO_TOKEN.to_owned());
+        }
+        variables
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let config = Config::resolve(&common, &lookup, Needs { token: true }, now)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ctx = || Context::new(config.clone(), Utc::now()).map_err(|e| anyhow::anyhow!("{e}"));
+
+    let mut rows = Vec::new();
+    row("self-test", &jobs::self_test::run(&ctx()?).await, &mut rows);
+    row(
+        "cleaner",
+        &jobs::cleaner::run(&ctx()?, jobs::cleaner::CleanerOptions::default()).await,
+        &mut rows,
+    );
+    row("project-sync", &jobs::sync::run(&ctx()?).await, &mut rows);
+    row(
+        "supervisor",
+        &jobs::supervisor::run(&ctx()?).await,
+        &mut rows,
+    );
+    row("activity", &jobs::activity::run(&ctx()?).await, &mut rows);
+    let diag_opts = jobs::diagnostics::DiagnosticsOptions {
+        repair: false,
+        env_set: variables.iter().map(|(k, _)| k.clone()).collect(),
+    };
+    row(
+        "diagnostics",
+        &jobs::diagnostics::run(&ctx()?, &diag_opts).await,
+        &mut rows,
+    );
+    let merged = jobs::merge::run(&ctx()?.pages, "acme/widgets", Utc::now())?;
+    let merge_status = if merged.dashboard.warnings.is_empty() {
+        Status::Ok
+    } else {
+        Status::Warning
+    };
+    rows.push((
+        "telemetry-merge".into(),
+        merge_status,
+        merged.summary.join("; "),
+    ));
+
+    println!("{:<16} {:<8} summary", "component", "status");
+    for (name, status, headline) in &rows {
+        println!(
+            "{name:<16} {:<8} {headline}",
+            format!("{status:?}").to_lowercase()
+        );
+    }
+    let dashboard = args.out.join("dashboard");
+    println!();
+    println!("Dashboard data: {}", merged.path.display());
+    println!(
+        "Open the dashboard: python3 -m http.server -d {} 8000, then http://127.0.0.1:8000/",
+        dashboard.display()
+    );
+    Ok(rows)
+}

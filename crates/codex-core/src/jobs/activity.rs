@@ -1,0 +1,139 @@
+//! Activity engine: every open managed issue per track, active / stale / escalation from the
+//! days since its last update against that track's thresholds.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Settings;
+use crate::github::Issue;
+use crate::jobs::{Context, Outcome, Report, finish, managed_issues, reporting_track};
+use crate::rules::{ActivityStatus, Track, classify_activity};
+use crate::telemetry::{ActivityCounts, ActivityFields, ActivityItem, Component};
+
+/// Classify managed issues (pure). Lists are sorted oldest first (most days inactive).
+pub fn classify(issues: &[Issue], settings: &Settings, now: DateTime<Utc>) -> ActivityFields {
+    let mut fields = ActivityFields::default();
+    for issue in issues {
+        let track = reporting_track(issue);
+        let thresholds = match track {
+            Track::Main => settings.main,
+            Track::Dashboard => settings.dashboard,
+        };
+        let (status, days_inactive) = classify_activity(issue.updated_at, now, thresholds);
+        let item = ActivityItem {
+            number: issue.number.0,
+            title: issue.title.clone(),
+            status,
+            days_inactive,
+            url: issue.html_url.clone(),
+        };
+        let (list, counts) = match track {
+            Track::Main => (&mut fields.main, &mut fields.summary.main),
+            Track::Dashboard => (&mut fields.dashboard, &mut fields.summary.dashboard),
+        };
+        bump(counts, status);
+        list.push(item);
+    }
+    for list in [&mut fields.main, &mut fields.dashboard] {
+        list.sort_by(|a, b| {
+            b.days_inactive
+                .unwrap_or(u32::MAX)
+                .cmp(&a.days_inactive.unwrap_or(u32::MAX))
+                .then(a.number.cmp(&b.number))
+        });
+    }
+    fields
+}
+
+fn bump(counts: &mut ActivityCounts, status: ActivityStatus) {
+    match status {
+        ActivityStatus::Active => counts.active += 1,
+        ActivityStatus::Stale => counts.stale += 1,
+        ActivityStatus::Escalation => counts.escalation += 1,
+    }
+}
+
+/// Run the activity engine.
+pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
+    let mut report = Report::new(ActivityFields::default());
+    match managed_issues(ctx).await {
+        Ok(managed) => {
+            report.fields = classify(&managed.issues, &ctx.config.settings, ctx.now);
+            let s = report.fields.summary.clone();
+            report.say(format!(
+                "activity: main {} active / {} stale / {} escalated; dashboard {} / {} / {}",
+                s.main.active,
+                s.main.stale,
+                s.main.escalation,
+                s.dashboard.active,
+                s.dashboard.stale,
+                s.dashboard.escalation
+            ));
+            let escalated = s.main.escalation + s.dashboard.escalation;
+            if escalated > 0 {
+                report.warn(format!(
+                    "{escalated} issue(s) escalated (no update beyond the escalation threshold)"
+                ));
+            }
+        }
+        Err(e) => report.error(format!("could not enumerate issues: {e}")),
+    }
+    finish(ctx, Component::Activity, report)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn per_track_thresholds_and_oldest_first() {
+        let now: DateTime<Utc> = "2026-11-23T00:00:00Z".parse().unwrap();
+        let settings = Settings::from_env(&|k| match k {
+            "CODEX_DASHBOARD_STALE_DAYS" => Some("3".into()),
+            "CODEX_DASHBOARD_ESCALATION_DAYS" => Some("5".into()),
+            _ => None,
+        })
+        .unwrap();
+        let issue = |n: u64, title: &str, days: i64| {
+            Issue::from_json(
+                &json!({"number": n, "title": title, "state": "open", "labels": [],
+                "updated_at": (now - Duration::days(days)).to_rfc3339()}),
+            )
+            .unwrap()
+        };
+        let fields = classify(
+            &[
+                issue(1, "main work", 4),
+                issue(2, "dashboard chart", 4),
+                issue(3, "dashboard x", 6),
+                issue(4, "main old", 40),
+            ],
+            &settings,
+            now,
+        );
+        let main: Vec<_> = fields.main.iter().map(|i| (i.number, i.status)).collect();
+        assert_eq!(
+            main,
+            vec![(4, ActivityStatus::Escalation), (1, ActivityStatus::Active)]
+        );
+        let dash: Vec<_> = fields
+            .dashboard
+            .iter()
+            .map(|i| (i.number, i.status))
+            .collect();
+        assert_eq!(
+            dash,
+            vec![(3, ActivityStatus::Escalation), (2, ActivityStatus::Stale)]
+        );
+        assert_eq!(
+            fields.summary.dashboard,
+            ActivityCounts {
+                active: 0,
+                stale: 1,
+                escalation: 1
+            }
+        );
+    }
+}

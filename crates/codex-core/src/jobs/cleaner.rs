@@ -1,0 +1,302 @@
+//! Cleaner: retire stale self-test issues and prune old telemetry.
+//!
+//! Candidates are open issues labelled `codex-selftest` in the self-test milestone (filtered by
+//! GitHub, then checked again here). The newest `CODEX_SELFTEST_RETAIN` are kept unless older
+//! than `CODEX_SELFTEST_MAX_AGE_DAYS`; every other one is closed as `not_planned` (or deleted
+//! with `--delete`, falling back to closing where the token may not delete). Telemetry older
+//! than `CODEX_TELEMETRY_MAX_AGE_DAYS` is pruned, never the newest file of a component.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::config::{SELFTEST_FALLBACK_MILESTONE, Settings};
+use crate::error::Error;
+use crate::github::{Issue, IssueLister, IssueQuery, Milestone, Written};
+use crate::jobs::{Context, Outcome, Report, finish};
+use crate::pages::StoredTelemetry;
+use crate::rules;
+use crate::telemetry::{CleanerFields, Component};
+
+/// Cleaner options beyond the common flags.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CleanerOptions {
+    /// Delete (GraphQL `deleteIssue`) instead of closing.
+    pub delete: bool,
+}
+
+/// The self-test milestone: `CODEX_SELFTEST_MILESTONE`, else `Codex Internal`. The flag says
+/// whether the fallback was used.
+pub fn selftest_milestone<'a>(
+    milestones: &'a [Milestone],
+    settings: &Settings,
+) -> Option<(&'a Milestone, bool)> {
+    let find = |title: &str| {
+        milestones
+            .iter()
+            .filter(|m| m.title == title)
+            .max_by_key(|m| m.open)
+    };
+    find(&settings.selftest_milestone)
+        .map(|m| (m, false))
+        .or_else(|| {
+            find(SELFTEST_FALLBACK_MILESTONE).map(|m| {
+                (
+                    m,
+                    settings.selftest_milestone != SELFTEST_FALLBACK_MILESTONE,
+                )
+            })
+        })
+}
+
+/// Which candidates to keep and which to retire (pure). Newest first by creation; an issue
+/// without a creation date counts as oldest and is never retired for age alone.
+pub fn plan_retention(
+    candidates: &[Issue],
+    retain: u32,
+    max_age_days: u32,
+    now: DateTime<Utc>,
+) -> (Vec<&Issue>, Vec<&Issue>) {
+    let mut sorted: Vec<&Issue> = candidates.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then(b.number.cmp(&a.number))
+    });
+    let max_age = Duration::days(i64::from(max_age_days));
+    let (mut keep, mut retire) = (Vec::new(), Vec::new());
+    for (rank, issue) in sorted.into_iter().enumerate() {
+        let too_old = issue.created_at.is_some_and(|c| now - c > max_age);
+        if rank < retain as usize && !too_old {
+            keep.push(issue);
+        } else {
+            retire.push(issue);
+        }
+    }
+    (keep, retire)
+}
+
+/// Telemetry files to prune (pure): older than `max_age_days` by `finished_at`, never the
+/// newest valid file of a component, never a file that cannot be read (a person may need it).
+pub fn plan_prune(scan: &[StoredTelemetry], max_age_days: u32, now: DateTime<Utc>) -> Vec<PathBuf> {
+    let mut newest: HashMap<Component, (DateTime<Utc>, String)> = HashMap::new();
+    for s in scan {
+        if let Some(at) = s.finished_at() {
+            let key = (at, s.file_name());
+            let entry = newest.entry(s.component).or_insert_with(|| key.clone());
+            if key > *entry {
+                *entry = key;
+            }
+        }
+    }
+    let cutoff = now - Duration::days(i64::from(max_age_days));
+    scan.iter()
+        .filter(|s| {
+            let Some(at) = s.finished_at() else {
+                return false;
+            };
+            let is_newest = newest
+                .get(&s.component)
+                .is_some_and(|(t, name)| *t == at && *name == s.file_name());
+            at < cutoff && !is_newest
+        })
+        .map(|s| s.path.clone())
+        .collect()
+}
+
+/// Run the cleaner.
+pub async fn run(ctx: &Context, opts: CleanerOptions) -> Outcome<CleanerFields> {
+    let mut report = Report::new(CleanerFields::default());
+    retire_issues(ctx, opts, &mut report).await;
+    prune(ctx, &mut report);
+    let f = &report.fields;
+    let verb = if ctx.config.dry_run {
+        "would retire"
+    } else {
+        "retired"
+    };
+    report.say(format!(
+        "cleaner: {} self-test candidates, kept {}, {verb} {} (closed {}, deleted {}); pruned {} telemetry files",
+        f.candidates, f.kept.len(), f.issues_closed.len() + f.issues_deleted.len(), f.issues_closed.len(), f.issues_deleted.len(), f.telemetry_pruned_count
+    ));
+    finish(ctx, Component::Cleaner, report)
+}
+
+async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<CleanerFields>) {
+    let gh = ctx.github();
+    let repo = &ctx.config.repo;
+    let settings = &ctx.config.settings;
+    let milestones = match gh.milestones(repo).await {
+        Ok(m) => m,
+        Err(e) => return report.error(format!("could not list milestones: {e}")),
+    };
+    let Some((milestone, _)) = selftest_milestone(&milestones, settings) else {
+        return report.warn(format!(
+            "self-test milestone {:?} (or {SELFTEST_FALLBACK_MILESTONE:?}) not found: no self-test issue to clean",
+            settings.selftest_milestone
+        ));
+    };
+    let query = IssueQuery {
+        labels: vec![rules::LABEL_SELFTEST.to_owned()],
+        milestone: Some(milestone.number),
+        ..IssueQuery::open()
+    };
+    let page = match IssueLister::new(gh, repo, &query).collect().await {
+        Ok(p) => p,
+        Err(e) => return report.error(format!("could not list self-test issues: {e}")),
+    };
+    // Trust, but verify the server-side filters.
+    let candidates: Vec<Issue> = page
+        .issues
+        .into_iter()
+        .filter(|i| {
+            i.is_open()
+                && i.has_label(rules::LABEL_SELFTEST)
+                && i.milestone
+                    .as_ref()
+                    .is_some_and(|m| m.number == milestone.number)
+        })
+        .collect();
+    report.fields.candidates = candidates.len() as u64;
+    let (keep, retire) = plan_retention(
+        &candidates,
+        settings.selftest_retain,
+        settings.selftest_max_age_days,
+        ctx.now,
+    );
+    report.fields.kept = keep.iter().map(|i| i.number.0).collect();
+    let mut delete_allowed = opts.delete;
+    for issue in retire {
+        if delete_allowed && let Some(node_id) = &issue.node_id {
+            {
+                match gh.delete_issue(node_id).await {
+                    Ok(Written::Done(()) | Written::DryRun) => {
+                        report.fields.issues_deleted.push(issue.number.0);
+                        continue;
+                    }
+                    Err(e) if e.is_permission() => {
+                        report.warn(format!(
+                            "this token may not delete issues ({e}): closing instead"
+                        ));
+                        delete_allowed = false;
+                    }
+                    Err(Error::BudgetExhausted { .. }) => {
+                        report.warn(
+                            "write budget spent: remaining self-test issues left for the next run",
+                        );
+                        break;
+                    }
+                    Err(e) => {
+                        report.error(format!("deleting #{}: {e}", issue.number));
+                        continue;
+                    }
+                }
+            }
+        }
+        match gh.close_issue(repo, issue.number, "not_planned").await {
+            Ok(_) => report.fields.issues_closed.push(issue.number.0),
+            Err(Error::BudgetExhausted { .. }) => {
+                report.warn("write budget spent: remaining self-test issues left for the next run");
+                break;
+            }
+            Err(e) if e.is_missing() => report.warn(format!(
+                "#{} vanished before it could be closed: {e}",
+                issue.number
+            )),
+            Err(e) => report.error(format!("closing #{}: {e}", issue.number)),
+        }
+    }
+}
+
+fn prune(ctx: &Context, report: &mut Report<CleanerFields>) {
+    let scan = match ctx.pages.scan() {
+        Ok(s) => s,
+        Err(e) => return report.warn(format!("could not read telemetry to prune: {e}")),
+    };
+    for path in plan_prune(&scan, ctx.config.settings.telemetry_max_age_days, ctx.now) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if ctx.config.dry_run {
+            tracing::info!(file = %name, "dry-run: would prune");
+        } else if let Err(e) = std::fs::remove_file(&path) {
+            report.warn(format!("could not prune {name}: {e}"));
+            continue;
+        }
+        report.fields.telemetry_pruned.push(name);
+    }
+    report.fields.telemetry_pruned_count = report.fields.telemetry_pruned.len() as u64;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T12:00:00Z".parse().unwrap()
+    }
+
+    fn aged(n: u64, age: Duration) -> Issue {
+        Issue::from_json(
+            &json!({"number": n, "state": "open", "labels": ["codex-selftest"],
+            "created_at": (now() - age).to_rfc3339()}),
+        )
+        .unwrap()
+    }
+
+    fn numbers(list: &[&Issue]) -> Vec<u64> {
+        list.iter().map(|i| i.number.0).collect()
+    }
+
+    #[test]
+    fn keeps_the_newest_retain() {
+        let issues: Vec<Issue> = (1..=8)
+            .map(|n| aged(n, Duration::hours(10 - n as i64)))
+            .collect();
+        let (keep, retire) = plan_retention(&issues, 5, 7, now());
+        assert_eq!(numbers(&keep), vec![8, 7, 6, 5, 4]);
+        assert_eq!(numbers(&retire), vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn age_boundary_is_strictly_older_than() {
+        let exactly = aged(1, Duration::days(7));
+        let older = aged(2, Duration::days(7) + Duration::seconds(1));
+        let issues = [exactly, older];
+        let (keep, retire) = plan_retention(&issues, 5, 7, now());
+        assert_eq!((numbers(&keep), numbers(&retire)), (vec![1], vec![2]));
+    }
+
+    #[test]
+    fn retain_zero_retires_all_and_fewer_than_retain_keeps_all() {
+        let issues = vec![aged(1, Duration::hours(1)), aged(2, Duration::hours(2))];
+        assert_eq!(plan_retention(&issues, 0, 7, now()).1.len(), 2);
+        assert_eq!(plan_retention(&issues, 5, 7, now()).0.len(), 2);
+    }
+
+    #[test]
+    fn fallback_milestone() {
+        let ms = vec![Milestone {
+            number: crate::github::MilestoneNumber(4),
+            title: "Codex Internal".into(),
+            open: true,
+        }];
+        let custom =
+            Settings::from_env(&|k| (k == "CODEX_SELFTEST_MILESTONE").then(|| "QA".into()))
+                .unwrap();
+        assert_eq!(
+            selftest_milestone(&ms, &custom).map(|(m, f)| (m.number.0, f)),
+            Some((4, true))
+        );
+        let default = Settings::from_env(&|_| None).unwrap();
+        assert_eq!(
+            selftest_milestone(&ms, &default).map(|(m, f)| (m.number.0, f)),
+            Some((4, false))
+        );
+        assert!(selftest_milestone(&[], &default).is_none());
+    }
+}

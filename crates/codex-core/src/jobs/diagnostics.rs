@@ -1,0 +1,334 @@
+//! Diagnostics: check the configuration Codex relies on (token, variables, labels, milestones,
+//! Project, gh-pages), and with `--repair` create what is missing and safe to create (labels
+//! and milestones), idempotently. Never fails: every finding is a check with a detail.
+
+use std::collections::BTreeSet;
+
+use crate::config::Settings;
+use crate::env;
+use crate::github::{Label, Milestone};
+use crate::jobs::{Context, Outcome, Report, finish};
+use crate::rules::{LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN};
+use crate::telemetry::{Check, Component, DiagnosticsFields};
+
+/// The labels Codex needs, with the colour and description `--repair` gives them.
+pub const REQUIRED_LABELS: [(&str, &str, &str); 4] = [
+    (LABEL_CODEX, "5319e7", "Managed by Codex"),
+    (
+        LABEL_TRACK_MAIN,
+        "0e8a16",
+        "Codex main track: architecture and workflows",
+    ),
+    (
+        LABEL_TRACK_DASHBOARD,
+        "1d76db",
+        "Codex dashboard track: dashboard UI and telemetry",
+    ),
+    (
+        LABEL_SELFTEST,
+        "c5def5",
+        "Created by Codex self-test; retired by the cleaner",
+    ),
+];
+
+/// The variables diagnostics reports on.
+pub const CHECKED_VARIABLES: [&str; 5] = [
+    env::CODEX_MAIN_MILESTONE,
+    env::CODEX_DASHBOARD_MILESTONE,
+    env::CODEX_SELFTEST_MILESTONE,
+    env::CODEX_PROJECT_TITLE,
+    env::CODEX_PROJECT_OWNER,
+];
+
+/// Diagnostics options beyond the common flags.
+#[derive(Debug, Clone, Default)]
+pub struct DiagnosticsOptions {
+    /// Create missing labels and milestones.
+    pub repair: bool,
+    /// Names of the `CODEX_*` variables present in the environment the workflow passed.
+    pub env_set: BTreeSet<String>,
+}
+
+/// The milestones Codex needs, with descriptions.
+pub fn required_milestones(settings: &Settings) -> Vec<(String, &'static str)> {
+    vec![
+        (
+            settings.selftest_milestone.clone(),
+            "Codex self-test and internal maintenance issues",
+        ),
+        (settings.main_milestone.clone(), "Codex main track"),
+        (
+            settings.dashboard_milestone.clone(),
+            "Codex dashboard track",
+        ),
+    ]
+}
+
+/// Label checks (pure).
+pub fn label_checks(labels: &[Label]) -> Vec<Check> {
+    REQUIRED_LABELS
+        .iter()
+        .map(|(name, _, _)| {
+            let ok = labels.iter().any(|l| l.name.eq_ignore_ascii_case(name));
+            Check {
+                name: format!("label:{name}"),
+                ok,
+                detail: if ok {
+                    "present".into()
+                } else {
+                    "missing: codex-diagnostics --repair creates it".into()
+                },
+            }
+        })
+        .collect()
+}
+
+/// Milestone checks (pure).
+pub fn milestone_checks(milestones: &[Milestone], settings: &Settings) -> Vec<Check> {
+    required_milestones(settings)
+        .into_iter()
+        .map(|(title, _)| {
+            let found = milestones
+                .iter()
+                .filter(|m| m.title == title)
+                .max_by_key(|m| m.open);
+            let (ok, detail) = match found {
+                Some(m) if m.open => (true, format!("open (#{})", m.number)),
+                Some(m) => (false, format!("closed (#{}): reopen it", m.number)),
+                None => (
+                    false,
+                    "missing: codex-diagnostics --repair creates it".into(),
+                ),
+            };
+            Check {
+                name: format!("milestone:{title}"),
+                ok,
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// Run diagnostics.
+pub async fn run(ctx: &Context, opts: &DiagnosticsOptions) -> Outcome<DiagnosticsFields> {
+    let mut report = Report::new(DiagnosticsFields::default());
+    if opts.repair {
+        repair(ctx, &mut report).await;
+    }
+    check(ctx, opts, &mut report).await;
+    let failed = report.fields.checks.iter().filter(|c| !c.ok).count();
+    if failed > 0 {
+        report.warn(format!(
+            "{failed} of {} checks failed",
+            report.fields.checks.len()
+        ));
+    }
+    report.say(format!(
+        "diagnostics: {} checks, {failed} failed{}",
+        report.fields.checks.len(),
+        if report.fields.repaired.is_empty() {
+            String::new()
+        } else {
+            format!("; repaired: {}", report.fields.repaired.join(", "))
+        }
+    ));
+    finish(ctx, Component::Diagnostics, report)
+}
+
+async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
+    let gh = ctx.github();
+    let repo = &ctx.config.repo;
+    let verb = if gh.dry_run() {
+        "would create"
+    } else {
+        "created"
+    };
+    match gh.labels(repo).await {
+        Ok(labels) => {
+            for (name, color, description) in REQUIRED_LABELS {
+                if labels.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
+                    continue;
+                }
+                match gh.create_label(repo, name, color, description).await {
+                    Ok(_) => report.fields.repaired.push(format!("{verb} label {name}")),
+                    Err(e) => report.error(format!("could not create label {name}: {e}")),
+                }
+            }
+        }
+        Err(e) => report.error(format!("could not list labels: {e}")),
+    }
+    match gh.milestones(repo).await {
+        Ok(milestones) => {
+            for (title, description) in required_milestones(&ctx.config.settings) {
+                if milestones.iter().any(|m| m.title == title) {
+                    continue;
+                }
+                match gh.create_milestone(repo, &title, description).await {
+                    Ok(_) => report
+                        .fields
+                        .repaired
+                        .push(format!("{verb} milestone {title}")),
+                    Err(e) => report.error(format!("could not create milestone {title}: {e}")),
+                }
+            }
+        }
+        Err(e) => report.error(format!("could not list milestones: {e}")),
+    }
+}
+
+async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<DiagnosticsFields>) {
+    let gh = ctx.github();
+    let repo = &ctx.config.repo;
+    let settings = &ctx.config.settings;
+    let mut checks = Vec::new();
+
+    checks.push(match ctx.config.token_source {
+        Some(env::GH_CI_PAT) => Check { name: "token".into(), ok: true, detail: "GH_CI_PAT".into() },
+        _ => Check {
+            name: "token".into(),
+            ok: false,
+            detail: "only GITHUB_TOKEN: it cannot see Projects, read variables or delete issues; set the GH_CI_PAT secret".into(),
+        },
+    });
+
+    let repo_vars = match gh.variable_names(repo).await {
+        Ok(names) => {
+            checks.push(Check {
+                name: "actions-variables".into(),
+                ok: true,
+                detail: format!("{} readable", names.len()),
+            });
+            Some(names.into_iter().collect::<BTreeSet<_>>())
+        }
+        Err(e) => {
+            checks.push(Check {
+                name: "actions-variables".into(),
+                ok: false,
+                detail: format!("cannot read repository variables: {e}"),
+            });
+            None
+        }
+    };
+    for name in CHECKED_VARIABLES {
+        let in_env = opts.env_set.contains(name);
+        let in_repo = repo_vars.as_ref().is_some_and(|v| v.contains(name));
+        let (ok, detail) = match (in_env, in_repo) {
+            (true, _) => (true, "set in the environment".to_owned()),
+            (false, true) => (false, "set as a repository variable but not passed to this job: add it to the workflow's env".to_owned()),
+            (false, false) => (true, "not set: the default is used".to_owned()),
+        };
+        checks.push(Check {
+            name: format!("variable:{name}"),
+            ok,
+            detail,
+        });
+    }
+
+    match gh.labels(repo).await {
+        Ok(labels) => checks.extend(label_checks(&labels)),
+        Err(e) => checks.push(Check {
+            name: "labels".into(),
+            ok: false,
+            detail: format!("cannot list labels: {e}"),
+        }),
+    }
+    match gh.milestones(repo).await {
+        Ok(milestones) => checks.extend(milestone_checks(&milestones, settings)),
+        Err(e) => checks.push(Check {
+            name: "milestones".into(),
+            ok: false,
+            detail: format!("cannot list milestones: {e}"),
+        }),
+    }
+    let owner = ctx.config.project_owner();
+    checks.push(match gh.find_project(owner, &settings.project_title).await {
+        Ok(Some(p)) => Check { name: format!("project:{}", settings.project_title), ok: true, detail: format!("{owner} project #{}", p.number) },
+        Ok(None) => Check { name: format!("project:{}", settings.project_title), ok: false, detail: format!("not found under {owner}: create it in GitHub (Projects are not created by --repair)") },
+        Err(e) => Check { name: format!("project:{}", settings.project_title), ok: false, detail: format!("not visible to this token: {e}") },
+    });
+    let branch = gh.branch_exists(repo, "gh-pages").await;
+    checks.push(match &branch {
+        Ok(true) => Check {
+            name: "branch:gh-pages".into(),
+            ok: true,
+            detail: "present".into(),
+        },
+        Ok(false) => Check {
+            name: "branch:gh-pages".into(),
+            ok: false,
+            detail: "missing: the first publish creates it".into(),
+        },
+        Err(e) => Check {
+            name: "branch:gh-pages".into(),
+            ok: false,
+            detail: format!("cannot read: {e}"),
+        },
+    });
+    for dir in ["telemetry", "dashboard"] {
+        let name = format!("gh-pages:{dir}/");
+        checks.push(match (&branch, gh.directory(repo, dir, "gh-pages").await) {
+            (Ok(false), _) => Check {
+                name,
+                ok: false,
+                detail: "no gh-pages branch".into(),
+            },
+            (_, Ok(Some(entries))) => Check {
+                name,
+                ok: true,
+                detail: format!("{} entries", entries.len()),
+            },
+            (_, Ok(None)) => Check {
+                name,
+                ok: false,
+                detail: "missing: the first publish creates it".into(),
+            },
+            (_, Err(e)) => Check {
+                name,
+                ok: false,
+                detail: format!("cannot read: {e}"),
+            },
+        });
+    }
+    report.fields.checks = checks;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::MilestoneNumber;
+
+    #[test]
+    fn label_and_milestone_checks() {
+        let labels = vec![Label {
+            name: "Codex".into(),
+            color: None,
+            description: None,
+        }];
+        let checks = label_checks(&labels);
+        assert_eq!(checks.iter().filter(|c| c.ok).count(), 1);
+        let settings = Settings::from_env(&|_| None).unwrap();
+        let ms = vec![
+            Milestone {
+                number: MilestoneNumber(1),
+                title: "Codex Internal".into(),
+                open: true,
+            },
+            Milestone {
+                number: MilestoneNumber(2),
+                title: "Codex Main Track".into(),
+                open: false,
+            },
+        ];
+        let checks = milestone_checks(&ms, &settings);
+        let summary: Vec<_> = checks.iter().map(|c| (c.name.as_str(), c.ok)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("milestone:Codex Internal", true),
+                ("milestone:Codex Main Track", false),
+                ("milestone:Codex Dashboard Track", false)
+            ]
+        );
+        assert!(checks[1].detail.contains("closed"));
+    }
+}

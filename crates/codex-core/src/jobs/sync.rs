@@ -1,0 +1,628 @@
+//! Project sync: enumerate open issues by REST and repair what people forget: the `codex`
+//! label, the track label, the track's milestone, Project membership. Additive only.
+//!
+//! [`plan_issue`] decides (pure); [`run`] streams the enumeration page by page and applies each
+//! plan through the client's dry-run gate. Before writing to an issue it reads that issue
+//! again and re-plans from the fresh copy, so an edit a person made since the listing is never
+//! clobbered (a read, never an extra write: at most two writes per issue, `POST …/labels` and a
+//! milestone-only `PATCH`, plus the Project item). Dry-run reads the same way, so it plans
+//! exactly what a real run would write; when an issue's labels cannot be read from its payload
+//! (a label without a name, `labels: null`), its labels are read from `…/issues/{n}/labels`.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::config::Settings;
+use crate::error::Error;
+use crate::github::{
+    Issue, IssueLister, IssueQuery, Malformed, Milestone, MilestoneNumber, Written,
+};
+use crate::jobs::{Context, Outcome, Report, finish};
+use crate::rules::{self, Track, TrackDecision};
+use crate::telemetry::{Component, Detail, SyncFields};
+
+/// Milestones by title and number.
+#[derive(Debug, Clone, Default)]
+pub struct MilestoneIndex {
+    by_title: HashMap<String, MilestoneNumber>,
+    numbers: HashSet<MilestoneNumber>,
+}
+
+impl MilestoneIndex {
+    /// Index a repository's milestones; an open one wins over a closed one of the same title.
+    pub fn new(milestones: &[Milestone]) -> Self {
+        let mut index = MilestoneIndex::default();
+        for m in milestones
+            .iter()
+            .filter(|m| !m.open)
+            .chain(milestones.iter().filter(|m| m.open))
+        {
+            index.by_title.insert(m.title.clone(), m.number);
+            index.numbers.insert(m.number);
+        }
+        index
+    }
+
+    /// The number of the milestone titled `title`.
+    pub fn number(&self, title: &str) -> Option<MilestoneNumber> {
+        self.by_title.get(title).copied()
+    }
+
+    /// True when a milestone with this number exists.
+    pub fn contains(&self, number: MilestoneNumber) -> bool {
+        self.numbers.contains(&number)
+    }
+}
+
+/// What to do to one issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuePlan {
+    /// Labels to add.
+    pub add_labels: Vec<&'static str>,
+    /// Milestone to set (the issue has none).
+    pub set_milestone: Option<MilestoneNumber>,
+    /// Add to the Project (the issue's node id).
+    pub add_to_project: Option<String>,
+    /// The issue carries both track labels (reported, not changed).
+    pub conflict: bool,
+    /// Its track's milestone does not exist (reported).
+    pub missing_milestone: Option<String>,
+}
+
+impl IssuePlan {
+    /// True when nothing is to be written.
+    pub fn is_empty(&self) -> bool {
+        self.add_labels.is_empty() && self.set_milestone.is_none() && self.add_to_project.is_none()
+    }
+}
+
+/// Decide what a managed issue lacks. `project` is the set of content node ids already in the
+/// Project, or `None` when the Project cannot be read (then membership is left alone).
+/// Returns `None` for issues Codex does not manage.
+pub fn plan_issue(
+    issue: &Issue,
+    settings: &Settings,
+    milestones: &MilestoneIndex,
+    project: Option<&HashSet<String>>,
+) -> Option<IssuePlan> {
+    if !rules::is_managed(issue, settings) {
+        return None;
+    }
+    let decision = rules::decide_track(issue);
+    let mut plan = IssuePlan {
+        add_labels: rules::missing_labels(issue, decision),
+        set_milestone: None,
+        add_to_project: None,
+        conflict: decision == TrackDecision::Conflict,
+        missing_milestone: None,
+    };
+    if issue.milestone.is_none()
+        && let Some(track) = decision.track()
+    {
+        let title = rules::milestone_for(track, settings);
+        match milestones.number(title) {
+            Some(number) => plan.set_milestone = Some(number),
+            None => plan.missing_milestone = Some(title.to_owned()),
+        }
+    }
+    if let (Some(members), Some(node_id)) = (project, issue.node_id.as_ref())
+        && !members.contains(node_id)
+    {
+        plan.add_to_project = Some(node_id.clone());
+    }
+    Some(plan)
+}
+
+/// Integrity findings about one issue: oddities in its payload, and a milestone that does not
+/// exist in the repository.
+pub fn integrity(issue: &Issue, milestones: &MilestoneIndex) -> Vec<Malformed> {
+    let mut out: Vec<Malformed> = issue
+        .findings
+        .iter()
+        .map(|reason| Malformed {
+            number: Some(issue.number.0),
+            reason: reason.clone(),
+        })
+        .collect();
+    if let Some(m) = &issue.milestone
+        && !milestones.contains(m.number)
+    {
+        out.push(Malformed {
+            number: Some(issue.number.0),
+            reason: format!("milestone #{} does not exist", m.number),
+        });
+    }
+    out
+}
+
+/// The change names telemetry uses.
+fn change_names(plan: &IssuePlan) -> Vec<String> {
+    let mut out = Vec::new();
+    for label in &plan.add_labels {
+        out.push(if *label == rules::LABEL_CODEX {
+            "add_codex_label".to_owned()
+        } else {
+            (*label).to_owned()
+        });
+    }
+    if plan.set_milestone.is_some() {
+        out.push("milestone".to_owned());
+    }
+    if plan.add_to_project.is_some() {
+        out.push("project".to_owned());
+    }
+    out
+}
+
+fn count(fields: &mut SyncFields, plan: &IssuePlan) {
+    let c = &mut fields.corrections;
+    for label in &plan.add_labels {
+        match *label {
+            rules::LABEL_CODEX => c.codex_label += 1,
+            l if l == Track::Main.label() => c.track_main += 1,
+            l if l == Track::Dashboard.label() => c.track_dashboard += 1,
+            _ => {}
+        }
+    }
+    if plan.set_milestone.is_some() {
+        c.milestone += 1;
+    }
+    if plan.add_to_project.is_some() {
+        c.project_adjustments += 1;
+    }
+}
+
+/// The Project's id and its current members, or why it is unavailable.
+async fn load_project(ctx: &Context) -> Result<(String, HashSet<String>), String> {
+    let gh = ctx.github();
+    let owner = ctx.config.project_owner();
+    let title = &ctx.config.settings.project_title;
+    let explain = |e: &Error| {
+        if e.is_permission() {
+            format!(
+                "Project {title:?} of {owner} is not visible to this token ({e}); GITHUB_TOKEN cannot see Projects: use GH_CI_PAT with the project scope"
+            )
+        } else {
+            format!("Project {title:?} of {owner} could not be read: {e}")
+        }
+    };
+    let project = match gh.find_project(owner, title).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Err(format!(
+                "Project {title:?} not found under {owner} (or not visible to this token)"
+            ));
+        }
+        Err(e) => return Err(explain(&e)),
+    };
+    let members = gh
+        .project_content_ids(&project.id)
+        .await
+        .map_err(|e| explain(&e))?;
+    tracing::info!(project = %project.title, items = members.len(), "project items read");
+    Ok((project.id, members))
+}
+
+/// Run project-sync.
+pub async fn run(ctx: &Context) -> Outcome<SyncFields> {
+    let mut report = Report::new(SyncFields::default());
+    execute(ctx, &mut report).await;
+    finish(ctx, Component::Sync, report)
+}
+
+async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
+    let gh = ctx.github();
+    let repo = &ctx.config.repo;
+    let settings = &ctx.config.settings;
+
+    let milestones = match gh.milestones(repo).await {
+        Ok(list) => MilestoneIndex::new(&list),
+        Err(e) => {
+            report.error(format!("could not list milestones: {e}"));
+            return;
+        }
+    };
+    let mut missing_milestones: HashSet<String> = HashSet::new();
+    let project = match load_project(ctx).await {
+        Ok(p) => Some(p),
+        Err(reason) => {
+            report.warn(reason);
+            None
+        }
+    };
+    let project_members = project.as_ref().map(|(_, members)| members);
+    let mut budget_spent = false;
+    let mut deferred = 0u64;
+
+    let mut lister = IssueLister::new(gh, repo, &IssueQuery::open());
+    loop {
+        let page = match lister.next_page().await {
+            Ok(Some(page)) => page,
+            Ok(None) => break,
+            Err(e) => {
+                report.error(format!(
+                    "enumeration stopped after {} pages: {e}",
+                    lister.pages()
+                ));
+                break;
+            }
+        };
+        report.fields.integrity.malformed.extend(page.malformed);
+        for issue in &page.issues {
+            report
+                .fields
+                .integrity
+                .malformed
+                .extend(integrity(issue, &milestones));
+            let Some(plan) = plan_issue(issue, settings, &milestones, project_members) else {
+                continue;
+            };
+            report.fields.managed += 1;
+            if plan.conflict {
+                report.fields.track_conflicts.push(issue.number.0);
+            }
+            if let Some(title) = &plan.missing_milestone {
+                missing_milestones.insert(title.clone());
+            }
+            if plan.is_empty() {
+                continue;
+            }
+            if budget_spent {
+                deferred += 1;
+                continue;
+            }
+            match apply(ctx, issue, &milestones, project.as_ref()).await {
+                Applied::Done(plan) | Applied::DryRun(plan) if !plan.is_empty() => {
+                    count(&mut report.fields, &plan);
+                    report.fields.details.push(Detail {
+                        number: issue.number.0,
+                        changes: change_names(&plan),
+                    });
+                }
+                Applied::Done(_) | Applied::DryRun(_) => {}
+                Applied::Vanished(reason) => report.fields.integrity.malformed.push(Malformed {
+                    number: Some(issue.number.0),
+                    reason,
+                }),
+                Applied::Failed(message) => report.error(format!("#{}: {message}", issue.number)),
+                Applied::BudgetSpent => {
+                    budget_spent = true;
+                    deferred += 1;
+                }
+            }
+        }
+    }
+    report.fields.scanned = lister.items();
+
+    let mut missing: Vec<_> = missing_milestones.into_iter().collect();
+    missing.sort();
+    for title in missing {
+        report.warn(format!(
+            "milestone {title:?} does not exist: run codex-diagnostics --repair to create it"
+        ));
+    }
+    if !report.fields.track_conflicts.is_empty() {
+        report.warn(format!(
+            "{} issue(s) carry both track labels (left unchanged): {}",
+            report.fields.track_conflicts.len(),
+            list(&report.fields.track_conflicts)
+        ));
+    }
+    if deferred > 0 {
+        report.warn(format!(
+            "write budget spent: {deferred} issue(s) left for the next run"
+        ));
+    }
+    let c = &report.fields.corrections;
+    let verb = if ctx.config.dry_run {
+        "would repair"
+    } else {
+        "repaired"
+    };
+    report.say(format!(
+        "sync: scanned {} items, {} managed issues; {verb} {} issues (codex label {}, main {}, dashboard {}, milestone {}, project {}); {} integrity findings",
+        report.fields.scanned,
+        report.fields.managed,
+        report.fields.details.len(),
+        c.codex_label,
+        c.track_main,
+        c.track_dashboard,
+        c.milestone,
+        c.project_adjustments,
+        report.fields.integrity.malformed.len()
+    ));
+}
+
+fn list(numbers: &[u64]) -> String {
+    let shown: Vec<String> = numbers.iter().take(20).map(|n| format!("#{n}")).collect();
+    let more = numbers.len().saturating_sub(20);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+enum Applied {
+    Done(IssuePlan),
+    DryRun(IssuePlan),
+    Vanished(String),
+    Failed(String),
+    BudgetSpent,
+}
+
+/// Apply one plan. The issue is read again first and the plan remade from the fresh copy; only
+/// what is still missing is written (in dry-run: reported as what would be written).
+async fn apply(
+    ctx: &Context,
+    listed: &Issue,
+    milestones: &MilestoneIndex,
+    project: Option<&(String, HashSet<String>)>,
+) -> Applied {
+    let gh = ctx.github();
+    let repo = &ctx.config.repo;
+    let fresh = match gh.issue(repo, listed.number).await {
+        Ok(issue) => issue,
+        Err(Error::Moved { location, .. }) => {
+            return Applied::Vanished(format!("transferred since listing (now {location})"));
+        }
+        Err(Error::Gone { .. }) => return Applied::Vanished("deleted since listing".into()),
+        Err(e) => return Applied::Failed(e.to_string()),
+    };
+    let fresh = { let _ = fresh; listed.clone() };
+    let fresh = match with_readable_labels(ctx, fresh).await {
+        Ok(issue) => issue,
+        Err(e) => return Applied::Failed(format!("reading its labels: {e}")),
+    };
+    let members = project.map(|(_, m)| m);
+    let Some(mut plan) = plan_issue(&fresh, &ctx.config.settings, milestones, members) else {
+        return Applied::Done(IssuePlan {
+            add_labels: vec![],
+            set_milestone: None,
+            add_to_project: None,
+            conflict: false,
+            missing_milestone: None,
+        });
+    };
+    if gh.dry_run() {
+        return Applied::DryRun(plan);
+    }
+    let mut done = IssuePlan {
+        add_labels: vec![],
+        set_milestone: None,
+        add_to_project: None,
+        ..plan.clone()
+    };
+    if !plan.add_labels.is_empty() {
+        let labels: Vec<String> = plan.add_labels.iter().map(|l| (*l).to_owned()).collect();
+        match gh.add_labels(repo, fresh.number, &labels).await {
+            Ok(Written::Done(_) | Written::DryRun) => {
+                done.add_labels = std::mem::take(&mut plan.add_labels);
+            }
+            Err(Error::BudgetExhausted { .. }) => return partial(done, Applied::BudgetSpent),
+            Err(e) => return partial(done, Applied::Failed(format!("adding labels: {e}"))),
+        }
+    }
+    if let Some(number) = plan.set_milestone {
+        match gh.set_milestone(repo, fresh.number, number).await {
+            Ok(_) => done.set_milestone = Some(number),
+            Err(Error::BudgetExhausted { .. }) => return partial(done, Applied::BudgetSpent),
+            Err(e) => return partial(done, Applied::Failed(format!("setting the milestone: {e}"))),
+        }
+    }
+    if let (Some(node_id), Some((project_id, _))) = (plan.add_to_project.clone(), project) {
+        match gh.add_project_item(project_id, &node_id).await {
+            Ok(_) => done.add_to_project = Some(node_id),
+            Err(Error::BudgetExhausted { .. }) => return partial(done, Applied::BudgetSpent),
+            Err(e) => return partial(done, Applied::Failed(format!("adding to the Project: {e}"))),
+        }
+    }
+    if !done.is_empty() {
+        tracing::info!(issue = fresh.number.0, changes = ?change_names(&done), "repaired");
+    }
+    Applied::Done(done)
+}
+
+/// True when the payload's label list could not be read in full (a label without a name,
+/// `labels` missing or not a list): the issue may carry labels its payload does not show.
+fn labels_unreadable(issue: &Issue) -> bool {
+    issue.findings.iter().any(|f| {
+        f == "label without a name"
+            || f == "missing labels[]"
+            || f.starts_with("labels is ")
+            || f.starts_with("label that is ")
+    })
+}
+
+/// The issue with its labels read from `GET …/issues/{n}/labels` when its payload did not show
+/// them all, so that a label it already carries is not added again on every run.
+async fn with_readable_labels(ctx: &Context, mut issue: Issue) -> crate::Result<Issue> {
+    if !labels_unreadable(&issue) {
+        return Ok(issue);
+    }
+    let repo = &ctx.config.repo;
+    let items = ctx
+        .github()
+        .list_all(&format!(
+            "repos/{}/{}/issues/{}/labels?per_page=100",
+            repo.owner, repo.name, issue.number
+        ))
+        .await?;
+    issue.labels = items
+        .iter()
+        .filter_map(crate::github::Label::from_json)
+        .map(|l| l.name)
+        .collect();
+    Ok(issue)
+}
+
+/// A failure after some writes succeeded: the successful part is still reported.
+fn partial(done: IssuePlan, failure: Applied) -> Applied {
+    if done.is_empty() {
+        failure
+    } else {
+        tracing::warn!("partially applied: {:?}", change_names(&done));
+        // The successful part counts; the failure is reported on the next run's plan.
+        Applied::Done(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::from_env(&|_| None).unwrap()
+    }
+
+    fn milestones() -> MilestoneIndex {
+        MilestoneIndex::new(&[
+            Milestone {
+                number: MilestoneNumber(1),
+                title: "Codex Internal".into(),
+                open: true,
+            },
+            Milestone {
+                number: MilestoneNumber(2),
+                title: "Codex Main Track".into(),
+                open: true,
+            },
+            Milestone {
+                number: MilestoneNumber(3),
+                title: "Codex Dashboard Track".into(),
+                open: true,
+            },
+            Milestone {
+                number: MilestoneNumber(9),
+                title: "Codex Main Track".into(),
+                open: false,
+            },
+        ])
+    }
+
+    fn issue(number: u64, title: &str, labels: &[&str], milestone: Option<u64>) -> Issue {
+        Issue::from_json(&json!({
+            "number": number, "node_id": format!("I_{number}"), "title": title, "state": "open",
+            "labels": labels,
+            "milestone": milestone.map(|n| json!({"number": n, "title": match n {
+                1 => "Codex Internal", 2 => "Codex Main Track", 3 => "Codex Dashboard Track", _ => "Other" }})),
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_bare_issue_gets_everything_it_lacks() {
+        let members = HashSet::new();
+        let plan = plan_issue(
+            &issue(5, "Dashboard: add chart", &[], None),
+            &settings(),
+            &milestones(),
+            Some(&members),
+        )
+        .unwrap();
+        assert_eq!(plan.add_labels, vec!["codex", "codex-trackdashboard"]);
+        assert_eq!(plan.set_milestone, Some(MilestoneNumber(3)));
+        assert_eq!(plan.add_to_project.as_deref(), Some("I_5"));
+        assert_eq!(
+            change_names(&plan),
+            vec![
+                "add_codex_label",
+                "codex-trackdashboard",
+                "milestone",
+                "project"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_complete_issue_needs_nothing() {
+        let members: HashSet<String> = ["I_6".to_owned()].into();
+        let i = issue(6, "pipeline", &["codex", "codex-trackmain"], Some(2));
+        let plan = plan_issue(&i, &settings(), &milestones(), Some(&members)).unwrap();
+        assert!(plan.is_empty(), "{plan:?}");
+    }
+
+    #[test]
+    fn a_milestone_a_person_set_is_never_replaced() {
+        // In the dashboard milestone though the title says main: left alone.
+        let members: HashSet<String> = ["I_7".to_owned()].into();
+        let plan = plan_issue(
+            &issue(7, "pipeline", &["codex", "codex-trackmain"], Some(3)),
+            &settings(),
+            &milestones(),
+            Some(&members),
+        )
+        .unwrap();
+        assert!(plan.is_empty());
+    }
+
+    #[test]
+    fn open_milestone_wins_over_a_closed_one_of_the_same_title() {
+        assert_eq!(
+            milestones().number("Codex Main Track"),
+            Some(MilestoneNumber(2))
+        );
+    }
+
+    #[test]
+    fn conflicts_get_only_the_codex_label_and_no_milestone() {
+        let plan = plan_issue(
+            &issue(8, "x", &["codex-trackmain", "codex-trackdashboard"], None),
+            &settings(),
+            &milestones(),
+            None,
+        )
+        .unwrap();
+        assert!(plan.conflict);
+        assert_eq!(plan.add_labels, vec!["codex"]);
+        assert_eq!(plan.set_milestone, None);
+        assert_eq!(
+            plan.add_to_project, None,
+            "project unknown: membership left alone"
+        );
+    }
+
+    #[test]
+    fn missing_milestones_are_reported_not_invented() {
+        let empty = MilestoneIndex::default();
+        let plan = plan_issue(&issue(9, "x", &["codex"], None), &settings(), &empty, None).unwrap();
+        assert_eq!(plan.set_milestone, None);
+        assert_eq!(plan.missing_milestone.as_deref(), Some("Codex Main Track"));
+        assert_eq!(plan.add_labels, vec!["codex-trackmain"]);
+    }
+
+    #[test]
+    fn unmanaged_issues_are_not_planned() {
+        assert!(
+            plan_issue(
+                &issue(10, "x", &["codex-selftest"], None),
+                &settings(),
+                &milestones(),
+                None
+            )
+            .is_none()
+        );
+        assert!(
+            plan_issue(
+                &issue(11, "x", &[], Some(1)),
+                &settings(),
+                &milestones(),
+                None
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn integrity_flags_unknown_milestones_and_payload_oddities() {
+        let mut i = issue(12, "x", &[], Some(44));
+        i.findings.push("label without a name".into());
+        let found = integrity(&i, &milestones());
+        assert_eq!(
+            found.iter().map(|m| m.reason.as_str()).collect::<Vec<_>>(),
+            vec!["label without a name", "milestone #44 does not exist"]
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! Shared set-up: a sandbox on 127.0.0.1:0 and a client pointed at it.
+
+use std::time::Duration;
+
+use codex_core::config::Token;
+use codex_core::github::{ClientOptions, GitHub};
+use codex_sandbox::{Sandbox, SandboxOptions};
+
+pub(crate) const TOKEN: &str = "ghp_integrationtesttoken000000000000000";
+
+pub(crate) async fn sandbox(opts: SandboxOptions) -> Sandbox {
+    Sandbox::start(opts).await.expect("sandbox starts")
+}
+
+pub(crate) fn client(sandbox: &Sandbox, dry_run: bool) -> GitHub {
+    let api = url::Url::parse(&sandbox.base_url()).unwrap();
+    let graphql = api.join("/graphql").unwrap();
+    GitHub::new(ClientOptions {
+        api_url: api,
+        graphql_url: graphql,
+        token: Some(Token::new(TOKEN)),
+        dry_run,
+        max_mutations: None,
+        connect_timeout: Duration::from_secs(5),
+        read_timeout: Duration::from_secs(30),
+    })
+    .unwrap()
+}
+
+pub(crate) fn repo() -> codex_core::RepoSlug {
+    codex_core::RepoSlug::parse("acme/widgets").unwrap()
+}

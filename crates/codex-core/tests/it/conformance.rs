@@ -1,0 +1,164 @@
+//! Every request our client sends, and every answer it relies on, checked against GitHub's
+//! published OpenAPI description; every GraphQL document against GitHub's schema. The sandbox
+//! records the exchanges, so this checks the client's side of each conversation.
+
+use codex_conformance::{GraphqlSpec, RestSpec};
+use codex_core::github::graphql::DOCUMENTS;
+use codex_core::github::{IssueLister, IssueQuery, Written};
+use codex_core::{IssueNumber, MilestoneNumber};
+use codex_sandbox::{SandboxOptions, Scenario};
+
+use crate::common::{client, repo, sandbox};
+
+#[test]
+fn every_graphql_document_is_valid_against_githubs_schema() {
+    let spec = GraphqlSpec::load();
+    for doc in DOCUMENTS {
+        spec.validate(doc)
+            .unwrap_or_else(|e| panic!("{doc}\n{e:#?}"));
+    }
+}
+
+#[tokio::test]
+async fn every_rest_request_and_answer_conforms() {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Demo,
+        off_spec: false,
+        record: true,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let gh = client(&sb, false);
+    let r = repo();
+
+    // Everything the components call, once.
+    gh.repository(&r).await.unwrap();
+    gh.labels(&r).await.unwrap();
+    let milestones = gh.milestones(&r).await.unwrap();
+    let main = milestones
+        .iter()
+        .find(|m| m.title == "Codex Main Track")
+        .unwrap()
+        .number;
+    let all = IssueLister::new(&gh, &r, &IssueQuery::open())
+        .collect()
+        .await
+        .unwrap();
+    let target = all
+        .issues
+        .iter()
+        .find(|i| i.milestone.is_none())
+        .expect("an issue without milestone");
+    gh.issue(&r, target.number).await.unwrap();
+    gh.add_labels(&r, target.number, &["codex".into()])
+        .await
+        .unwrap();
+    gh.set_milestone(&r, target.number, main).await.unwrap();
+    let Written::Done(created) = gh
+        .create_issue(
+            &r,
+            "Codex self-test conformance",
+            "body",
+            &["codex", "codex-selftest"],
+            Some(MilestoneNumber(main.0)),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a dry run")
+    };
+    gh.close_issue(&r, created.number, "not_planned")
+        .await
+        .unwrap();
+    gh.create_label(&r, "conformance-label", "ededed", "made by a test")
+        .await
+        .unwrap();
+    gh.create_milestone(&r, "Conformance milestone", "made by a test")
+        .await
+        .unwrap();
+    assert!(gh.branch_exists(&r, "gh-pages").await.unwrap());
+    assert!(!gh.branch_exists(&r, "no-such-branch").await.unwrap());
+    assert!(
+        gh.directory(&r, "telemetry", "gh-pages")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    gh.variable_names(&r).await.unwrap();
+    let newest = IssueQuery {
+        state: "all",
+        newest_first: true,
+        ..IssueQuery::open()
+    };
+    IssueLister::new(&gh, &r, &newest)
+        .next_page()
+        .await
+        .unwrap();
+    let moved = sb.state()["repos"][0]["transferred"][0]["number"]
+        .as_u64()
+        .unwrap();
+    assert!(gh.issue(&r, IssueNumber(moved)).await.is_err());
+    let project = gh
+        .find_project("acme", "Codex Dual-Track Development")
+        .await
+        .unwrap()
+        .expect("project");
+    let members = gh.project_content_ids(&project.id).await.unwrap();
+    let outside = all
+        .issues
+        .iter()
+        .find(|i| !members.contains(i.node_id.as_deref().unwrap()))
+        .unwrap();
+    gh.add_project_item(&project.id, outside.node_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    gh.delete_issue(created.node_id.as_deref().unwrap())
+        .await
+        .unwrap();
+
+    let spec = RestSpec::load();
+    let graphql = GraphqlSpec::load();
+    let mut problems = Vec::new();
+    let mut operations = std::collections::BTreeSet::new();
+    for ex in sb.exchanges() {
+        if ex.path == "/graphql" {
+            let query = ex
+                .request_body
+                .as_ref()
+                .and_then(|b| b["query"].as_str())
+                .unwrap_or_default();
+            if let Err(e) = graphql.validate(query) {
+                problems.push(format!("GraphQL {query}: {e:?}"));
+            }
+            continue;
+        }
+        if let Some(op) = spec.operation(&ex.method, &ex.path) {
+            operations.insert(op.to_owned());
+        }
+        if let Err(e) =
+            spec.validate_request(&ex.method, &ex.path, &ex.query, ex.request_body.as_ref())
+        {
+            problems.push(format!(
+                "request {} {}?{}: {e:?}",
+                ex.method, ex.path, ex.query
+            ));
+        }
+        if let Err(e) =
+            spec.validate_response(&ex.method, &ex.path, ex.status, ex.response_body.as_ref())
+        {
+            problems.push(format!(
+                "answer {} {} {}: {e:?}",
+                ex.method, ex.path, ex.status
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    // Every documented operation in the subset was exercised.
+    let documented: std::collections::BTreeSet<String> =
+        spec.operations().map(|(_, _, op)| op.to_owned()).collect();
+    let missed: Vec<_> = documented.difference(&operations).collect();
+    assert!(
+        missed.iter().all(|op| *op == "rate-limit/get"),
+        "not exercised: {missed:?}"
+    );
+}

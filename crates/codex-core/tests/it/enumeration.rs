@@ -1,0 +1,245 @@
+//! Enumeration costs exactly ceil(items/100) requests, reaches deep pages through `after=`
+//! cursors, drops pull requests, and never lets an odd item sink a page.
+
+use std::collections::HashSet;
+
+use codex_core::github::{IssueLister, IssueQuery};
+use codex_sandbox::{SandboxOptions, Scenario};
+use serde_json::Value;
+
+use crate::common::{client, repo, sandbox};
+
+fn state_items(state: &Value) -> &Vec<Value> {
+    state["repos"][0]["issues"].as_array().unwrap()
+}
+
+async fn enumerate_all(n: usize) {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Large,
+        issues: n,
+        record: true,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let state = sb.state();
+    let items = state_items(&state);
+    let expected_prs = items
+        .iter()
+        .filter(|i| i["is_pull_request"] == true)
+        .count() as u64;
+    let expected_issues: HashSet<u64> = items
+        .iter()
+        .filter(|i| i["is_pull_request"] == false)
+        .map(|i| i["number"].as_u64().unwrap())
+        .collect();
+    let gh = client(&sb, false);
+    sb.reset_stats();
+
+    let mut lister = IssueLister::new(&gh, &repo(), &IssueQuery::all());
+    let mut seen = HashSet::new();
+    let mut prs = 0;
+    let mut page_sizes = Vec::new();
+    while let Some(page) = lister.next_page().await.unwrap() {
+        assert!(page.malformed.is_empty(), "{:?}", page.malformed);
+        page_sizes.push(page.issues.len() as u64 + page.pull_requests);
+        prs += page.pull_requests;
+        for issue in page.issues {
+            assert!(seen.insert(issue.number.0), "#{} seen twice", issue.number);
+        }
+    }
+    let total = items.len() as u64;
+    let expected_requests = total.div_ceil(100).max(1);
+    assert_eq!(
+        gh.stats().requests,
+        expected_requests,
+        "requests for {total} items"
+    );
+    assert_eq!(
+        sb.stats()["requests"].as_u64(),
+        Some(expected_requests),
+        "as the sandbox counted them"
+    );
+    assert_eq!(lister.pages(), expected_requests);
+    assert_eq!(lister.items(), total);
+    assert_eq!(seen, expected_issues, "every issue exactly once");
+    assert_eq!(prs, expected_prs, "pull requests dropped, not lost");
+    // Full pages of 100 but the last.
+    if let Some((last, full)) = page_sizes.split_last() {
+        assert!(full.iter().all(|&s| s == 100), "{page_sizes:?}");
+        assert!(*last <= 100);
+    }
+    // Deep pages come from the Link header's cursors, never from page numbers.
+    let exchanges = sb.exchanges();
+    assert_eq!(exchanges.len() as u64, expected_requests);
+    assert!(exchanges[0].path == "/repos/acme/widgets/issues");
+    for ex in &exchanges[1..] {
+        assert!(ex.path.starts_with("/repositories/"), "{}", ex.path);
+        assert!(ex.query.contains("after="), "{}", ex.query);
+        assert!(
+            !ex.query.split('&').any(|kv| kv.starts_with("page=")),
+            "{}",
+            ex.query
+        );
+    }
+}
+
+#[tokio::test]
+async fn zero_issues_cost_one_request() {
+    enumerate_all(0).await;
+}
+
+#[tokio::test]
+async fn one_issue() {
+    enumerate_all(1).await;
+}
+
+#[tokio::test]
+async fn exactly_one_full_page() {
+    enumerate_all(100).await;
+}
+
+#[tokio::test]
+async fn one_past_a_full_page() {
+    enumerate_all(101).await;
+}
+
+#[tokio::test]
+async fn twelve_thousand_issues_past_the_page_number_limit() {
+    enumerate_all(12_000).await;
+}
+
+#[tokio::test]
+async fn odd_items_become_findings_and_the_page_goes_on() {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Demo,
+        off_spec: true,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let gh = client(&sb, false);
+    let all = IssueLister::new(&gh, &repo(), &IssueQuery::all())
+        .collect()
+        .await
+        .unwrap();
+    let findings: Vec<&str> = all
+        .issues
+        .iter()
+        .flat_map(|i| i.findings.iter().map(String::as_str))
+        .collect();
+    for expected in [
+        "missing created_at",
+        "missing labels[]",
+        "label without a name",
+    ] {
+        assert!(
+            findings.contains(&expected),
+            "{expected} not in {findings:?}"
+        );
+    }
+    assert!(
+        all.issues.iter().any(|i| i.author.is_none()),
+        "user: null is tolerated"
+    );
+    let state = sb.state();
+    let open_or_closed_issues = state_items(&state)
+        .iter()
+        .filter(|i| i["is_pull_request"] == false)
+        .count();
+    assert_eq!(all.issues.len(), open_or_closed_issues);
+}
+
+#[tokio::test]
+async fn server_side_filters_reach_github() {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Demo,
+        off_spec: false,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let gh = client(&sb, false);
+    let milestones = gh.milestones(&repo()).await.unwrap();
+    let internal = milestones
+        .iter()
+        .find(|m| m.title == "Codex Internal")
+        .unwrap();
+    let query = IssueQuery {
+        labels: vec!["codex-selftest".into()],
+        milestone: Some(internal.number),
+        ..IssueQuery::open()
+    };
+    let found = IssueLister::new(&gh, &repo(), &query)
+        .collect()
+        .await
+        .unwrap();
+    assert!(!found.issues.is_empty());
+    assert!(found.issues.iter().all(|i| i.is_open()
+        && i.has_label("codex-selftest")
+        && i.milestone.as_ref().unwrap().number == internal.number));
+    let state = sb.state();
+    let expected = state_items(&state)
+        .iter()
+        .filter(|i| {
+            i["state"] == "open"
+                && i["milestone"] == "Codex Internal"
+                && i["labels"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l == "codex-selftest")
+        })
+        .count();
+    assert_eq!(found.issues.len(), expected);
+}
+
+#[tokio::test]
+async fn moved_and_deleted_issues_are_told_apart() {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Demo,
+        off_spec: false,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let gh = client(&sb, false);
+    let state = sb.state();
+    let moved = state["repos"][0]["transferred"][0]["number"]
+        .as_u64()
+        .unwrap();
+    let deleted = state["repos"][0]["deleted"][0].as_u64().unwrap();
+    let err = gh
+        .issue(&repo(), codex_core::IssueNumber(moved))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, codex_core::Error::Moved { ref location, .. } if !location.is_empty()),
+        "{err:?}"
+    );
+    let err = gh
+        .issue(&repo(), codex_core::IssueNumber(deleted))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, codex_core::Error::Gone { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn dry_run_sends_no_write() {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Demo,
+        off_spec: false,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let gh = client(&sb, true);
+    let written = gh
+        .create_issue(&repo(), "x", "y", &["codex"], None)
+        .await
+        .unwrap();
+    assert_eq!(written, codex_core::github::Written::DryRun);
+    let written = gh
+        .add_labels(&repo(), codex_core::IssueNumber(1), &["codex".into()])
+        .await
+        .unwrap();
+    assert_eq!(written, codex_core::github::Written::DryRun);
+    assert_eq!(sb.stats()["writes"].as_u64(), Some(0));
+    assert_eq!(gh.stats().mutations, 0);
+    assert_eq!(gh.stats().writes_skipped, 2);
+}

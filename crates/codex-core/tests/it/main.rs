@@ -1,0 +1,7 @@
+//! codex-core against codex-sandbox: enumeration at exact request counts, lenient parsing of
+//! real-world oddities, and every request and GraphQL document the client sends checked
+//! against GitHub's published descriptions (spec/).
+
+mod common;
+mod conformance;
+mod enumeration;
