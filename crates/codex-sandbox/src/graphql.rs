@@ -48,6 +48,31 @@ pub(crate) struct Outcome {
     pub(crate) wrote: bool,
 }
 
+/// Whether a request body holds a mutation (the operation `operationName` picks, else the only
+/// one); unparsable documents are not mutations (they are answered with errors and change
+/// nothing).
+pub(crate) fn is_mutation(body: Option<&Value>) -> bool {
+    let Some(query) = body.and_then(|b| b.get("query")).and_then(Value::as_str) else {
+        return false;
+    };
+    let op_name = body
+        .and_then(|b| b.get("operationName"))
+        .and_then(Value::as_str);
+    let doc = match apollo_compiler::ast::Document::parse(query, "query.graphql") {
+        Ok(d) => d,
+        Err(e) => e.partial,
+    };
+    let mut ops = doc.definitions.iter().filter_map(|d| match d {
+        apollo_compiler::ast::Definition::OperationDefinition(op) => Some(op),
+        _ => None,
+    });
+    let op = match op_name {
+        Some(n) => ops.find(|op| op.name.as_ref().is_some_and(|x| x.as_str() == n)),
+        None => ops.next(),
+    };
+    op.is_some_and(|op| op.operation_type == OperationType::Mutation)
+}
+
 /// Runs one GraphQL request body.
 pub(crate) fn execute(
     state: &mut State,

@@ -56,6 +56,64 @@
 //! escalated (≥ 30) when `n % 3 == 2`. `/_sandbox/state` lists all of these under
 //! `scenario.kinds` (and their sizes under `scenario.counts`). The Project also holds one draft
 //! issue.
+//!
+//! # Faults
+//!
+//! All off by default; each is a [`SandboxOptions`] field and a `serve` flag of the same name.
+//! `/_sandbox/*` is never limited nor faulted.
+//!
+//! **Order.** A request without a token is answered `401`; then the primary limit, then (for
+//! writes) the secondary limit; only a request both let through can be faulted, and at most one
+//! fault applies, in this precedence: hang, 5xx, GraphQL error.
+//!
+//! **Determinism.** Every request outside `/_sandbox/*` draws exactly four values from one
+//! generator seeded by `seed` (a stream separate from the scenario's) as it arrives, whether or
+//! not a fault or limit then applies; the draws decide hang / 5xx / GraphQL error, which 5xx
+//! (500, 502, 503), which GraphQL error, and whether the request runs first. With a serial client
+//! the same seed and the same requests give the same faults (timing enters only through the rate
+//! limits).
+//!
+//! **Faulted writes.** A request picked by `fault_rate`, `hang_rate` or `graphql_fault_rate` runs
+//! first in half of the cases (the `apply` draw, independent of the method): a write is then
+//! applied and only its answer is lost (`faults_after_write`, `hangs_after_write`,
+//! `graphql_faults_after_write`); in the other half nothing runs and nothing changes.
+//!
+//! - `fault_rate` (`--fault-rate P`): `500` `{"message":"Server Error"}`, `502` with GitHub's
+//!   "Unicorn!" HTML page (`content-type: text/html`), or `503` `{"message":"Service
+//!   Unavailable"}`, with the usual `x-ratelimit-*` and `x-github-request-id` headers.
+//! - `hang_rate` (`--hang-rate P`): no answer for 10 minutes; the request is counted, logged
+//!   (`"status": 0, "fault": "hang"`) and charged to the budget when it starts to hang, and ends
+//!   when the client hangs up or the [`Sandbox`] is dropped. `hanging` in the stats is the number
+//!   hanging right now.
+//! - `rate_limit` + `rate_limit_reset_secs` (`--rate-limit N --rate-limit-reset-secs S`): N
+//!   requests per token and resource (`core` for REST, `graphql`, as `x-ratelimit-resource`
+//!   says) per window of S seconds starting at the token's first request; `304`s and
+//!   `/rate_limit` are free. Every answer carries `x-ratelimit-limit: N`, `-remaining`, `-used`
+//!   and `-reset` (epoch seconds of the window's end). Once spent, every request until `reset`
+//!   (REST or GraphQL) answers `403` with `x-ratelimit-remaining: 0` and
+//!   `{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api","status":"403"}`,
+//!   costs nothing and counts in `rate_limited_requests`; the first request at or after `reset`
+//!   opens a new window.
+//! - `secondary_limit` (`--secondary-limit N`, `--secondary-retry-after-secs S` default 60,
+//!   `--secondary-window-secs W` default 60): writes are REST `POST`/`PATCH`/`PUT`/`DELETE` and
+//!   GraphQL mutations. A token's write arriving when N writes were accepted within the last W
+//!   seconds answers `403` with `retry-after: S` and GitHub's secondary-limit body, opens a
+//!   window (recorded in `secondary_windows` as `{at_ms, until_ms, retry_after}`, epoch ms) and
+//!   clears the count; every write before `until_ms` answers the same `403` with what is left
+//!   of the window as `retry-after` (rounded up) and counts in `early_retries` (the window is not
+//!   extended); from `until_ms` the token has N fresh writes. Reads are never refused. Refused
+//!   writes change nothing and cost a request of the primary budget.
+//! - `graphql_fault_rate` (`--graphql-fault-rate P`): a `POST /graphql` answers `200`,
+//!   `{"data": null, "errors": [...]}` with either `{"type":"RATE_LIMITED","message":"API rate
+//!   limit exceeded for user ID 1."}` or GitHub's `{"message":"Something went wrong while
+//!   executing your query. This may be the result of a timeout, or it could be a GitHub bug.
+//!   Please include …"}` (naming the answer's `x-github-request-id`), half each; the rate-limit
+//!   headers are the normal ones (remaining > 0).
+//!
+//! `/_sandbox/stats` adds: `faults_injected` (5xx), `faults_after_write`, `hangs`,
+//! `hangs_after_write`, `hanging`, `rate_limited_requests`, `secondary_limited` (early retries
+//! included), `early_retries`, `secondary_windows`, `graphql_faults`,
+//! `graphql_faults_after_write`. `writes` counts every applied write, faulted or not.
 
 #![recursion_limit = "256"]
 
@@ -69,6 +127,7 @@ pub use state::{
 };
 
 mod auth;
+mod faults;
 mod graphql;
 mod ids;
 mod prng;
@@ -100,6 +159,33 @@ pub struct SandboxOptions {
     pub off_spec: bool,
     /// Clock for generated ages; `None` = now.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Fraction (0–1) of requests, REST and GraphQL, answered `500`, `502` (an HTML page, as
+    /// GitHub's load balancers send) or `503` instead (default 0). Half of them, drawn per
+    /// request, run first: a faulted write is then applied and only its answer is lost.
+    pub fault_rate: f64,
+    /// Fraction (0–1) of requests never answered: the handler sleeps 10 minutes, until the
+    /// client hangs up or the sandbox stops (default 0). Half of them, drawn per request, run
+    /// first: a hung write is then applied.
+    pub hang_rate: f64,
+    /// Primary budget per token and resource (`core`, `graphql`) per window (default `None`:
+    /// GitHub's 5,000, 60 without a token). Once spent: `403`, `x-ratelimit-remaining: 0`, until
+    /// the window ends.
+    pub rate_limit: Option<u64>,
+    /// Length of the primary window in seconds, from the token's first request (default 3600).
+    pub rate_limit_reset_secs: u64,
+    /// More than this many writes (REST `POST`/`PATCH`/`PUT`/`DELETE`, GraphQL mutations) per
+    /// token within [`SandboxOptions::secondary_window_secs`] answer `403` with `retry-after`
+    /// (default `None`: no secondary limit).
+    pub secondary_limit: Option<u64>,
+    /// The `retry-after` of a secondary limit, in seconds (default 60). Every write before it
+    /// expires is refused too (and counted as an early retry); after it, the token starts afresh.
+    pub secondary_retry_after_secs: u64,
+    /// The rolling window of the secondary limit, in seconds (default 60).
+    pub secondary_window_secs: u64,
+    /// Fraction (0–1) of `POST /graphql` answered `200` with `data: null` and an `errors` array
+    /// (`RATE_LIMITED`, or GitHub's "Something went wrong … timeout" error) (default 0). Half
+    /// of them, drawn per request, run first: a faulted mutation is then applied.
+    pub graphql_fault_rate: f64,
 }
 
 impl Default for SandboxOptions {
@@ -113,6 +199,14 @@ impl Default for SandboxOptions {
             record: false,
             off_spec: true,
             now: None,
+            fault_rate: 0.0,
+            hang_rate: 0.0,
+            rate_limit: None,
+            rate_limit_reset_secs: 3600,
+            secondary_limit: None,
+            secondary_retry_after_secs: 60,
+            secondary_window_secs: 60,
+            graphql_fault_rate: 0.0,
         }
     }
 }
@@ -263,7 +357,7 @@ impl Sandbox {
     }
 
     /// The JSON of `GET /_sandbox/stats`: `{requests, by_status, by_route, writes, graphql,
-    /// not_modified}`.
+    /// not_modified}` and the fault counters (see the crate documentation, "Faults").
     pub fn stats(&self) -> serde_json::Value {
         self.shared.stats_json()
     }
@@ -286,6 +380,8 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        // Ends every hung request (`hang_rate`) whatever runtime it runs on.
+        self.shared.shutdown.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

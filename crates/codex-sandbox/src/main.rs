@@ -37,12 +37,54 @@ struct ServeArgs {
     /// Milliseconds added to every answer.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-    /// Seed of the generated data (same seed, same data).
+    /// Seed of the generated data and of every fault decision (same seed, same data, same
+    /// faults for the same serial sequence of requests).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Append one JSON line per request ({ts, method, path, query, status, ms}) to this file.
+    /// Append one JSON line per request ({ts, method, path, query, status, ms}, and `fault` when
+    /// one was injected) to this file.
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Fraction (0-1) of requests, REST and GraphQL, answered 500, 502 (an HTML page) or 503
+    /// instead. Half of them (drawn per request) run first: such a write IS applied and only its
+    /// answer is lost.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = fraction)]
+    fault_rate: f64,
+    /// Fraction (0-1) of requests never answered (held 10 minutes, until the client hangs up or
+    /// the server stops). Half of them (drawn per request) run first: such a write IS applied.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = fraction)]
+    hang_rate: f64,
+    /// Primary budget: N requests per token and resource (core, graphql) per window, then 403
+    /// with x-ratelimit-remaining: 0 until the window ends [default: GitHub's 5000].
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u64>,
+    /// Length of the primary window in seconds, from the token's first request.
+    #[arg(long, value_name = "S", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    rate_limit_reset_secs: u64,
+    /// Secondary limit: more than N writes (POST/PATCH/PUT/DELETE, GraphQL mutations) per token
+    /// in a rolling window answer 403 with retry-after.
+    #[arg(long, value_name = "N")]
+    secondary_limit: Option<u64>,
+    /// The retry-after of the secondary limit, in seconds; every write before it expires is
+    /// refused too (an early retry); after it the token starts afresh.
+    #[arg(long, value_name = "S", default_value_t = 60)]
+    secondary_retry_after_secs: u64,
+    /// The rolling window of the secondary limit, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    secondary_window_secs: u64,
+    /// Fraction (0-1) of POST /graphql answered 200 with data: null and an errors array
+    /// (RATE_LIMITED, or "Something went wrong ... timeout"). Half of them (drawn per request)
+    /// run first: such a mutation IS applied.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = fraction)]
+    graphql_fault_rate: f64,
+}
+
+/// A probability: a number between 0 and 1.
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a fraction between 0 and 1, got {s:?}")),
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -67,6 +109,14 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         seed: args.seed,
         latency_ms: args.latency_ms,
         log: args.log,
+        fault_rate: args.fault_rate,
+        hang_rate: args.hang_rate,
+        rate_limit: args.rate_limit,
+        rate_limit_reset_secs: args.rate_limit_reset_secs,
+        secondary_limit: args.secondary_limit,
+        secondary_retry_after_secs: args.secondary_retry_after_secs,
+        secondary_window_secs: args.secondary_window_secs,
+        graphql_fault_rate: args.graphql_fault_rate,
         ..SandboxOptions::default()
     };
     let sandbox = Sandbox::bind(args.addr, opts).await?;

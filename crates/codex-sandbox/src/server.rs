@@ -1,13 +1,13 @@
-//! The HTTP side: one axum fallback handler that authenticates, applies the per-token hourly rate
-//! limit, routes to REST or GraphQL, adds the headers every GitHub answer carries (`x-ratelimit-*`,
-//! `x-github-request-id`, weak `ETag`, `304` on `If-None-Match`), and records stats, exchanges
-//! and the JSON-lines log.
+//! The HTTP side: one axum fallback handler that authenticates, applies the per-token primary and
+//! secondary rate limits, injects the configured faults, routes to REST or GraphQL, adds the
+//! headers every GitHub answer carries (`x-ratelimit-*`, `x-github-request-id`, weak `ETag`, `304`
+//! on `If-None-Match`), and records stats, exchanges and the JSON-lines log.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State as AxState};
@@ -16,6 +16,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::auth::{Token, TokenKind};
+use crate::faults::{self, Decision, Dice, Secondary, SecondaryLimiter, SecondaryWindow};
 use crate::graphql::{self, RateView};
 use crate::rest::{self, Reply, Req};
 use crate::state::State;
@@ -35,6 +36,26 @@ pub(crate) struct Stats {
     writes: u64,
     graphql: u64,
     not_modified: u64,
+    /// 5xx answers injected by `fault_rate`.
+    faults_injected: u64,
+    /// Of those, the ones whose write was applied before the answer was lost.
+    faults_after_write: u64,
+    /// Requests left unanswered by `hang_rate`.
+    hangs: u64,
+    /// Of those, the ones whose write was applied before hanging.
+    hangs_after_write: u64,
+    /// Requests that arrived while their primary budget was spent (each answered `403`).
+    rate_limited_requests: u64,
+    /// Writes refused by the secondary limit (`403` + `retry-after`), early retries included.
+    secondary_limited: u64,
+    /// Writes that arrived before the `retry-after` of an open secondary window expired.
+    early_retries: u64,
+    /// Every secondary window opened, in order.
+    secondary_windows: Vec<SecondaryWindow>,
+    /// `200` + `errors` answers injected by `graphql_fault_rate`.
+    graphql_faults: u64,
+    /// Of those, the mutations applied before the answer was replaced.
+    graphql_faults_after_write: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -49,13 +70,42 @@ pub(crate) struct Shared {
     pub(crate) stats: Mutex<Stats>,
     pub(crate) exchanges: Mutex<Vec<Exchange>>,
     rate: Mutex<HashMap<(String, &'static str), Window>>,
+    dice: Mutex<Dice>,
+    secondary: Mutex<SecondaryLimiter>,
+    /// Requests hanging right now.
+    hanging: AtomicU64,
+    /// Set when the sandbox stops: hung requests end.
+    pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     log: Option<Mutex<std::fs::File>>,
     opts: SandboxOptions,
     seq: AtomicU64,
 }
 
+fn check_options(opts: &SandboxOptions) -> anyhow::Result<()> {
+    for (name, p) in [
+        ("fault_rate", opts.fault_rate),
+        ("hang_rate", opts.hang_rate),
+        ("graphql_fault_rate", opts.graphql_fault_rate),
+    ] {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&p),
+            "{name} must be a fraction between 0 and 1, not {p}"
+        );
+    }
+    anyhow::ensure!(
+        opts.rate_limit_reset_secs > 0,
+        "rate_limit_reset_secs must be at least 1"
+    );
+    anyhow::ensure!(
+        opts.secondary_window_secs > 0,
+        "secondary_window_secs must be at least 1"
+    );
+    Ok(())
+}
+
 impl Shared {
     pub(crate) fn new(state: State, opts: SandboxOptions) -> anyhow::Result<Self> {
+        check_options(&opts)?;
         let log = match &opts.log {
             Some(path) => {
                 let f = std::fs::OpenOptions::new()
@@ -72,6 +122,15 @@ impl Shared {
             stats: Mutex::new(Stats::default()),
             exchanges: Mutex::new(Vec::new()),
             rate: Mutex::new(HashMap::new()),
+            dice: Mutex::new(Dice::new(
+                opts.seed,
+                opts.fault_rate,
+                opts.hang_rate,
+                opts.graphql_fault_rate,
+            )),
+            secondary: Mutex::new(SecondaryLimiter::default()),
+            hanging: AtomicU64::new(0),
+            shutdown: tokio::sync::watch::Sender::new(false),
             log,
             opts,
             seq: AtomicU64::new(1),
@@ -79,16 +138,34 @@ impl Shared {
     }
 
     pub(crate) fn stats_json(&self) -> Value {
-        serde_json::to_value(&*lock(&self.stats)).unwrap_or(Value::Null)
+        let mut v = serde_json::to_value(&*lock(&self.stats)).unwrap_or(Value::Null);
+        if let Some(m) = v.as_object_mut() {
+            m.insert(
+                "hanging".to_owned(),
+                self.hanging.load(Ordering::SeqCst).into(),
+            );
+        }
+        v
     }
 
     pub(crate) fn reset_stats(&self) {
         *lock(&self.stats) = Stats::default();
     }
+
+    fn write_log(&self, line: &Value) {
+        if let Some(log) = &self.log {
+            let mut f = lock(log);
+            let _ = writeln!(f, "{line}");
+        }
+    }
 }
 
 const LIMIT: u64 = 5_000;
 const ANON_LIMIT: u64 = 60;
+/// How long a hung request sleeps: far longer than any client timeout.
+const HANG: Duration = Duration::from_secs(600);
+const RATE_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+const SECONDARY_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 
 fn weak_etag(bytes: &[u8]) -> String {
     let mut a: u64 = 0xcbf2_9ce4_8422_2325;
@@ -115,13 +192,104 @@ fn etag_matches(if_none_match: &str, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || bare(t) == want)
 }
 
+/// One parsed request, as the executors need it.
+struct Incoming {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    body_json: Option<Value>,
+    body_bad: bool,
+    api: String,
+    now: i64,
+    limit: u64,
+    window: Window,
+}
+
+/// Runs one authenticated request that no limit stopped: `(reply, whether it changed state)`.
+fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
+    let (method, path, now, limit) = (&inc.method, &inc.path, inc.now, inc.limit);
+    if inc.body_bad && method != "GET" {
+        let mut r = rest::error(400, "Problems parsing JSON", rest::DOCS);
+        r.route = format!("{method} {path}");
+        return (r, false);
+    }
+    if path == "/rate_limit" && method == "GET" {
+        let core = lock(&sh.rate).get(&(t.raw.clone(), "core")).copied();
+        let gql = lock(&sh.rate).get(&(t.raw.clone(), "graphql")).copied();
+        let len = i64::try_from(sh.opts.rate_limit_reset_secs).unwrap_or(3600);
+        let part = |w: Option<Window>| {
+            let (used, reset) = w
+                .filter(|w| now < w.reset)
+                .map_or((0, now + len), |w| (w.used, w.reset));
+            json!({"limit": limit, "used": used, "remaining": limit - used.min(limit), "reset": reset})
+        };
+        let zero = |l: u64| json!({"limit": l, "used": 0, "remaining": l, "reset": now + 3600});
+        let mut r = Reply::json(
+            200,
+            json!({
+                "resources": {
+                    "core": part(core), "graphql": part(gql), "search": zero(30),
+                    "code_search": zero(10), "integration_manifest": zero(5000),
+                    "source_import": zero(100), "code_scanning_upload": zero(1000),
+                    "actions_runner_registration": zero(10000), "scim": zero(15000),
+                    "dependency_snapshots": zero(100), "audit_log": zero(1750),
+                    "code_scanning_autofix": zero(10),
+                },
+                "rate": part(core),
+            }),
+        );
+        r.route = "GET /rate_limit".to_owned();
+        return (r, false);
+    }
+    if path == "/graphql" && method == "POST" {
+        let rate = RateView {
+            limit,
+            used: inc.window.used + 1,
+            reset: inc.window.reset,
+        };
+        let out = graphql::execute(&mut lock(&sh.state), inc.body_json.as_ref(), t, rate);
+        let mut r = Reply::json(200, out.body);
+        r.route = "POST /graphql".to_owned();
+        return (r, out.wrote);
+    }
+    let req = Req {
+        method: method.clone(),
+        path: path.clone(),
+        query: inc.query.clone(),
+        body: inc.body_json.clone(),
+        token: t.clone(),
+        api: inc.api.clone(),
+    };
+    let r = rest::dispatch(&mut lock(&sh.state), &req);
+    let wrote = method != "GET" && (200..300).contains(&r.status);
+    (r, wrote)
+}
+
+/// Decrements the hanging gauge however the hung request ends.
+struct Hanging<'a>(&'a AtomicU64);
+
+impl Drop for Hanging<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The route of a request no executor saw (for the stats of a hang or an injected fault).
+fn route_of(method: &str, path: &str) -> String {
+    if path == "/graphql" {
+        "POST /graphql".to_owned()
+    } else {
+        format!("{method} {path}")
+    }
+}
+
 /// The one handler: everything but `/_sandbox/*` is a GitHub request.
 pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, 32 << 20).await.unwrap_or_default();
     if sh.opts.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(sh.opts.latency_ms)).await;
+        tokio::time::sleep(Duration::from_millis(sh.opts.latency_ms)).await;
     }
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -141,6 +309,8 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
             ),
         };
     }
+    // The fault stream is consumed here, in arrival order, by every GitHub request.
+    let decision: Decision = lock(&sh.dice).decide();
     let headers = &parts.headers;
     let host = headers
         .get(header::HOST)
@@ -158,6 +328,7 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
     } else {
         "core"
     };
+    let is_graphql = path == "/graphql" && method == "POST";
     let query: Vec<(String, String)> = url::form_urlencoded::parse(raw_query.as_bytes())
         .into_owned()
         .collect();
@@ -169,97 +340,166 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
             Err(_) => (None, true),
         }
     };
-    let now = chrono::Utc::now().timestamp();
+    let is_write = if is_graphql {
+        graphql::is_mutation(body_json.as_ref())
+    } else {
+        !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now = now_ms.div_euclid(1000);
+    let window_len = i64::try_from(sh.opts.rate_limit_reset_secs).unwrap_or(3600);
     let rate_key = (
         token.as_ref().map_or_else(String::new, |t| t.raw.clone()),
         resource,
     );
-    let limit = if token.is_some() { LIMIT } else { ANON_LIMIT };
+    let limit = match (sh.opts.rate_limit, &token) {
+        (Some(n), _) => n,
+        (None, Some(_)) => LIMIT,
+        (None, None) => ANON_LIMIT,
+    };
     let window = {
         let mut rate = lock(&sh.rate);
         let w = rate.entry(rate_key.clone()).or_insert(Window {
-            reset: now + 3600,
+            reset: now + window_len,
             used: 0,
         });
         if now >= w.reset {
             *w = Window {
-                reset: now + 3600,
+                reset: now + window_len,
                 used: 0,
             };
         }
         *w
     };
+    let inc = Incoming {
+        method: method.clone(),
+        path: path.clone(),
+        query,
+        body_json,
+        body_bad,
+        api,
+        now,
+        limit,
+        window,
+    };
     let mut wrote = false;
-    let mut reply = match &token {
+    let mut fault: Option<&'static str> = None;
+    let mut html: Option<&'static str> = None;
+    // Limits first, as GitHub's front end: no token, the primary budget, the secondary limit.
+    let gated: Result<&Token, Reply> = match &token {
         None => {
             let mut r = rest::error(401, "Requires authentication", rest::DOCS);
             r.route = format!("{method} unauthenticated");
-            r
+            Err(r)
         }
         Some(_) if window.used >= limit && path != "/rate_limit" => {
-            let mut r = rest::error(
-                403,
-                "API rate limit exceeded for user ID 1.",
-                "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
-            );
+            lock(&sh.stats).rate_limited_requests += 1;
+            let mut r = rest::error(403, "API rate limit exceeded for user ID 1.", RATE_DOCS);
             r.route = format!("{method} rate-limited");
-            r
+            Err(r)
         }
-        Some(_) if body_bad && method != "GET" => {
-            let mut r = rest::error(400, "Problems parsing JSON", rest::DOCS);
-            r.route = format!("{method} {path}");
-            r
-        }
-        Some(t) if path == "/rate_limit" && method == "GET" => {
-            let core = lock(&sh.rate).get(&(t.raw.clone(), "core")).copied();
-            let gql = lock(&sh.rate).get(&(t.raw.clone(), "graphql")).copied();
-            let part = |w: Option<Window>| {
-                let (used, reset) = w
-                    .filter(|w| now < w.reset)
-                    .map_or((0, now + 3600), |w| (w.used, w.reset));
-                json!({"limit": LIMIT, "used": used, "remaining": LIMIT - used.min(LIMIT), "reset": reset})
-            };
-            let zero = |l: u64| json!({"limit": l, "used": 0, "remaining": l, "reset": now + 3600});
-            let mut r = Reply::json(
-                200,
-                json!({
-                    "resources": {
-                        "core": part(core), "graphql": part(gql), "search": zero(30),
-                        "code_search": zero(10), "integration_manifest": zero(5000),
-                        "source_import": zero(100), "code_scanning_upload": zero(1000),
-                        "actions_runner_registration": zero(10000), "scim": zero(15000),
-                        "dependency_snapshots": zero(100), "audit_log": zero(1750),
-                        "code_scanning_autofix": zero(10),
-                    },
-                    "rate": part(core),
-                }),
+        Some(t) if is_write && sh.opts.secondary_limit.is_some() => {
+            let verdict = lock(&sh.secondary).check(
+                &t.raw,
+                now_ms,
+                sh.opts.secondary_limit.unwrap_or(u64::MAX),
+                sh.opts.secondary_window_secs,
+                sh.opts.secondary_retry_after_secs,
             );
-            r.route = "GET /rate_limit".to_owned();
+            let retry_after = match verdict {
+                Secondary::Pass => None,
+                Secondary::Tripped {
+                    retry_after,
+                    window_until_ms,
+                } => {
+                    let mut st = lock(&sh.stats);
+                    st.secondary_limited += 1;
+                    st.secondary_windows.push(SecondaryWindow {
+                        at_ms: now_ms,
+                        until_ms: window_until_ms,
+                        retry_after,
+                    });
+                    Some(retry_after)
+                }
+                Secondary::Early { retry_after } => {
+                    let mut st = lock(&sh.stats);
+                    st.secondary_limited += 1;
+                    st.early_retries += 1;
+                    Some(retry_after)
+                }
+            };
+            match retry_after {
+                None => Ok(t),
+                Some(secs) => {
+                    let mut r = rest::error(
+                        403,
+                        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                        SECONDARY_DOCS,
+                    );
+                    r.headers.push(("retry-after".to_owned(), secs.to_string()));
+                    r.route = format!("{method} secondary-limited");
+                    fault = Some("secondary-limit");
+                    Err(r)
+                }
+            }
+        }
+        Some(t) => Ok(t),
+    };
+    let mut reply = match gated {
+        Err(r) => r,
+        Ok(t) if decision.hang => {
+            if decision.apply {
+                wrote = execute(&sh, t, &inc).1;
+            }
+            return hang(&sh, &inc, rate_key, wrote).await;
+        }
+        Ok(t) if decision.fault.is_some() => {
+            let status = decision.fault.unwrap_or(500);
+            if decision.apply {
+                wrote = execute(&sh, t, &inc).1;
+            }
+            {
+                let mut st = lock(&sh.stats);
+                st.faults_injected += 1;
+                if wrote {
+                    st.faults_after_write += 1;
+                }
+            }
+            fault = Some(if wrote { "5xx-after-write" } else { "5xx" });
+            let mut r = match faults::fault_body(status) {
+                Some(b) => Reply::json(status, b),
+                None => {
+                    html = Some(faults::BAD_GATEWAY_HTML);
+                    Reply::json(status, Value::String(faults::BAD_GATEWAY_HTML.to_owned()))
+                }
+            };
+            r.route = route_of(&method, &path);
             r
         }
-        Some(t) if path == "/graphql" && method == "POST" => {
-            let rate = RateView {
-                limit,
-                used: window.used + 1,
-                reset: window.reset,
-            };
-            let out = graphql::execute(&mut lock(&sh.state), body_json.as_ref(), t, rate);
-            wrote = out.wrote;
-            let mut r = Reply::json(200, out.body);
+        Ok(t) if is_graphql && decision.graphql_fault.is_some() => {
+            if decision.apply {
+                wrote = execute(&sh, t, &inc).1;
+            }
+            {
+                let mut st = lock(&sh.stats);
+                st.graphql_faults += 1;
+                if wrote {
+                    st.graphql_faults_after_write += 1;
+                }
+            }
+            fault = Some(if wrote {
+                "graphql-error-after-write"
+            } else {
+                "graphql-error"
+            });
+            // The body needs the request id: filled in below.
+            let mut r = Reply::json(200, Value::Null);
             r.route = "POST /graphql".to_owned();
             r
         }
-        Some(t) => {
-            let req = Req {
-                method: method.clone(),
-                path: path.clone(),
-                query,
-                body: body_json.clone(),
-                token: t.clone(),
-                api: api.clone(),
-            };
-            let r = rest::dispatch(&mut lock(&sh.state), &req);
-            wrote = method != "GET" && (200..300).contains(&r.status);
+        Ok(t) => {
+            let (r, w) = execute(&sh, t, &inc);
+            wrote = w;
             r
         }
     };
@@ -292,15 +532,19 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
     }
     // Rate accounting: 304s and /rate_limit are free, as on GitHub.
     let counts = status != 304 && path != "/rate_limit";
-    let used = {
-        let mut rate = lock(&sh.rate);
-        let w = rate.entry(rate_key).or_insert(window);
-        if counts && w.used < limit {
-            w.used += 1;
-        }
-        w.used
-    };
+    let used = spend(&sh, rate_key, window, limit, counts);
     let seq = sh.seq.fetch_add(1, Ordering::Relaxed);
+    let request_id = format!(
+        "5A17:{:04X}:{seq:06X}:{:08X}:{:08X}",
+        seq % 0xFFFF,
+        seq * 7,
+        now
+    );
+    if let Some(kind) = decision.graphql_fault
+        && fault.is_some_and(|f| f.starts_with("graphql-error"))
+    {
+        body = Some(faults::graphql_fault_body(kind, &request_id));
+    }
     let mut common = vec![
         ("x-ratelimit-limit".to_owned(), limit.to_string()),
         (
@@ -310,15 +554,7 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         ("x-ratelimit-used".to_owned(), used.to_string()),
         ("x-ratelimit-reset".to_owned(), window.reset.to_string()),
         ("x-ratelimit-resource".to_owned(), resource.to_owned()),
-        (
-            "x-github-request-id".to_owned(),
-            format!(
-                "5A17:{:04X}:{seq:06X}:{:08X}:{:08X}",
-                seq % 0xFFFF,
-                seq * 7,
-                now
-            ),
-        ),
+        ("x-github-request-id".to_owned(), request_id),
         (
             "x-github-api-version-selected".to_owned(),
             "2022-11-28".to_owned(),
@@ -358,23 +594,93 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
             method: method.clone(),
             path: path.clone(),
             query: raw_query.clone(),
-            request_body: body_json,
+            request_body: inc.body_json,
             status,
             response_headers: common.clone(),
             response_body: body.clone(),
         });
     }
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if let Some(log) = &sh.log {
-        let line = json!({
+    if sh.log.is_some() {
+        let mut line = json!({
             "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             "method": method, "path": path, "query": raw_query, "status": status, "ms": (ms * 1000.0).round() / 1000.0,
         });
-        let mut f = lock(log);
-        let _ = writeln!(f, "{line}");
+        if let Some(f) = fault {
+            line["fault"] = f.into();
+        }
+        sh.write_log(&line);
     }
-    tracing::debug!(%method, %path, status, ms, "request");
-    json_response(status, common, body.as_ref())
+    tracing::debug!(%method, %path, status, ms, fault, "request");
+    match html {
+        Some(page) => html_response(status, common, page),
+        None => json_response(status, common, body.as_ref()),
+    }
+}
+
+/// Counts one request against its primary window (when `counts`); returns the window's `used`.
+fn spend(
+    sh: &Shared,
+    key: (String, &'static str),
+    window: Window,
+    limit: u64,
+    counts: bool,
+) -> u64 {
+    let mut rate = lock(&sh.rate);
+    let w = rate.entry(key).or_insert(window);
+    if counts && w.used < limit {
+        w.used += 1;
+    }
+    w.used
+}
+
+/// Never answers (until [`HANG`] passes, the client hangs up — axum then drops this future — or
+/// the sandbox stops). The request is counted, logged and charged before it hangs.
+async fn hang(sh: &Shared, inc: &Incoming, key: (String, &'static str), wrote: bool) -> Response {
+    let resource = key.1;
+    spend(sh, key, inc.window, inc.limit, inc.path != "/rate_limit");
+    {
+        let mut st = lock(&sh.stats);
+        st.requests += 1;
+        st.hangs += 1;
+        *st.by_route
+            .entry(route_of(&inc.method, &inc.path))
+            .or_default() += 1;
+        if wrote {
+            st.writes += 1;
+            st.hangs_after_write += 1;
+        }
+        if resource == "graphql" {
+            st.graphql += 1;
+        }
+    }
+    sh.write_log(&json!({
+        "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "method": inc.method, "path": inc.path, "status": 0, "ms": 0.0,
+        "fault": if wrote { "hang-after-write" } else { "hang" },
+    }));
+    tracing::debug!(method = %inc.method, path = %inc.path, wrote, "hanging");
+    sh.hanging.fetch_add(1, Ordering::SeqCst);
+    let _gauge = Hanging(&sh.hanging);
+    let mut stop = sh.shutdown.subscribe();
+    tokio::select! {
+        () = tokio::time::sleep(HANG) => {}
+        _ = stop.wait_for(|s| *s) => {}
+    }
+    let body = json!({
+        "message": "We couldn't respond to your request in time. Sorry about that. Please try resubmitting your request and contact us if the problem persists.",
+    });
+    json_response(504, Vec::new(), Some(&body))
+}
+
+fn html_response(status: u16, headers: Vec<(String, String)>, page: &'static str) -> Response {
+    let mut resp = json_response(status, headers, None);
+    *resp.body_mut() = Body::from(page);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
 }
 
 fn json_response(status: u16, headers: Vec<(String, String)>, body: Option<&Value>) -> Response {

@@ -62,9 +62,27 @@ fn help_documents_every_flag() {
         "--latency-ms",
         "--seed",
         "--log",
+        "--fault-rate",
+        "--hang-rate",
+        "--rate-limit",
+        "--rate-limit-reset-secs",
+        "--secondary-limit",
+        "--secondary-retry-after-secs",
+        "--secondary-window-secs",
+        "--graphql-fault-rate",
     ] {
         assert!(text.contains(flag), "{flag} missing from:\n{text}");
     }
+    let bad = Command::new(BIN)
+        .args(["serve", "--fault-rate", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a rate above 1 is a usage error"
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("between 0 and 1"));
     let top = Command::new(BIN).arg("--help").output().unwrap();
     assert!(String::from_utf8(top.stdout).unwrap().contains("serve"));
 }

@@ -99,10 +99,12 @@ impl Client {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        // Non-JSON bodies (the HTML page of an injected 502) come back as a string.
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap()
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Resp {
             status,

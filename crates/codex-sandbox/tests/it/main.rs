@@ -3,6 +3,7 @@
 mod binary;
 mod common;
 mod conformance;
+mod faults;
 mod graphql;
 mod issues;
 mod pagination;
