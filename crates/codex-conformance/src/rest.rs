@@ -299,7 +299,9 @@ impl RestSpec {
                 // are accepted on that operation only, as opaque non-empty strings.
                 None if op == "issues/list-for-repo" && CURSOR_PARAMS.contains(&name.as_str()) => {
                     if values.len() != 1 || values[0].is_empty() {
-                        errors.push(format!("{op}: cursor `{name}` must be given once, non-empty"));
+                        errors.push(format!(
+                            "{op}: cursor `{name}` must be given once, non-empty"
+                        ));
                     }
                 }
                 None => {

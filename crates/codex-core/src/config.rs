@@ -14,6 +14,11 @@ use crate::env;
 
 /// Flags shared by every component. Each has an environment fallback (shown by `--help`).
 #[derive(Debug, Clone, Default, clap::Args)]
+#[expect(
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags,
+    reason = "the field docs are --help text, where Markdown link syntax would show literally"
+)]
 pub struct CommonArgs {
     /// Repository to work on, as OWNER/NAME.
     #[arg(long, env = env::GITHUB_REPOSITORY, value_name = "OWNER/NAME", global = true)]
@@ -58,6 +63,10 @@ Environment (no flag):
   GH_CI_PAT, else GITHUB_TOKEN   token (required by every component but telemetry-merge)
   CODEX_MAX_MUTATIONS            per-run write budget [default: none]
   CODEX_MAX_WAIT_SECS            longest wait for a rate-limit reset [default: 300]
+  CODEX_READ_CONCURRENCY         reads at once [default: 1, serial]
+  CODEX_WRITE_SPACING_MS         least time between writes [default: 1000; 0 on loopback]
+  CODEX_HTTP_TIMEOUT_SECS        per-request answer timeout [default: 30]
+  CODEX_RETRY_BASE_MS / CODEX_MAX_RETRIES  retry backoff start and count [default: 1000 / 4]
   CODEX_MAIN_MILESTONE           [default: Codex Main Track]
   CODEX_DASHBOARD_MILESTONE      [default: Codex Dashboard Track]
   CODEX_SELFTEST_MILESTONE       [default: Codex Internal]
@@ -218,6 +227,16 @@ pub struct Settings {
     pub max_mutations: Option<u64>,
     /// `CODEX_MAX_WAIT_SECS`: longest wait for a rate-limit reset, default 300.
     pub max_wait_secs: u64,
+    /// `CODEX_READ_CONCURRENCY`, default 1 (serial).
+    pub read_concurrency: u32,
+    /// `CODEX_WRITE_SPACING_MS`; `None` means 1000 against a remote API and 0 on loopback.
+    pub write_spacing_ms: Option<u64>,
+    /// `CODEX_HTTP_TIMEOUT_SECS`, default 30.
+    pub http_timeout_secs: u64,
+    /// `CODEX_RETRY_BASE_MS`, default 1000.
+    pub retry_base_ms: u64,
+    /// `CODEX_MAX_RETRIES`, default 4.
+    pub max_retries: u32,
     /// `CODEX_MAIN_MILESTONE`, default `Codex Main Track`.
     pub main_milestone: String,
     /// `CODEX_DASHBOARD_MILESTONE`, default `Codex Dashboard Track`.
@@ -289,6 +308,23 @@ impl Settings {
         Ok(Settings {
             max_mutations,
             max_wait_secs: number(env::CODEX_MAX_WAIT_SECS, 300, 0)?,
+            read_concurrency: {
+                let n = small(env::CODEX_READ_CONCURRENCY, 1, 1)?;
+                if n > 8 {
+                    return Err(reject(
+                        env::CODEX_READ_CONCURRENCY,
+                        format!("at most 8, got {n}"),
+                    ));
+                }
+                n
+            },
+            write_spacing_ms: match get(env::CODEX_WRITE_SPACING_MS) {
+                None => None,
+                Some(_) => Some(number(env::CODEX_WRITE_SPACING_MS, 0, 0)?),
+            },
+            http_timeout_secs: number(env::CODEX_HTTP_TIMEOUT_SECS, 30, 1)?,
+            retry_base_ms: number(env::CODEX_RETRY_BASE_MS, 1000, 0)?,
+            max_retries: small(env::CODEX_MAX_RETRIES, 4, 0)?,
             main_milestone: text(env::CODEX_MAIN_MILESTONE, "Codex Main Track"),
             dashboard_milestone: text(env::CODEX_DASHBOARD_MILESTONE, "Codex Dashboard Track"),
             selftest_milestone: text(env::CODEX_SELFTEST_MILESTONE, SELFTEST_FALLBACK_MILESTONE),

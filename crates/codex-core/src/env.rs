@@ -27,6 +27,16 @@ pub const CODEX_CACHE_DIR: &str = "CODEX_CACHE_DIR";
 pub const CODEX_MAX_MUTATIONS: &str = "CODEX_MAX_MUTATIONS";
 /// Longest wait for a rate-limit reset before stopping cleanly, in seconds.
 pub const CODEX_MAX_WAIT_SECS: &str = "CODEX_MAX_WAIT_SECS";
+/// Reads allowed at once (default 1: serial, as GitHub asks).
+pub const CODEX_READ_CONCURRENCY: &str = "CODEX_READ_CONCURRENCY";
+/// Least milliseconds between two writes (default 1000 against a remote API, 0 on loopback).
+pub const CODEX_WRITE_SPACING_MS: &str = "CODEX_WRITE_SPACING_MS";
+/// Seconds to wait for an answer before giving up on a request (default 30).
+pub const CODEX_HTTP_TIMEOUT_SECS: &str = "CODEX_HTTP_TIMEOUT_SECS";
+/// First retry backoff step in milliseconds (default 1000; doubled each retry).
+pub const CODEX_RETRY_BASE_MS: &str = "CODEX_RETRY_BASE_MS";
+/// Retries of one request after transport errors, 5xx or secondary limits (default 4).
+pub const CODEX_MAX_RETRIES: &str = "CODEX_MAX_RETRIES";
 /// Main track milestone title.
 pub const CODEX_MAIN_MILESTONE: &str = "CODEX_MAIN_MILESTONE";
 /// Dashboard track milestone title.

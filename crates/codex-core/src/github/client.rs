@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::config::{Config, Token, join};
 use crate::error::{Error, Result};
+use crate::github::governor::{Answer, Governor, GovernorOptions, Refusal, classify};
 
 /// `User-Agent` GitHub sees: `codex/<version>`.
 pub const USER_AGENT_VALUE: &str = concat!("codex/", env!("CARGO_PKG_VERSION"));
@@ -39,6 +40,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Read timeout (per read of the answer).
     pub read_timeout: Duration,
+    /// Pace, limits and retries.
+    pub governor: GovernorOptions,
 }
 
 impl ClientOptions {
@@ -51,9 +54,64 @@ impl ClientOptions {
             dry_run: cfg.dry_run,
             max_mutations: cfg.settings.max_mutations,
             connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(cfg.settings.http_timeout_secs),
+            governor: governor_options(cfg),
         }
     }
+}
+
+/// The governor's options for a configuration: against a remote API, writes spaced 1 s apart
+/// and counted against GitHub's content-creation limits; against a loopback sandbox, neither
+/// (its own `--secondary-limit` plays GitHub's part). `CODEX_WRITE_SPACING_MS` overrides the
+/// spacing.
+pub fn governor_options(cfg: &Config) -> GovernorOptions {
+    let s = &cfg.settings;
+    let loopback = match cfg.api_url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    let spacing_ms = s
+        .write_spacing_ms
+        .unwrap_or(if loopback { 0 } else { 1000 });
+    let defaults = GovernorOptions::default();
+    GovernorOptions {
+        read_concurrency: s.read_concurrency as usize,
+        write_spacing: Duration::from_millis(spacing_ms),
+        writes_per_minute: if loopback {
+            usize::MAX
+        } else {
+            defaults.writes_per_minute
+        },
+        writes_per_hour: if loopback {
+            usize::MAX
+        } else {
+            defaults.writes_per_hour
+        },
+        max_wait: Duration::from_secs(s.max_wait_secs),
+        max_retries: s.max_retries,
+        backoff_base: Duration::from_millis(s.retry_base_ms),
+        ..defaults
+    }
+}
+
+/// May a request be sent again after a transport error, a timeout or a 5xx?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Yes: a read, or a write whose repetition changes nothing (adding labels, setting a
+    /// milestone, closing, adding a Project item).
+    Safe,
+    /// No: the first attempt may have been applied (creating an issue). Rate-limit answers
+    /// are still retried: GitHub applied nothing.
+    Never,
+}
+
+/// What to do after one attempt: return its outcome, or try again after a wait (keeping the
+/// outcome for when the retries run out).
+enum Step {
+    Done(Result<Response>),
+    Again(Duration, Result<Response>),
 }
 
 /// What a run spent, for telemetry.
@@ -67,6 +125,10 @@ pub struct ApiStats {
     pub writes_skipped: u64,
     /// Answers that were `304 Not Modified`.
     pub not_modified: u64,
+    /// Requests sent again (after a limit, a 5xx, a timeout or a transport error).
+    pub retries: u64,
+    /// Rate-limit answers received (primary and secondary).
+    pub rate_limited: u64,
     /// Last `x-ratelimit-remaining` seen.
     pub rate_limit_remaining: Option<u64>,
     /// Last `x-ratelimit-reset` seen (epoch seconds).
@@ -125,6 +187,7 @@ struct Inner {
     dry_run: bool,
     max_mutations: Option<u64>,
     read_timeout: Duration,
+    governor: Governor,
     stats: Mutex<ApiStats>,
 }
 
@@ -163,6 +226,7 @@ impl GitHub {
                 dry_run: opts.dry_run,
                 max_mutations: opts.max_mutations,
                 read_timeout: opts.read_timeout,
+                governor: Governor::new(opts.governor),
                 stats: Mutex::new(ApiStats::default()),
             }),
         })
@@ -211,9 +275,135 @@ impl GitHub {
         }
     }
 
+    /// Send a request through the governor. A GET or HEAD is a read; anything else a write.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&Value>,
+        headers: &[(HeaderName, HeaderValue)],
+        retry: Retry,
+    ) -> Result<Response> {
+        let write = method != Method::GET && method != Method::HEAD;
+        self.governed(method, url, body, headers, write, retry)
+            .await
+    }
+
+    /// The governed loop: wait for a slot and for any limit to lift, send, and on a limit, a
+    /// 5xx, a timeout or a transport error try again where `retry` allows, a bounded number
+    /// of times. Returns the last attempt's raw answer, whatever its status;
+    /// [`Error::RateLimited`] when a limit outlasts the maximum wait.
+    async fn governed(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&Value>,
+        headers: &[(HeaderName, HeaderValue)],
+        write: bool,
+        retry: Retry,
+    ) -> Result<Response> {
+        let governor = &self.inner.governor;
+        let _permit = governor.permit(write).await;
+        let mut attempt = 0u32;
+        loop {
+            governor
+                .ready(write)
+                .await
+                .map_err(|Refusal::TooLong(wait)| Error::RateLimited {
+                    url: url.to_string(),
+                    wait: Some(wait),
+                })?;
+            let outcome = self.send_once(method.clone(), url, body, headers).await;
+            match self.judge(outcome, retry, attempt) {
+                Step::Done(last) => return last,
+                Step::Again(wait, last) => {
+                    if attempt >= governor.options().max_retries {
+                        return last;
+                    }
+                    attempt += 1;
+                    self.lock_stats().retries += 1;
+                    if !wait.is_zero() {
+                        tracing::info!(%method, url = %url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decide what one attempt's outcome means for the request.
+    fn judge(&self, outcome: Result<Response>, retry: Retry, attempt: u32) -> Step {
+        let governor = &self.inner.governor;
+        let response = match outcome {
+            Err(e @ Error::Transport { .. }) if retry == Retry::Safe => {
+                tracing::warn!(error = %e, "transport failure");
+                return Step::Again(governor.retry_wait(attempt), Err(e));
+            }
+            Err(e) => return Step::Done(Err(e)),
+            Ok(r) => r,
+        };
+        let remaining = response.header("x-ratelimit-remaining").map(str::to_owned);
+        let reset_in = response
+            .header("x-ratelimit-reset")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(|reset| {
+                let secs = reset - chrono::Utc::now().timestamp();
+                Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+            });
+        let message = if response.status.is_success() {
+            String::new()
+        } else {
+            message_of(&response)
+        };
+        let retry_after = response.header("retry-after").map(str::to_owned);
+        match classify(
+            response.status,
+            remaining.as_deref(),
+            reset_in,
+            retry_after.as_deref(),
+            &message,
+        ) {
+            Answer::Final => {
+                if response.status.is_success() && remaining.as_deref() == Some("0") {
+                    // The budget is spent: nothing more goes out until the reset.
+                    let wait = reset_in.unwrap_or_default() + Duration::from_secs(1);
+                    tracing::warn!(
+                        wait_s = wait.as_secs(),
+                        "rate limit spent: holding requests until the reset"
+                    );
+                    governor.hold_for(wait);
+                }
+                Step::Done(Ok(response))
+            }
+            Answer::PrimaryLimit { wait } => {
+                self.lock_stats().rate_limited += 1;
+                let wait = wait + Duration::from_secs(1);
+                tracing::warn!(wait_s = wait.as_secs(), url = %response.url, "primary rate limit");
+                governor.hold_for(wait);
+                // GitHub applied nothing: any request may go again after the reset.
+                Step::Again(Duration::ZERO, Ok(response))
+            }
+            Answer::SecondaryLimit { retry_after } => {
+                self.lock_stats().rate_limited += 1;
+                let wait = match retry_after {
+                    Some(wait) => wait,
+                    None => governor.options().secondary_wait + governor.retry_wait(attempt),
+                };
+                tracing::warn!(wait_s = wait.as_secs(), url = %response.url, "secondary rate limit");
+                governor.hold_for(wait);
+                Step::Again(Duration::ZERO, Ok(response))
+            }
+            Answer::ServerError if retry == Retry::Safe => {
+                tracing::warn!(status = response.status.as_u16(), url = %response.url, "server error");
+                Step::Again(governor.retry_wait(attempt), Ok(response))
+            }
+            Answer::ServerError => Step::Done(Ok(response)),
+        }
+    }
+
     /// Send one request and return the raw answer, whatever its status. Transport failures
     /// and timeouts are [`Error::Transport`].
-    pub async fn send(
+    async fn send_once(
         &self,
         method: Method,
         url: &Url,
@@ -309,7 +499,7 @@ impl GitHub {
 
     /// GET that must succeed (2xx); other statuses become the matching [`Error`].
     pub async fn get(&self, url: &Url) -> Result<Response> {
-        let response = self.send(Method::GET, url, None, &[]).await?;
+        let response = self.send(Method::GET, url, None, &[], Retry::Safe).await?;
         check_status(response)
     }
 
@@ -319,13 +509,20 @@ impl GitHub {
     }
 
     /// Send a write (REST POST/PATCH/PUT/DELETE) unless dry-run is on, within the budget.
-    /// This is the only way Codex changes anything on GitHub over REST.
-    pub async fn write(&self, method: Method, path: &str, body: &Value) -> Result<Written<Value>> {
+    /// This is the only way Codex changes anything on GitHub over REST. `retry` says whether
+    /// the write may be repeated after a lost answer.
+    pub async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        retry: Retry,
+    ) -> Result<Written<Value>> {
         let url = self.url(path);
         if !self.admit_write(&method, url.as_str())? {
             return Ok(Written::DryRun);
         }
-        let response = check_status(self.send(method, &url, Some(body), &[]).await?)?;
+        let response = check_status(self.send(method, &url, Some(body), &[], retry).await?)?;
         if response.body.is_empty() {
             Ok(Written::Done(Value::Null))
         } else {
@@ -352,24 +549,69 @@ impl GitHub {
 
     /// Run a GraphQL query (never a mutation: use [`GitHub::graphql_mutation`]).
     pub async fn graphql(&self, query: &str, variables: Value) -> Result<Value> {
-        self.graphql_send(query, variables).await
+        self.graphql_send(query, variables, false, Retry::Safe)
+            .await
     }
 
     /// Run a GraphQL mutation through the dry-run and budget gate.
-    pub async fn graphql_mutation(&self, query: &str, variables: Value) -> Result<Written<Value>> {
+    pub async fn graphql_mutation(
+        &self,
+        query: &str,
+        variables: Value,
+        retry: Retry,
+    ) -> Result<Written<Value>> {
         let target = self.inner.graphql_url.to_string();
         if !self.admit_write(&Method::POST, &target)? {
             return Ok(Written::DryRun);
         }
-        self.graphql_send(query, variables).await.map(Written::Done)
+        self.graphql_send(query, variables, true, retry)
+            .await
+            .map(Written::Done)
     }
 
-    async fn graphql_send(&self, query: &str, variables: Value) -> Result<Value> {
+    /// POST a GraphQL document: a query is governed as a read, a mutation as a write. Errors
+    /// inside a 200 answer are errors; a `RATE_LIMITED` one or a timeout is asked again
+    /// (after a backoff, and after the reset when the headers say the budget is spent) where
+    /// `retry` allows.
+    async fn graphql_send(
+        &self,
+        query: &str,
+        variables: Value,
+        mutation: bool,
+        retry: Retry,
+    ) -> Result<Value> {
         let body = serde_json::json!({ "query": query, "variables": variables });
         let url = self.inner.graphql_url.clone();
-        let response = check_status(self.send(Method::POST, &url, Some(&body), &[]).await?)?;
-        let answer = response.json()?;
-        graphql_data(answer)
+        let governor = &self.inner.governor;
+        let mut attempt = 0u32;
+        loop {
+            let response = self
+                .governed(Method::POST, &url, Some(&body), &[], mutation, retry)
+                .await?;
+            let answer = check_status(response)?.json()?;
+            match graphql_data(answer) {
+                Err(Error::GraphQl { kind, messages })
+                    if retry == Retry::Safe
+                        && attempt < governor.options().max_retries
+                        && (kind.as_deref() == Some("RATE_LIMITED")
+                            || messages.iter().any(|m| m.contains("timeout"))) =>
+                {
+                    if kind.as_deref() == Some("RATE_LIMITED") {
+                        self.lock_stats().rate_limited += 1;
+                    }
+                    let wait = governor.retry_wait(attempt);
+                    attempt += 1;
+                    self.lock_stats().retries += 1;
+                    tracing::warn!(
+                        ?kind,
+                        wait_ms = wait.as_millis() as u64,
+                        "GraphQL error in a 200 answer, asking again"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::github::client::{GitHub, Written};
+use crate::github::client::{GitHub, Retry, Written};
 
 /// Find a Project by title under an organisation or user.
 pub const FIND_PROJECT: &str = "\
@@ -157,6 +157,8 @@ impl GitHub {
             .graphql_mutation(
                 ADD_PROJECT_ITEM,
                 json!({ "project": project_id, "content": content_id }),
+                // GitHub returns the existing item when the content is already there.
+                Retry::Safe,
             )
             .await?;
         Ok(match answer {
@@ -174,7 +176,11 @@ impl GitHub {
     pub async fn delete_issue(&self, issue_node_id: &str) -> Result<Written<()>> {
         Ok(
             match self
-                .graphql_mutation(DELETE_ISSUE, json!({ "issue": issue_node_id }))
+                .graphql_mutation(
+                    DELETE_ISSUE,
+                    json!({ "issue": issue_node_id }),
+                    Retry::Never,
+                )
                 .await?
             {
                 Written::DryRun => Written::DryRun,

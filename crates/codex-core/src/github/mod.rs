@@ -2,13 +2,14 @@
 //! the REST and GraphQL calls the components need.
 
 pub mod client;
+pub mod governor;
 pub mod graphql;
 pub mod issues;
 pub mod model;
 pub mod pagination;
 mod rest;
 
-pub use client::{ApiStats, ClientOptions, GitHub, Response, Written};
+pub use client::{ApiStats, ClientOptions, GitHub, Response, Retry, Written};
 pub use graphql::Project;
 pub use issues::{IssueLister, IssuePage, IssueQuery};
 pub use model::{

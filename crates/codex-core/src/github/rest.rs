@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::config::RepoSlug;
 use crate::error::{Error, Result};
-use crate::github::client::{GitHub, Written, check_status};
+use crate::github::client::{GitHub, Retry, Written, check_status};
 use crate::github::model::{Issue, IssueNumber, Label, Milestone, MilestoneNumber};
 use crate::github::pagination::next_link;
 
@@ -94,7 +94,13 @@ impl GitHub {
             payload["milestone"] = json!(m.0);
         }
         let written = self
-            .write(Method::POST, &Self::repo_path(repo, "issues"), &payload)
+            // Never blindly: a create whose answer was lost may have been applied.
+            .write(
+                Method::POST,
+                &Self::repo_path(repo, "issues"),
+                &payload,
+                Retry::Never,
+            )
             .await?;
         map_issue(written)
     }
@@ -110,7 +116,12 @@ impl GitHub {
         let path = Self::repo_path(repo, &format!("issues/{number}/labels"));
         Ok(
             match self
-                .write(Method::POST, &path, &json!({ "labels": labels }))
+                .write(
+                    Method::POST,
+                    &path,
+                    &json!({ "labels": labels }),
+                    Retry::Safe,
+                )
                 .await?
             {
                 Written::DryRun => Written::DryRun,
@@ -140,8 +151,13 @@ impl GitHub {
     ) -> Result<Written<Issue>> {
         let path = Self::repo_path(repo, &format!("issues/{number}"));
         map_issue(
-            self.write(Method::PATCH, &path, &json!({ "milestone": milestone.0 }))
-                .await?,
+            self.write(
+                Method::PATCH,
+                &path,
+                &json!({ "milestone": milestone.0 }),
+                Retry::Safe,
+            )
+            .await?,
         )
     }
 
@@ -154,7 +170,7 @@ impl GitHub {
     ) -> Result<Written<Issue>> {
         let path = Self::repo_path(repo, &format!("issues/{number}"));
         let body = json!({ "state": "closed", "state_reason": reason });
-        map_issue(self.write(Method::PATCH, &path, &body).await?)
+        map_issue(self.write(Method::PATCH, &path, &body, Retry::Safe).await?)
     }
 
     /// Create a label.
@@ -166,8 +182,14 @@ impl GitHub {
         description: &str,
     ) -> Result<Written<Value>> {
         let body = json!({ "name": name, "color": color, "description": description });
-        self.write(Method::POST, &Self::repo_path(repo, "labels"), &body)
-            .await
+        // A repeat after a lost answer would meet 422 "already exists": not retried.
+        self.write(
+            Method::POST,
+            &Self::repo_path(repo, "labels"),
+            &body,
+            Retry::Never,
+        )
+        .await
     }
 
     /// Create an open milestone.
@@ -178,8 +200,13 @@ impl GitHub {
         description: &str,
     ) -> Result<Written<Value>> {
         let body = json!({ "title": title, "state": "open", "description": description });
-        self.write(Method::POST, &Self::repo_path(repo, "milestones"), &body)
-            .await
+        self.write(
+            Method::POST,
+            &Self::repo_path(repo, "milestones"),
+            &body,
+            Retry::Never,
+        )
+        .await
     }
 
     /// True when the branch exists.

@@ -75,7 +75,7 @@ pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
                 ));
             }
         }
-        Err(e) => report.error(format!("could not enumerate issues: {e}")),
+        Err(e) => report.api_failure("could not enumerate issues", &e),
     }
     finish(ctx, Component::Activity, report)
 }

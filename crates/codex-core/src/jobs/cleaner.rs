@@ -129,7 +129,7 @@ async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<
     let settings = &ctx.config.settings;
     let milestones = match gh.milestones(repo).await {
         Ok(m) => m,
-        Err(e) => return report.error(format!("could not list milestones: {e}")),
+        Err(e) => return report.api_failure("could not list milestones", &e),
     };
     let Some((milestone, _)) = selftest_milestone(&milestones, settings) else {
         return report.warn(format!(
@@ -144,7 +144,7 @@ async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<
     };
     let page = match IssueLister::new(gh, repo, &query).collect().await {
         Ok(p) => p,
-        Err(e) => return report.error(format!("could not list self-test issues: {e}")),
+        Err(e) => return report.api_failure("could not list self-test issues", &e),
     };
     // Trust, but verify the server-side filters.
     let candidates: Vec<Issue> = page
@@ -188,7 +188,7 @@ async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<
                         break;
                     }
                     Err(e) => {
-                        report.error(format!("deleting #{}: {e}", issue.number));
+                        report.api_failure(&format!("deleting #{}", issue.number), &e);
                         continue;
                     }
                 }
@@ -204,7 +204,7 @@ async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<
                 "#{} vanished before it could be closed: {e}",
                 issue.number
             )),
-            Err(e) => report.error(format!("closing #{}: {e}", issue.number)),
+            Err(e) => report.api_failure(&format!("closing #{}", issue.number), &e),
         }
     }
 }

@@ -151,11 +151,11 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
                 }
                 match gh.create_label(repo, name, color, description).await {
                     Ok(_) => report.fields.repaired.push(format!("{verb} label {name}")),
-                    Err(e) => report.error(format!("could not create label {name}: {e}")),
+                    Err(e) => report.api_failure(&format!("could not create label {name}"), &e),
                 }
             }
         }
-        Err(e) => report.error(format!("could not list labels: {e}")),
+        Err(e) => report.api_failure("could not list labels", &e),
     }
     match gh.milestones(repo).await {
         Ok(milestones) => {
@@ -168,11 +168,13 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
                         .fields
                         .repaired
                         .push(format!("{verb} milestone {title}")),
-                    Err(e) => report.error(format!("could not create milestone {title}: {e}")),
+                    Err(e) => {
+                        report.api_failure(&format!("could not create milestone {title}"), &e);
+                    }
                 }
             }
         }
-        Err(e) => report.error(format!("could not list milestones: {e}")),
+        Err(e) => report.api_failure("could not list milestones", &e),
     }
 }
 

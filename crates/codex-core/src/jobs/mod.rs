@@ -102,6 +102,19 @@ impl<F> Report<F> {
         self.errors.push(message);
     }
 
+    /// Record an API failure. A rate limit that outlasts the maximum wait, or a spent write
+    /// budget, stops the run cleanly: a warning, and the next run carries on (every component
+    /// is idempotent). Anything else is an error.
+    pub fn api_failure(&mut self, what: &str, err: &crate::Error) {
+        if stops_cleanly(err) {
+            self.warn(format!(
+                "stopped early: {what}: {err}; the next run carries on"
+            ));
+        } else {
+            self.error(format!("{what}: {err}"));
+        }
+    }
+
     /// Add a line for people.
     pub fn say(&mut self, line: impl Into<String>) {
         self.summary.push(line.into());
@@ -119,6 +132,15 @@ impl<F> Report<F> {
             Status::Ok
         }
     }
+}
+
+/// True for the failures that end a run cleanly rather than fail it: a rate limit beyond the
+/// maximum wait, and the per-run write budget.
+pub fn stops_cleanly(err: &crate::Error) -> bool {
+    matches!(
+        err,
+        crate::Error::RateLimited { .. } | crate::Error::BudgetExhausted { .. }
+    )
 }
 
 /// A finished run: its telemetry and where it was written.
@@ -204,7 +226,8 @@ pub struct ManagedIssues {
     pub scanned: u64,
 }
 
-/// Enumerate open issues once and keep the managed ones (CONTRACT.md section 5).
+/// Enumerate open issues once and keep the managed ones (CONTRACT.md section 5). An issue
+/// whose payload hides some of its labels has them read first (from `GET …/issues/{n}/labels`).
 pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
     let mut lister = crate::github::IssueLister::new(
         ctx.github(),
@@ -213,14 +236,59 @@ pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
     );
     let mut out = ManagedIssues::default();
     while let Some(page) = lister.next_page().await? {
-        out.issues.extend(
-            page.issues
-                .into_iter()
-                .filter(|i| crate::rules::is_managed(i, &ctx.config.settings)),
-        );
+        for listed in page.issues {
+            let number = listed.number;
+            let issue = match with_readable_labels(ctx, listed.clone()).await {
+                Ok(issue) => issue,
+                Err(e) => {
+                    tracing::warn!(issue = number.0, error = %e, "labels unreadable; counted as listed");
+                    listed
+                }
+            };
+            if crate::rules::is_managed(&issue, &ctx.config.settings) {
+                out.issues.push(issue);
+            }
+        }
     }
     out.scanned = lister.items();
     Ok(out)
+}
+
+/// True when the payload's label list could not be read in full (a label without a name,
+/// `labels` missing or not a list): the issue may carry labels its payload does not show.
+pub(crate) fn labels_unreadable(issue: &crate::github::Issue) -> bool {
+    issue.findings.iter().any(|f| {
+        f == "label without a name"
+            || f == "missing labels[]"
+            || f.starts_with("labels is ")
+            || f.starts_with("label that is ")
+    })
+}
+
+/// The issue with its labels read from `GET …/issues/{n}/labels` when its payload did not show
+/// them all (one request, only for such issues), so that a label it carries is neither added
+/// again on every run nor counted as missing.
+pub(crate) async fn with_readable_labels(
+    ctx: &Context,
+    mut issue: crate::github::Issue,
+) -> crate::Result<crate::github::Issue> {
+    if !labels_unreadable(&issue) {
+        return Ok(issue);
+    }
+    let repo = &ctx.config.repo;
+    let items = ctx
+        .github()
+        .list_all(&format!(
+            "repos/{}/{}/issues/{}/labels?per_page=100",
+            repo.owner, repo.name, issue.number
+        ))
+        .await?;
+    issue.labels = items
+        .iter()
+        .filter_map(crate::github::Label::from_json)
+        .map(|l| l.name)
+        .collect();
+    Ok(issue)
 }
 
 /// The track an issue is counted in: its label when it has exactly one, else its title.

@@ -76,6 +76,31 @@ pub fn token_report(
     }
 }
 
+/// True when a write may have been applied though its answer never arrived: a transport
+/// failure or timeout, or a 5xx.
+fn answer_lost(err: &crate::Error) -> bool {
+    match err {
+        crate::Error::Transport { .. } => true,
+        crate::Error::Status { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// This run's self-test issue, looked for among the newest issues (no label filter: labels may
+/// have been dropped for a token without push access).
+async fn find_own_issue(ctx: &Context, title: &str) -> crate::Result<Option<Issue>> {
+    let recent = IssueQuery {
+        state: "all",
+        newest_first: true,
+        ..IssueQuery::open()
+    };
+    let mut lister = IssueLister::new(ctx.github(), &ctx.config.repo, &recent);
+    Ok(lister
+        .next_page()
+        .await?
+        .and_then(|page| page.issues.into_iter().find(|i| i.title == title)))
+}
+
 /// True when the issue carries both self-test labels and the milestone.
 pub fn verify(issue: &Issue, milestone: u64) -> bool {
     issue.has_label(LABEL_CODEX)
@@ -112,7 +137,7 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
     let settings = &ctx.config.settings;
     let repository = match gh.repository(repo).await {
         Ok(r) => r,
-        Err(e) => return report.error(format!("could not read {repo}: {e}")),
+        Err(e) => return report.api_failure(&format!("could not read {repo}"), &e),
     };
     let kind = report.fields.token.kind;
     report.fields.token = token_report(
@@ -123,7 +148,7 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
     );
     let milestones = match gh.milestones(repo).await {
         Ok(m) => m,
-        Err(e) => return report.error(format!("could not list milestones: {e}")),
+        Err(e) => return report.api_failure("could not list milestones", &e),
     };
     let Some((milestone, fallback)) = selftest_milestone(&milestones, settings) else {
         report.skipped = true;
@@ -143,18 +168,10 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
     }
 
     let title = issue_title(&ctx.config.run_id);
-    // A create whose answer was lost must be found, not repeated: look for this run's issue
-    // among the newest issues first (labels may have been dropped, so no label filter).
-    let recent = IssueQuery {
-        state: "all",
-        newest_first: true,
-        ..IssueQuery::open()
-    };
-    let mut lister = IssueLister::new(gh, repo, &recent);
-    let existing = match lister.next_page().await {
-        Ok(Some(page)) => page.issues.into_iter().find(|i| i.title == title),
-        Ok(None) => None,
-        Err(e) => return report.error(format!("could not list recent issues: {e}")),
+    // A rerun of the same run id finds its issue instead of creating another.
+    let existing = match find_own_issue(ctx, &title).await {
+        Ok(found) => found,
+        Err(e) => return report.api_failure("could not list recent issues", &e),
     };
     let number = match existing {
         Some(issue) => {
@@ -169,26 +186,45 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
                 "Created by Codex self-test run `{}` to check that the pipeline can write issues. The cleaner retires it.",
                 ctx.config.run_id
             );
-            match gh
-                .create_issue(
-                    repo,
-                    &title,
-                    &body,
-                    &[LABEL_CODEX, LABEL_SELFTEST],
-                    Some(milestone.number),
-                )
-                .await
-            {
-                Ok(Written::Done(issue)) => issue.number,
-                Ok(Written::DryRun) => {
-                    report.say(format!(
-                        "self-test: dry-run: would create {title:?} in {:?}",
-                        milestone.title
-                    ));
-                    return;
-                }
-                Err(e) => {
-                    return report.error(format!("could not create the self-test issue: {e}"));
+            let labels = [LABEL_CODEX, LABEL_SELFTEST];
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                match gh
+                    .create_issue(repo, &title, &body, &labels, Some(milestone.number))
+                    .await
+                {
+                    Ok(Written::Done(issue)) => break issue.number,
+                    Ok(Written::DryRun) => {
+                        report.say(format!(
+                            "self-test: dry-run: would create {title:?} in {:?}",
+                            milestone.title
+                        ));
+                        return;
+                    }
+                    // The create may have been applied and only its answer lost: look before
+                    // creating again, never create blindly.
+                    Err(e) if answer_lost(&e) && attempts <= 3 => {
+                        match find_own_issue(ctx, &title).await {
+                            Ok(Some(issue)) => {
+                                report.warn(format!(
+                                "the answer to creating #{} was lost ({e}); found it instead of creating another",
+                                issue.number
+                            ));
+                                break issue.number;
+                            }
+                            Ok(None) => {
+                                tracing::warn!(error = %e, "create failed and was not applied; creating again");
+                            }
+                            Err(again) => {
+                                return report
+                                    .api_failure("could not look for the self-test issue", &again);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        return report.api_failure("could not create the self-test issue", &e);
+                    }
                 }
             }
         }
@@ -205,7 +241,7 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
                 ));
             }
         }
-        Err(e) => report.error(format!("could not read back #{number}: {e}")),
+        Err(e) => report.api_failure(&format!("could not read back #{number}"), &e),
     }
     report.say(format!(
         "self-test: issue #{number} in {:?}, verified: {}",

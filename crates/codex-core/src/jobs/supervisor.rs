@@ -134,7 +134,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
             }
         }
         Err(e) => {
-            report.error(format!("could not list milestones: {e}"));
+            report.api_failure("could not list milestones", &e);
             return finish(ctx, Component::Supervisor, report);
         }
     };
@@ -189,7 +189,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
                 report.warn("track health is deteriorating: problems rose since the previous run");
             }
         }
-        Err(e) => report.error(format!("could not enumerate issues: {e}")),
+        Err(e) => report.api_failure("could not enumerate issues", &e),
     }
     finish(ctx, Component::Supervisor, report)
 }

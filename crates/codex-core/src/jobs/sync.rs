@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::github::{
     Issue, IssueLister, IssueQuery, Malformed, Milestone, MilestoneNumber, Written,
 };
-use crate::jobs::{Context, Outcome, Report, finish};
+use crate::jobs::{Context, Outcome, Report, finish, with_readable_labels};
 use crate::rules::{self, Track, TrackDecision};
 use crate::telemetry::{Component, Detail, SyncFields};
 
@@ -217,7 +217,7 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
     let milestones = match gh.milestones(repo).await {
         Ok(list) => MilestoneIndex::new(&list),
         Err(e) => {
-            report.error(format!("could not list milestones: {e}"));
+            report.api_failure("could not list milestones", &e);
             return;
         }
     };
@@ -230,7 +230,9 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
         }
     };
     let project_members = project.as_ref().map(|(_, members)| members);
-    let mut budget_spent = false;
+    // Set when a rate limit outlasts the maximum wait or the write budget is spent: no more
+    // writes this run; what is left is counted and done by the next run (oldest first).
+    let mut stopped: Option<String> = None;
     let mut deferred = 0u64;
 
     let mut lister = IssueLister::new(gh, repo, &IssueQuery::open());
@@ -239,10 +241,8 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             Ok(Some(page)) => page,
             Ok(None) => break,
             Err(e) => {
-                report.error(format!(
-                    "enumeration stopped after {} pages: {e}",
-                    lister.pages()
-                ));
+                let what = format!("enumeration stopped after {} pages", lister.pages());
+                report.api_failure(&what, &e);
                 break;
             }
         };
@@ -266,7 +266,7 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             if plan.is_empty() {
                 continue;
             }
-            if budget_spent {
+            if stopped.is_some() {
                 deferred += 1;
                 continue;
             }
@@ -284,8 +284,8 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
                     reason,
                 }),
                 Applied::Failed(message) => report.error(format!("#{}: {message}", issue.number)),
-                Applied::BudgetSpent => {
-                    budget_spent = true;
+                Applied::Stopped(reason) => {
+                    stopped = Some(reason);
                     deferred += 1;
                 }
             }
@@ -307,9 +307,9 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             list(&report.fields.track_conflicts)
         ));
     }
-    if deferred > 0 {
+    if let Some(reason) = stopped {
         report.warn(format!(
-            "write budget spent: {deferred} issue(s) left for the next run"
+            "stopped writing early ({reason}): {deferred} issue(s) left for the next run"
         ));
     }
     let c = &report.fields.corrections;
@@ -347,7 +347,8 @@ enum Applied {
     DryRun(IssuePlan),
     Vanished(String),
     Failed(String),
-    BudgetSpent,
+    /// A rate limit beyond the maximum wait, or the write budget: stop writing this run.
+    Stopped(String),
 }
 
 /// Apply one plan. The issue is read again first and the plan remade from the fresh copy; only
@@ -366,9 +367,9 @@ async fn apply(
             return Applied::Vanished(format!("transferred since listing (now {location})"));
         }
         Err(Error::Gone { .. }) => return Applied::Vanished("deleted since listing".into()),
+        Err(e) if super::stops_cleanly(&e) => return Applied::Stopped(e.to_string()),
         Err(e) => return Applied::Failed(e.to_string()),
     };
-    let fresh = { let _ = fresh; listed.clone() };
     let fresh = match with_readable_labels(ctx, fresh).await {
         Ok(issue) => issue,
         Err(e) => return Applied::Failed(format!("reading its labels: {e}")),
@@ -398,21 +399,27 @@ async fn apply(
             Ok(Written::Done(_) | Written::DryRun) => {
                 done.add_labels = std::mem::take(&mut plan.add_labels);
             }
-            Err(Error::BudgetExhausted { .. }) => return partial(done, Applied::BudgetSpent),
+            Err(e) if super::stops_cleanly(&e) => {
+                return partial(done, Applied::Stopped(e.to_string()));
+            }
             Err(e) => return partial(done, Applied::Failed(format!("adding labels: {e}"))),
         }
     }
     if let Some(number) = plan.set_milestone {
         match gh.set_milestone(repo, fresh.number, number).await {
             Ok(_) => done.set_milestone = Some(number),
-            Err(Error::BudgetExhausted { .. }) => return partial(done, Applied::BudgetSpent),
+            Err(e) if super::stops_cleanly(&e) => {
+                return partial(done, Applied::Stopped(e.to_string()));
+            }
             Err(e) => return partial(done, Applied::Failed(format!("setting the milestone: {e}"))),
         }
     }
     if let (Some(node_id), Some((project_id, _))) = (plan.add_to_project.clone(), project) {
         match gh.add_project_item(project_id, &node_id).await {
             Ok(_) => done.add_to_project = Some(node_id),
-            Err(Error::BudgetExhausted { .. }) => return partial(done, Applied::BudgetSpent),
+            Err(e) if super::stops_cleanly(&e) => {
+                return partial(done, Applied::Stopped(e.to_string()));
+            }
             Err(e) => return partial(done, Applied::Failed(format!("adding to the Project: {e}"))),
         }
     }
@@ -420,39 +427,6 @@ async fn apply(
         tracing::info!(issue = fresh.number.0, changes = ?change_names(&done), "repaired");
     }
     Applied::Done(done)
-}
-
-/// True when the payload's label list could not be read in full (a label without a name,
-/// `labels` missing or not a list): the issue may carry labels its payload does not show.
-fn labels_unreadable(issue: &Issue) -> bool {
-    issue.findings.iter().any(|f| {
-        f == "label without a name"
-            || f == "missing labels[]"
-            || f.starts_with("labels is ")
-            || f.starts_with("label that is ")
-    })
-}
-
-/// The issue with its labels read from `GET …/issues/{n}/labels` when its payload did not show
-/// them all, so that a label it already carries is not added again on every run.
-async fn with_readable_labels(ctx: &Context, mut issue: Issue) -> crate::Result<Issue> {
-    if !labels_unreadable(&issue) {
-        return Ok(issue);
-    }
-    let repo = &ctx.config.repo;
-    let items = ctx
-        .github()
-        .list_all(&format!(
-            "repos/{}/{}/issues/{}/labels?per_page=100",
-            repo.owner, repo.name, issue.number
-        ))
-        .await?;
-    issue.labels = items
-        .iter()
-        .filter_map(crate::github::Label::from_json)
-        .map(|l| l.name)
-        .collect();
-    Ok(issue)
 }
 
 /// A failure after some writes succeeded: the successful part is still reported.

@@ -23,6 +23,10 @@ pub(crate) fn client(sandbox: &Sandbox, dry_run: bool) -> GitHub {
         max_mutations: None,
         connect_timeout: Duration::from_secs(5),
         read_timeout: Duration::from_secs(30),
+        governor: codex_core::github::governor::GovernorOptions {
+            write_spacing: Duration::ZERO,
+            ..Default::default()
+        },
     })
     .unwrap()
 }

@@ -5,3 +5,5 @@
 mod common;
 mod conformance;
 mod enumeration;
+mod reliability;
+mod workflows;

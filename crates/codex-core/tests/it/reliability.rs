@@ -1,0 +1,328 @@
+//! The governor against a faulty GitHub: 5xx (some after the write was applied), hangs, primary
+//! and secondary rate limits, GraphQL errors inside 200 answers. Every component finishes and
+//! writes telemetry; sync converges; nothing is duplicated; no request goes out while a limit
+//! holds. Seeds are fixed, so a failure replays exactly.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use codex_core::jobs::{self, Context};
+use codex_core::telemetry::Status;
+use codex_core::{CommonArgs, Config, Needs};
+use codex_sandbox::{Sandbox, SandboxOptions, Scenario};
+use serde_json::Value;
+
+use crate::common::TOKEN;
+
+/// A context for the demo repository on `sandbox`, with test-speed retries.
+fn context(
+    sandbox: &Sandbox,
+    pages: &std::path::Path,
+    run: &str,
+    extra: &[(&str, &str)],
+    dry_run: bool,
+) -> Context {
+    let args = CommonArgs {
+        repo: Some("acme/widgets".into()),
+        api_url: Some(sandbox.base_url()),
+        pages_dir: Some(pages.to_path_buf()),
+        run_id: Some(run.into()),
+        dry_run,
+        ..CommonArgs::default()
+    };
+    let mut vars: Vec<(String, String)> = vec![
+        ("GH_CI_PAT".into(), TOKEN.into()),
+        ("CODEX_RETRY_BASE_MS".into(), "5".into()),
+        ("CODEX_MAX_RETRIES".into(), "6".into()),
+        ("CODEX_HTTP_TIMEOUT_SECS".into(), "1".into()),
+        ("CODEX_MAX_WAIT_SECS".into(), "30".into()),
+    ];
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let config = Config::resolve(&args, &lookup, Needs { token: true }, Utc::now()).unwrap();
+    Context::new(config, Utc::now()).unwrap()
+}
+
+fn faulty(opts: SandboxOptions) -> SandboxOptions {
+    SandboxOptions {
+        scenario: Scenario::Demo,
+        off_spec: false,
+        seed: 7,
+        ..opts
+    }
+}
+
+fn stat(sandbox: &Sandbox, key: &str) -> u64 {
+    sandbox.stats()[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("stats has no {key}: {}", sandbox.stats()))
+}
+
+fn selftest_titles(state: &Value, prefix: &str) -> usize {
+    state["repos"][0]["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
+        .count()
+}
+
+#[tokio::test]
+async fn under_twenty_percent_faults_every_component_finishes_and_sync_converges() {
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        fault_rate: 0.2,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+
+    // Three self-test runs leave exactly three issues, whatever answers were lost.
+    for run in 1..=3 {
+        let out = jobs::self_test::run(&context(
+            &sb,
+            pages.path(),
+            &format!("rel-{run}"),
+            &[],
+            false,
+        ))
+        .await;
+        assert!(out.written.is_ok());
+    }
+    assert_eq!(
+        selftest_titles(&sb.state(), "Codex self-test rel-"),
+        3,
+        "no duplicate, none missing"
+    );
+
+    let ctx = || context(&sb, pages.path(), "rel", &[], false);
+    assert!(
+        jobs::cleaner::run(&ctx(), jobs::cleaner::CleanerOptions::default())
+            .await
+            .written
+            .is_ok()
+    );
+    assert!(jobs::supervisor::run(&ctx()).await.written.is_ok());
+    assert!(jobs::activity::run(&ctx()).await.written.is_ok());
+    let diag = jobs::diagnostics::DiagnosticsOptions::default();
+    assert!(jobs::diagnostics::run(&ctx(), &diag).await.written.is_ok());
+
+    // Sync converges within three runs: a dry run afterwards plans nothing.
+    let mut runs = 0;
+    for run in 1..=3 {
+        runs = run;
+        jobs::sync::run(&context(
+            &sb,
+            pages.path(),
+            &format!("sync-{run}"),
+            &[],
+            false,
+        ))
+        .await;
+        let check = jobs::sync::run(&context(
+            &sb,
+            pages.path(),
+            &format!("check-{run}"),
+            &[],
+            true,
+        ))
+        .await;
+        if check.telemetry.fields.details.is_empty() && check.status() != Status::Error {
+            break;
+        }
+    }
+    let last = jobs::sync::run(&context(&sb, pages.path(), "final-check", &[], true)).await;
+    assert!(
+        last.telemetry.fields.details.is_empty(),
+        "not converged after {runs} runs: {:?}",
+        last.telemetry.fields.details
+    );
+    let faults = stat(&sb, "faults_injected");
+    assert!(faults > 20, "the faults really happened: {faults}");
+    eprintln!(
+        "fault-rate 0.2: {faults} faults ({} after the write), sync converged in {runs} run(s), {:.1}s",
+        stat(&sb, "faults_after_write"),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[tokio::test]
+async fn primary_limit_waits_for_the_reset_and_sends_nothing_meanwhile() {
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        rate_limit: Some(100),
+        rate_limit_reset_secs: 2,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = jobs::sync::run(&context(&sb, pages.path(), "limited", &[], false)).await;
+    assert_ne!(
+        out.status(),
+        Status::Error,
+        "{:?}",
+        out.telemetry.envelope.errors
+    );
+    assert!(
+        !out.telemetry.fields.details.is_empty(),
+        "the run did its work"
+    );
+    assert_eq!(
+        stat(&sb, "rate_limited_requests"),
+        0,
+        "nothing sent while the limit held"
+    );
+    assert!(
+        started.elapsed().as_secs() >= 2,
+        "it waited for at least one reset"
+    );
+    let check = jobs::sync::run(&context(&sb, pages.path(), "limited-check", &[], true)).await;
+    assert!(check.telemetry.fields.details.is_empty());
+}
+
+#[tokio::test]
+async fn primary_limit_beyond_the_maximum_wait_stops_cleanly() {
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        rate_limit: Some(5),
+        rate_limit_reset_secs: 3600,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let out = jobs::sync::run(&context(
+        &sb,
+        pages.path(),
+        "stopped",
+        &[("CODEX_MAX_WAIT_SECS", "5")],
+        false,
+    ))
+    .await;
+    assert_eq!(
+        out.status(),
+        Status::Warning,
+        "{:?} {:?}",
+        out.telemetry.envelope.errors,
+        out.telemetry.envelope.warnings
+    );
+    assert!(
+        out.telemetry
+            .envelope
+            .warnings
+            .iter()
+            .any(|w| w.contains("rate limit")),
+        "{:?}",
+        out.telemetry.envelope.warnings
+    );
+    assert!(out.written.is_ok(), "telemetry still written");
+    assert!(stat(&sb, "rate_limited_requests") <= 1);
+}
+
+#[tokio::test]
+async fn secondary_limit_honours_retry_after_to_the_second() {
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        secondary_limit: Some(60),
+        secondary_retry_after_secs: 2,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let out = jobs::sync::run(&context(&sb, pages.path(), "secondary", &[], false)).await;
+    assert_ne!(
+        out.status(),
+        Status::Error,
+        "{:?}",
+        out.telemetry.envelope.errors
+    );
+    assert!(stat(&sb, "secondary_limited") >= 1, "the limit was hit");
+    assert_eq!(
+        stat(&sb, "early_retries"),
+        0,
+        "no write before retry-after passed"
+    );
+    let check = jobs::sync::run(&context(&sb, pages.path(), "secondary-check", &[], true)).await;
+    assert!(check.telemetry.fields.details.is_empty());
+}
+
+#[tokio::test]
+async fn hangs_time_out_and_the_run_completes() {
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        hang_rate: 0.03,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    // A dry-run sync reads every issue it would repair again: over a hundred requests.
+    let sync = jobs::sync::run(&context(&sb, pages.path(), "hangs-sync", &[], true)).await;
+    assert_ne!(
+        sync.status(),
+        Status::Error,
+        "{:?}",
+        sync.telemetry.envelope.errors
+    );
+    assert!(!sync.telemetry.fields.details.is_empty());
+    let out = jobs::activity::run(&context(&sb, pages.path(), "hangs", &[], false)).await;
+    assert!(out.written.is_ok());
+    assert_ne!(
+        out.status(),
+        Status::Error,
+        "{:?}",
+        out.telemetry.envelope.errors
+    );
+    assert!(stat(&sb, "hangs") >= 1, "a hang happened: {}", sb.stats());
+    let a = &out.telemetry.fields.summary;
+    assert!(a.main.active + a.main.stale + a.main.escalation > 0);
+    eprintln!(
+        "hang-rate 0.03: {} hang(s) over {} requests, both runs took {:.1}s",
+        stat(&sb, "hangs"),
+        stat(&sb, "requests"),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[tokio::test]
+async fn graphql_errors_inside_200_are_errors_and_retried_where_safe() {
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        graphql_fault_rate: 0.3,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    for run in 1..=3 {
+        jobs::sync::run(&context(
+            &sb,
+            pages.path(),
+            &format!("gql-{run}"),
+            &[],
+            false,
+        ))
+        .await;
+    }
+    assert!(stat(&sb, "graphql_faults") >= 1);
+    let check = jobs::sync::run(&context(&sb, pages.path(), "gql-check", &[], true)).await;
+    assert_eq!(
+        check.telemetry.fields.corrections.project_adjustments, 0,
+        "{:?}",
+        check.telemetry.fields.details
+    );
+    // addProjectV2ItemById is idempotent on GitHub: retried adds made no duplicate item.
+    let state = sb.state();
+    let numbers: Vec<u64> = state["projects"][0]["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    let unique: std::collections::HashSet<_> = numbers.iter().collect();
+    assert_eq!(unique.len(), numbers.len(), "no duplicate Project items");
+}
