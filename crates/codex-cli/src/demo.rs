@@ -2,7 +2,8 @@
 //!
 //! Starts `codex-sandbox` (demo scenario) in-process on a free port, runs the seven components
 //! in the reference's order against it (diagnostics before the merge so the dashboard shows
-//! it), writes the pages tree, and prints a summary and where the dashboard is.
+//! it), writes the pages tree, and prints a summary and where the dashboard is. With `--serve`
+//! it then serves `<out>/dashboard` on 127.0.0.1 until Ctrl-C.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +28,12 @@ pub struct DemoArgs {
     /// More log output on stderr (-v debug, -vv trace)
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// After the run, serve the dashboard on http://127.0.0.1:PORT/ until Ctrl-C
+    #[arg(long)]
+    pub serve: bool,
+    /// Port for --serve (0: any free port; the URL is printed)
+    #[arg(long, default_value_t = 8000, requires = "serve")]
+    pub port: u16,
 }
 
 /// The token the demo hands the sandbox: a classic-looking token with admin rights there.
@@ -46,6 +53,12 @@ pub(crate) fn main(args: DemoArgs) -> ExitCode {
     };
     match runtime.block_on(run(&args)) {
         Ok(rows) => {
+            if args.serve
+                && let Err(e) = runtime.block_on(serve(args.out.join("dashboard"), args.port))
+            {
+                eprintln!("error: demo --serve: {e:#}");
+                return ExitCode::FAILURE;
+            }
             let failed = rows.iter().any(|(_, s, _)| *s == Status::Error);
             if failed {
                 ExitCode::FAILURE
@@ -156,9 +169,60 @@ pub(crate) async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, 
     let dashboard = args.out.join("dashboard");
     println!();
     println!("Dashboard data: {}", merged.path.display());
-    println!(
-        "Open the dashboard: python3 -m http.server -d {} 8000, then http://127.0.0.1:8000/",
-        dashboard.display()
-    );
+    if !args.serve {
+        println!(
+            "Open the dashboard: codex demo --serve, or python3 -m http.server -d {} 8000, then http://127.0.0.1:8000/",
+            dashboard.display()
+        );
+    }
     Ok(rows)
+}
+
+/// Serve the dashboard directory's four files on 127.0.0.1 (GET only) until Ctrl-C.
+async fn serve(dir: PathBuf, port: u16) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, port)).await?;
+    println!(
+        "Serving the dashboard at http://{}/ (Ctrl-C to stop)",
+        listener.local_addr()?
+    );
+    let app =
+        axum::Router::new().fallback(move |method, uri| dashboard_file(dir.clone(), method, uri));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// One of the dashboard's files, by a fixed list of names (nothing else is reachable).
+async fn dashboard_file(
+    dir: PathBuf,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let (name, content_type) = match uri.path() {
+        "/" | "/index.html" => ("index.html", "text/html; charset=utf-8"),
+        "/app.js" => ("app.js", "text/javascript; charset=utf-8"),
+        "/styles.css" => ("styles.css", "text/css; charset=utf-8"),
+        "/dashboard.json" => ("dashboard.json", "application/json"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match tokio::fs::read(dir.join(name)).await {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-store"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -1,6 +1,6 @@
 //! Process glue for Codex's binaries: argument parsing, configuration from the environment,
 //! logging, the GitHub Actions job summary and annotations, and exit codes (CONTRACT.md
-//! section 3). Every binary is a few lines calling [`main`] with its component; `codex` adds
+//! section 3). Every binary is a few lines calling its component's `main`; `codex` adds
 //! the front door and `codex demo`.
 
 mod demo;

@@ -1,0 +1,15 @@
+//! End-to-end tests of Codex's binaries: each runs as a workflow would run it (cleared
+//! environment, repository, token, API URL, pages directory, run id) against the in-process
+//! sandbox, and the tests check the sandbox's state and the files written, not only the
+//! components' own account of what they did.
+
+mod cleaner;
+mod common;
+mod config;
+mod diagnostics;
+mod help;
+mod merge;
+mod runs;
+mod self_test;
+mod sync;
+mod tracks;
