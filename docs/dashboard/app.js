@@ -1,109 +1,819 @@
-// Codex dashboard: renders dashboard.json. Every value from telemetry is inserted as text
-// (textContent), and only https:// links become anchors: issue titles are written by anyone.
+// Codex dashboard: renders dashboard.json (CONTRACT.md section 4) into the page.
+//
+// Security: issue titles, check details and every other value come from telemetry, which anyone
+// who can open an issue can influence. Every value is inserted as text (textContent, text nodes,
+// setAttribute on fixed attribute names); innerHTML is never used; only https:// URLs become
+// links. The page's Content-Security-Policy allows no inline or remote script.
 "use strict";
 
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
+(function () {
+  const STALE_MS = 12 * 60 * 60 * 1000;
+  const LIST_PREVIEW = 10;
+  const SVG_NS = "http://www.w3.org/2000/svg";
 
-function link(url, text) {
-  if (typeof url === "string" && url.startsWith("https://")) {
-    const a = el("a", text);
-    a.href = url;
-    a.rel = "noopener noreferrer";
-    return a;
+  const COMPONENTS = [
+    { key: "selftest", name: "Self-test" },
+    { key: "cleaner", name: "Cleaner" },
+    { key: "sync", name: "Project sync" },
+    { key: "supervisor", name: "Supervisor" },
+    { key: "activity", name: "Activity" },
+    { key: "diagnostics", name: "Diagnostics" },
+  ];
+  const TRACKS = [
+    { key: "main", name: "Main track" },
+    { key: "dashboard", name: "Dashboard track" },
+  ];
+  // Status words are shown as text, with a symbol; colour only repeats them.
+  const SYMBOLS = {
+    ok: "✓", warning: "!", error: "✗", skipped: "–",
+    healthy: "✓", degraded: "!", failing: "✗",
+    active: "•", stale: "!", escalation: "✗",
+    pass: "✓", fail: "✗", nodata: "?",
+  };
+  const CORRECTION_KINDS = [
+    ["codex_label", "codex label added"],
+    ["track_main", "Main track label added"],
+    ["track_dashboard", "Dashboard track label added"],
+    ["milestone", "Milestone set"],
+    ["project_adjustments", "Added to the Project"],
+  ];
+
+  // ---- DOM helpers: text only ------------------------------------------------------------
+
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    setAttrs(node, attrs);
+    append(node, children);
+    return node;
   }
-  return el("span", text);
-}
 
-function statusBadge(status) {
-  const labels = { ok: "✓ ok", warning: "! warning", error: "✗ error", skipped: "– skipped" };
-  return el("span", labels[status] || String(status), "status status-" + status);
-}
-
-function card(title, data, body) {
-  const section = el("section");
-  section.setAttribute("aria-label", title);
-  section.appendChild(el("h2", title));
-  if (!data) {
-    section.appendChild(el("p", "No data yet.", "muted"));
-    return section;
+  function s(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    setAttrs(node, attrs);
+    append(node, children);
+    return node;
   }
-  const head = el("p");
-  head.appendChild(statusBadge(data.status));
-  head.appendChild(el("span", " · finished " + (data.finished_at || "?") + " · run " + (data.run_id || "?"), "muted"));
-  section.appendChild(head);
-  if (body) body(section, data);
-  for (const w of data.warnings || []) section.appendChild(el("p", "Warning: " + w, "status-warning"));
-  for (const e of data.errors || []) section.appendChild(el("p", "Error: " + e, "status-error"));
-  return section;
-}
 
-function table(rows) {
-  const t = el("table");
-  for (const [k, v] of rows) {
-    const tr = el("tr");
-    tr.appendChild(el("th", k));
-    tr.appendChild(el("td", v));
-    t.appendChild(tr);
-  }
-  return t;
-}
-
-function render(d) {
-  document.getElementById("repo").textContent = d.repo || "";
-  document.getElementById("generated").textContent = "Generated " + (d.generated_at || "?");
-  const keys = ["selftest", "cleaner", "sync", "supervisor", "activity", "diagnostics"];
-  const statuses = keys.map((k) => d[k] && d[k].status).filter(Boolean);
-  const verdict = statuses.includes("error") ? "Failing: a component reported an error"
-    : statuses.includes("warning") ? "Attention: some components reported warnings"
-    : statuses.length ? "All well" : "No data yet";
-  document.getElementById("verdict").textContent = verdict;
-  const main = document.getElementById("main");
-  main.replaceChildren();
-  main.appendChild(card("Self-test", d.selftest, (s, t) => {
-    s.appendChild(table([["Issue", t.issue_number == null ? "none" : "#" + t.issue_number], ["Milestone", t.milestone || "none"], ["Verified", t.verified ? "yes" : "no"]]));
-  }));
-  main.appendChild(card("Cleaner", d.cleaner, (s, t) => {
-    s.appendChild(table([["Candidates", t.candidates], ["Kept", (t.kept || []).length], ["Closed", (t.issues_closed || []).length], ["Deleted", (t.issues_deleted || []).length], ["Telemetry pruned", t.telemetry_pruned_count]]));
-  }));
-  main.appendChild(card("Project sync", d.sync, (s, t) => {
-    const c = t.corrections || {};
-    s.appendChild(table([["Scanned", t.scanned], ["Managed", t.managed], ["codex label", c.codex_label], ["Main track", c.track_main], ["Dashboard track", c.track_dashboard], ["Milestone", c.milestone], ["Project", c.project_adjustments], ["Integrity findings", ((t.integrity || {}).malformed || []).length]]));
-  }));
-  main.appendChild(card("Supervisor", d.supervisor, (s, t) => {
-    for (const track of ["main", "dashboard"]) {
-      const h = (t.tracks || {})[track];
-      if (!h) continue;
-      s.appendChild(el("h3", track + ": " + h.health + (h.deteriorating ? " (deteriorating)" : "")));
-      s.appendChild(table([["Open", h.open], ["Problems", h.problems], ["Stale", h.stale], ["Escalated", h.escalated]]));
+  function setAttrs(node, attrs) {
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      node.setAttribute(name, value === true ? "" : String(value));
     }
-  }));
-  main.appendChild(card("Activity", d.activity, (s, t) => {
-    for (const track of ["main", "dashboard"]) {
-      const items = (t[track] || []).filter((i) => i.status !== "active");
-      s.appendChild(el("h3", track + ": " + items.length + " stale or escalated"));
-      const ul = el("ul");
-      for (const i of items.slice(0, 50)) {
-        const li = el("li");
-        li.appendChild(link(i.url, "#" + i.number + " " + i.title));
-        li.appendChild(el("span", " — " + i.status + ", " + i.days_inactive + " days", "muted"));
-        ul.appendChild(li);
+  }
+
+  function append(node, children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === undefined || child === null || child === false) continue;
+      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+
+  function text(value) {
+    if (value === undefined || value === null || value === "") return "—";
+    if (typeof value === "object") return JSON.stringify(value);
+    return String(value);
+  }
+
+  function isNum(v) {
+    return typeof v === "number" && Number.isFinite(v);
+  }
+
+  function list(v) {
+    return Array.isArray(v) ? v : [];
+  }
+
+  function obj(v) {
+    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
+  }
+
+  // Only https:// URLs become links.
+  function safeUrl(url) {
+    if (typeof url !== "string" || !url.startsWith("https://")) return null;
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "https:" ? parsed.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function repoName(d) {
+    return typeof d.repo === "string" && /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(d.repo) ? d.repo : null;
+  }
+
+  function issueUrl(repo, number) {
+    return repo && Number.isInteger(number) && number > 0 ? "https://github.com/" + repo + "/issues/" + number : null;
+  }
+
+  function maybeLink(url, ...children) {
+    const href = safeUrl(url);
+    if (!href) return h("span", { class: "nolink" }, children);
+    return h("a", { href: href, rel: "noopener noreferrer" }, children);
+  }
+
+  function badge(kind, label, extraClass) {
+    const known = Object.prototype.hasOwnProperty.call(SYMBOLS, kind);
+    return h(
+      "span",
+      { class: "badge badge-" + (known ? kind : "unknown") + (extraClass ? " " + extraClass : ""), "data-status": String(kind) },
+      h("span", { class: "badge-icon", "aria-hidden": "true" }, known ? SYMBOLS[kind] : "?"),
+      h("span", { class: "badge-text" }, label === undefined ? text(kind) : label),
+    );
+  }
+
+  function section(id, title, intro, ...children) {
+    return h(
+      "section",
+      { id: id, class: "section", "aria-labelledby": id + "-h" },
+      h("h2", { id: id + "-h" }, title),
+      intro ? h("p", { class: "section-intro muted" }, intro) : null,
+      children,
+    );
+  }
+
+  function panel(id, title, ...children) {
+    return h("article", { id: id, class: "panel", "aria-labelledby": id + "-h" }, h("h3", { id: id + "-h" }, title), children);
+  }
+
+  function figures(rows, cls) {
+    return h(
+      "dl",
+      { class: "figures" + (cls ? " " + cls : "") },
+      rows.map(([key, label, value, note]) =>
+        h("div", { class: "figure", "data-key": key }, h("dt", {}, label), h("dd", {}, value instanceof Node ? value : text(value), note ? h("span", { class: "figure-note" }, note) : null)),
+      ),
+    );
+  }
+
+  function empty(message) {
+    return h("p", { class: "empty" }, h("span", { class: "empty-icon", "aria-hidden": "true" }, "○"), " ", message);
+  }
+
+  // First `LIST_PREVIEW` items visible, the rest behind a disclosure.
+  function longList(tag, items, render, cls, noun) {
+    const head = h(tag, { class: cls }, items.slice(0, LIST_PREVIEW).map(render));
+    if (items.length <= LIST_PREVIEW) return head;
+    const rest = h(tag, { class: cls, start: tag === "ol" ? LIST_PREVIEW + 1 : null }, items.slice(LIST_PREVIEW).map(render));
+    return h("div", {}, head, h("details", { class: "more" }, h("summary", {}, "Show " + (items.length - LIST_PREVIEW) + " more " + noun), rest));
+  }
+
+  // ---- Time --------------------------------------------------------------------------------
+
+  function parseTime(v) {
+    const t = typeof v === "string" ? Date.parse(v) : NaN;
+    return Number.isNaN(t) ? null : t;
+  }
+
+  function pad(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  function fmtTime(ms) {
+    const d = new Date(ms);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
+  }
+
+  // `11-23 22:51`, or with seconds (`22:51:07`) when the runs shown are less than an hour apart.
+  function fmtShort(ms, seconds) {
+    const d = new Date(ms);
+    const hm = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+    return seconds ? hm + ":" + pad(d.getUTCSeconds()) : pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + hm;
+  }
+
+  function closeTogether(entries) {
+    return entries.length > 1 && parseTime(entries[entries.length - 1].finished_at) - parseTime(entries[0].finished_at) < 3600e3;
+  }
+
+  function ago(ms, now) {
+    const diff = now - ms;
+    if (diff < -60000) return "in the future (clock skew?)";
+    const min = Math.floor(diff / 60000);
+    if (min < 1) return "just now";
+    if (min < 60) return min + " min ago";
+    const hours = Math.floor(min / 60);
+    if (hours < 48) return hours + " h ago";
+    return Math.floor(hours / 24) + " days ago";
+  }
+
+  function timeEl(raw) {
+    const ms = parseTime(raw);
+    if (ms === null) return h("span", {}, text(raw));
+    return h("time", { datetime: new Date(ms).toISOString() }, fmtTime(ms));
+  }
+
+  function isStale(t, now) {
+    const ms = parseTime(t && t.finished_at);
+    return ms === null || now - ms > STALE_MS;
+  }
+
+  // ---- The verdict --------------------------------------------------------------------------
+
+  function assess(d, now) {
+    const failing = [];
+    const attention = [];
+    const present = COMPONENTS.filter((c) => d[c.key]);
+    const generated = parseTime(d.generated_at);
+    if (generated !== null && now - generated > STALE_MS) {
+      failing.push("The pipeline has been silent: the data was generated " + ago(generated, now));
+    }
+    for (const c of COMPONENTS) {
+      const t = d[c.key];
+      if (!t) {
+        attention.push(c.name + ": no data yet");
+        continue;
       }
-      s.appendChild(ul);
+      const errors = list(t.errors);
+      const warnings = list(t.warnings);
+      if (t.status === "error") failing.push(c.name + " failed" + (errors.length ? ": " + text(errors[0]) : ""));
+      else if (t.status === "warning") attention.push(c.name + ": " + (warnings.length ? text(warnings[0]) : "warning"));
+      else if (t.status === "skipped") attention.push(c.name + " was skipped" + (warnings.length ? ": " + text(warnings[0]) : ""));
+      if (isStale(t, now)) {
+        const ms = parseTime(t.finished_at);
+        attention.push(c.name + " telemetry is stale (last run " + (ms === null ? "unknown" : ago(ms, now)) + ")");
+      }
     }
-  }));
-  main.appendChild(card("Diagnostics", d.diagnostics, (s, t) => {
-    const ul = el("ul");
-    for (const c of t.checks || []) ul.appendChild(el("li", (c.ok ? "✓ " : "✗ ") + c.name + ": " + c.detail, c.ok ? "status-ok" : "status-error"));
-    s.appendChild(ul);
-  }));
-}
+    const tracks = obj(obj(d.supervisor).tracks);
+    for (const tr of TRACKS) {
+      const t = obj(tracks[tr.key]);
+      const why = [isNum(t.escalated) && t.escalated ? t.escalated + " escalated" : null, isNum(t.stale) && t.stale ? t.stale + " stale" : null, isNum(t.problems) && t.problems ? t.problems + " problems" : null].filter(Boolean).join(", ");
+      if (t.health === "failing") failing.push(tr.name + " failing" + (why ? " (" + why + ")" : ""));
+      else if (t.health === "degraded") attention.push(tr.name + " degraded" + (why ? " (" + why + ")" : ""));
+      if (t.deteriorating === true) attention.push(tr.name + " is deteriorating");
+    }
+    const failed = list(obj(d.diagnostics).checks).filter((c) => c && c.ok === false).length;
+    if (failed) attention.push("Diagnostics: " + failed + " check" + (failed === 1 ? "" : "s") + " failed");
+    const stale = list(d.stale_components);
+    if (stale.length) attention.push("Shown from an earlier merge: " + stale.map(text).join(", "));
+    if (list(d.warnings).length) attention.push("telemetry-merge: " + text(d.warnings[0]));
 
-fetch("dashboard.json", { cache: "no-store" })
-  .then((r) => { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-  .then(render)
-  .catch((e) => { document.getElementById("verdict").textContent = "Could not load dashboard.json: " + e.message; });
+    if (!present.length) return { level: "nodata", label: "No data yet", reasons: ["No component has reported telemetry yet."] };
+    if (failing.length) return { level: "failing", label: "Failing", reasons: failing.concat(attention) };
+    if (attention.length) return { level: "attention", label: "Attention", reasons: attention };
+    return { level: "ok", label: "All well", reasons: ["All " + COMPONENTS.length + " components reported ok within the last 12 hours."] };
+  }
+
+  function renderHeader(d, now) {
+    const repo = repoName(d);
+    const h1 = document.getElementById("repo");
+    h1.replaceChildren(repo ? maybeLink("https://github.com/" + repo, repo) : h("span", {}, text(d.repo)));
+    const generated = parseTime(d.generated_at);
+    const gen = document.getElementById("generated");
+    gen.replaceChildren(
+      "Generated ",
+      timeEl(d.generated_at),
+      generated === null ? "" : " (" + ago(generated, now) + ")",
+      generated !== null && now - generated > STALE_MS ? h("strong", { class: "flag-stale" }, " — stale: nothing merged for over 12 hours") : "",
+    );
+    const v = assess(d, now);
+    const box = document.getElementById("verdict");
+    box.className = "verdict verdict-" + v.level;
+    box.setAttribute("data-verdict", v.level);
+    const icons = { ok: "✓", attention: "!", failing: "✗", nodata: "?" };
+    const more = v.reasons.length > 1 ? h("details", { class: "verdict-more" }, h("summary", {}, "All " + v.reasons.length + " reasons"), h("ul", {}, v.reasons.map((r) => h("li", {}, r)))) : null;
+    box.replaceChildren(
+      h("span", { class: "verdict-icon", "aria-hidden": "true" }, icons[v.level]),
+      h("span", { class: "verdict-text" }, h("strong", { class: "verdict-label" }, v.label), " ", h("span", { class: "verdict-reason" }, v.reasons[0]), more),
+    );
+    document.title = (repo || "Codex") + " — " + v.label + " · Codex dashboard";
+  }
+
+  // ---- Components ---------------------------------------------------------------------------
+
+  function headline(key, t) {
+    const n = (v) => (isNum(v) ? v : "—");
+    const len = (v) => list(v).length;
+    switch (key) {
+      case "selftest":
+        return [
+          ["issue", "Issue", isNum(t.issue_number) ? maybeLink(t.issue_url, "#" + t.issue_number) : "none"],
+          ["verified", "Verified", t.verified === true ? "yes" : "no"],
+          ["milestone", "Milestone", t.milestone],
+        ];
+      case "cleaner":
+        return [["candidates", "Candidates", n(t.candidates)], ["closed", "Closed", len(t.issues_closed)], ["deleted", "Deleted", len(t.issues_deleted)], ["pruned", "Files pruned", n(t.telemetry_pruned_count)]];
+      case "sync": {
+        const c = obj(t.corrections);
+        const total = CORRECTION_KINDS.reduce((sum, [k]) => sum + (isNum(c[k]) ? c[k] : 0), 0);
+        return [["scanned", "Scanned", n(t.scanned)], ["managed", "Managed", n(t.managed)], ["corrections", "Corrections", total], ["integrity", "Integrity findings", len(obj(t.integrity).malformed)]];
+      }
+      case "supervisor": {
+        const tr = obj(t.tracks);
+        return TRACKS.map((x) => [x.key, x.name, obj(tr[x.key]).health]).concat([["deteriorating", "Deteriorating", t.deteriorating === true ? "yes" : "no"]]);
+      }
+      case "activity": {
+        const sum = (k) => TRACKS.reduce((acc, x) => acc + (isNum(obj(obj(t.summary)[x.key])[k]) ? obj(obj(t.summary)[x.key])[k] : 0), 0);
+        return [["active", "Active", sum("active")], ["stale", "Stale", sum("stale")], ["escalated", "Escalated", sum("escalation")]];
+      }
+      case "diagnostics": {
+        const checks = list(t.checks);
+        return [["checks", "Checks", checks.length], ["failed", "Failed", checks.filter((c) => c && c.ok === false).length]];
+      }
+      default:
+        return [];
+    }
+  }
+
+  function messages(t) {
+    const items = [];
+    for (const e of list(t.errors)) items.push(h("li", { class: "msg msg-error" }, h("span", { class: "msg-kind" }, "Error: "), text(e)));
+    for (const w of list(t.warnings)) items.push(h("li", { class: "msg msg-warning" }, h("span", { class: "msg-kind" }, "Warning: "), text(w)));
+    return items.length ? h("ul", { class: "messages" }, items) : null;
+  }
+
+  function componentCard(c, d, now) {
+    const t = d[c.key];
+    const id = "card-" + c.key;
+    const card = h("article", { id: id, class: "card", "data-component": c.key, "aria-labelledby": id + "-h" });
+    if (!t || typeof t !== "object") {
+      card.classList.add("card-nodata");
+      append(card, [
+        h("div", { class: "card-head" }, h("h3", { id: id + "-h" }, c.name), badge("nodata", "no data", "component-status")),
+        empty("No data yet: this component has not reported any telemetry."),
+      ]);
+      return card;
+    }
+    const finished = parseTime(t.finished_at);
+    const stale = isStale(t, now);
+    const fromEarlier = list(d.stale_components).includes(c.key);
+    if (stale) card.classList.add("card-stale");
+    const api = obj(t.api);
+    const meta = [
+      "run " + text(t.run_id),
+      isNum(api.requests) ? api.requests + " requests, " + (isNum(api.mutations) ? api.mutations : 0) + " writes" : null,
+      isNum(api.rate_limit_remaining) ? "rate limit " + api.rate_limit_remaining + " left" : null,
+      t.dry_run === true ? "dry run" : null,
+    ].filter(Boolean).join(" · ");
+    append(card, [
+      h("div", { class: "card-head" }, h("h3", { id: id + "-h" }, c.name), badge(t.status, text(t.status), "component-status")),
+      h(
+        "p",
+        { class: "when" },
+        "Last ran ",
+        timeEl(t.finished_at),
+        finished === null ? "" : " · " + ago(finished, now) + " ",
+        stale ? h("strong", { class: "flag flag-stale" }, h("span", { "aria-hidden": "true" }, "⚠ "), "stale: older than 12 h") : h("span", { class: "flag flag-fresh" }, "fresh"),
+      ),
+      fromEarlier ? h("p", { class: "flag flag-earlier" }, "Shown from an earlier merge: no valid telemetry was found this time.") : null,
+      figures(headline(c.key, t)),
+      messages(t),
+      h("p", { class: "meta muted" }, meta),
+    ]);
+    return card;
+  }
+
+  function renderComponents(d, now) {
+    const notices = [];
+    const stale = list(d.stale_components);
+    if (stale.length) {
+      notices.push(h("div", { class: "notice notice-warning", id: "stale-components" }, h("strong", {}, "Shown from an earlier merge: "), stale.map(text).join(", "), " — telemetry-merge found no valid telemetry for them this time."));
+    }
+    if (list(d.warnings).length) {
+      notices.push(h("div", { class: "notice notice-warning", id: "merge-warnings" }, h("strong", {}, "telemetry-merge warnings"), h("ul", {}, list(d.warnings).map((w) => h("li", {}, text(w))))));
+    }
+    return section("components", "Components", "Each component's latest run: status, when it ran, its headline figures, warnings and errors.", notices, h("div", { class: "cards" }, COMPONENTS.map((c) => componentCard(c, d, now))));
+  }
+
+  // ---- Tracks -------------------------------------------------------------------------------
+
+  function byAge(a, b) {
+    const da = isNum(a.days_inactive) ? a.days_inactive : -1;
+    const db = isNum(b.days_inactive) ? b.days_inactive : -1;
+    return db - da || (isNum(a.number) ? a.number : 0) - (isNum(b.number) ? b.number : 0);
+  }
+
+  function issueItem(item) {
+    const status = item.status === "escalation" ? "escalation" : item.status === "stale" ? "stale" : "unknown";
+    return h(
+      "li",
+      { class: "issue", "data-number": isNum(item.number) ? item.number : "", "data-status": status },
+      badge(status, status === "escalation" ? "escalated" : text(item.status)),
+      " ",
+      maybeLink(item.url, h("span", { class: "issue-number" }, "#" + text(item.number)), " ", h("span", { class: "issue-title" }, text(item.title))),
+      " ",
+      h("span", { class: "muted days" }, isNum(item.days_inactive) ? item.days_inactive + " days inactive" : "inactivity unknown"),
+    );
+  }
+
+  function trackPanel(tr, d) {
+    const sup = d.supervisor ? obj(obj(d.supervisor.tracks)[tr.key]) : null;
+    const act = d.activity ? obj(d.activity) : null;
+    const id = "track-" + tr.key;
+    const children = [];
+    if (sup && Object.keys(sup).length) {
+      const prev = isNum(sup.previous_problems) ? sup.previous_problems : null;
+      children.push(
+        h("p", { class: "track-health" }, "Health: ", badge(sup.health, text(sup.health), "track-health-badge")),
+        h(
+          "p",
+          { class: "deterioration" + (sup.deteriorating === true ? " is-deteriorating" : "") },
+          sup.deteriorating === true
+            ? [h("span", { "aria-hidden": "true" }, "↗ "), h("strong", {}, "Deteriorating"), ": problems rose from " + text(prev) + " to " + text(sup.problems) + " since the previous run"]
+            : prev === null
+              ? "Not deteriorating (no previous run to compare with)"
+              : "Not deteriorating (problems " + prev + " → " + text(sup.problems) + ")",
+        ),
+        figures([
+          ["open", "Open", sup.open],
+          ["problems", "Problems", sup.problems],
+          ["stale", "Stale", sup.stale],
+          ["escalated", "Escalated", sup.escalated],
+        ]),
+        figures(
+          [
+            ["missing_codex_label", "Missing codex label", sup.missing_codex_label],
+            ["missing_milestone", "Missing milestone", sup.missing_milestone],
+            ["missing_track_label", "Missing track label", sup.missing_track_label],
+            ["wrong_track", "Wrong track", sup.wrong_track],
+          ],
+          "figures-small",
+        ),
+      );
+    } else {
+      children.push(empty("No data yet: the supervisor has not reported on this track."));
+    }
+    if (act) {
+      const items = list(act[tr.key]).filter((i) => i && (i.status === "stale" || i.status === "escalation")).slice().sort(byAge);
+      const counts = obj(obj(act.summary)[tr.key]);
+      children.push(
+        h("h4", {}, "Stale and escalated issues (" + items.length + "), oldest first"),
+        h("p", { class: "muted activity-counts" }, "Activity: " + text(counts.active) + " active · " + text(counts.stale) + " stale · " + text(counts.escalation) + " escalated"),
+        items.length ? longList("ol", items, issueItem, "issues", "issues") : empty("None: every open issue on this track is active."),
+      );
+    } else {
+      children.push(h("h4", {}, "Stale and escalated issues"), empty("No data yet: activity has not reported."));
+    }
+    return panel(id, tr.name, children);
+  }
+
+  function renderTracks(d) {
+    return section("tracks", "Tracks", "Per-track health from the supervisor; stale and escalated issues from activity, linking to GitHub.", h("div", { class: "grid-2" }, TRACKS.map((tr) => trackPanel(tr, d))));
+  }
+
+  // ---- Sync ---------------------------------------------------------------------------------
+
+  function hbar(value, max) {
+    const w = max > 0 ? Math.max(value > 0 ? 2 : 0, (value / max) * 100) : 0;
+    return s("svg", { class: "hbar", viewBox: "0 0 100 10", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" }, s("rect", { class: "hbar-bg", x: 0, y: 0, width: 100, height: 10 }), s("rect", { class: "hbar-fg", x: 0, y: 0, width: w.toFixed(2), height: 10 }));
+  }
+
+  const CHANGE_WORDS = {
+    add_codex_label: "codex label",
+    "codex-trackmain": "main track label",
+    "codex-trackdashboard": "dashboard track label",
+    milestone: "milestone",
+    project: "Project",
+  };
+
+  function renderSync(d) {
+    const t = d.sync;
+    if (!t) return section("sync", "Sync", null, empty("No data yet: project sync has not reported."));
+    const repo = repoName(d);
+    const c = obj(t.corrections);
+    const values = CORRECTION_KINDS.map(([k]) => (isNum(c[k]) ? c[k] : 0));
+    const max = Math.max(0, ...values);
+    const total = values.reduce((a, b) => a + b, 0);
+    const corrections = panel(
+      "sync-corrections",
+      "Corrections by kind",
+      h("p", { class: "muted" }, "Scanned " + text(t.scanned) + " items, " + text(t.managed) + " managed issues."),
+      h(
+        "table",
+        { class: "corrections" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Kind"), h("th", { scope: "col", class: "num" }, "Count"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Bar")))),
+        h(
+          "tbody",
+          {},
+          CORRECTION_KINDS.map(([k, label], i) => h("tr", { "data-kind": k }, h("th", { scope: "row" }, label), h("td", { class: "num" }, isNum(c[k]) ? c[k] : "—"), h("td", { class: "bar" }, hbar(values[i], max)))),
+        ),
+        h("tfoot", {}, h("tr", { "data-kind": "total" }, h("th", { scope: "row" }, "Total"), h("td", { class: "num" }, total), h("td", {}))),
+      ),
+    );
+    const details = list(t.details);
+    const touched = panel(
+      "sync-touched",
+      "Issues touched (" + details.length + ")",
+      details.length
+        ? longList(
+          "ul",
+          details,
+          (x) => h("li", { "data-number": isNum(x.number) ? x.number : "" }, maybeLink(issueUrl(repo, x.number), "#" + text(x.number)), ": ", list(x.changes).map((ch) => CHANGE_WORDS[ch] || text(ch)).join(", ")),
+          "touched",
+          "issues",
+        )
+        : empty("None: nothing needed correcting."),
+    );
+    const malformed = list(obj(t.integrity).malformed);
+    const conflicts = list(t.track_conflicts);
+    const integrity = panel(
+      "sync-integrity",
+      "Integrity findings (" + malformed.length + ")",
+      malformed.length
+        ? longList("ul", malformed, (m) => h("li", { class: "finding" }, isNum(obj(m).number) ? maybeLink(issueUrl(repo, m.number), "#" + m.number) : h("span", {}, "(no number)"), ": ", text(obj(m).reason)), "findings", "findings")
+        : empty("None: every item was understood."),
+      h("h4", {}, "Both track labels (" + conflicts.length + ")"),
+      conflicts.length
+        ? h("p", { class: "conflicts" }, conflicts.map((n, i) => [i ? ", " : "", maybeLink(issueUrl(repo, n), "#" + text(n))]), h("span", { class: "muted" }, " — reported, left unchanged."))
+        : empty("None."),
+    );
+    return section("sync", "Sync", "What project sync corrected in its latest run, and what it could not understand.", h("div", { class: "grid-3" }, corrections, touched, integrity));
+  }
+
+  // ---- Cleaner, self-test, diagnostics --------------------------------------------------------
+
+  function issueRefs(repo, numbers) {
+    const ns = list(numbers);
+    if (!ns.length) return "none";
+    return h("span", { class: "refs" }, ns.map((n, i) => [i ? ", " : "", maybeLink(issueUrl(repo, n), "#" + text(n))]));
+  }
+
+  function cleanerPanel(d) {
+    const t = d.cleaner;
+    if (!t) return panel("cleaner", "Cleaner", empty("No data yet: the cleaner has not reported."));
+    const repo = repoName(d);
+    const pruned = list(t.telemetry_pruned);
+    return panel(
+      "cleaner",
+      "Cleaner",
+      h("p", { class: "muted" }, "Retires old self-test issues and prunes old telemetry."),
+      figures([
+        ["candidates", "Self-test issues found", t.candidates],
+        ["kept", "Kept", issueRefs(repo, t.kept)],
+        ["closed", "Closed (" + list(t.issues_closed).length + ")", issueRefs(repo, t.issues_closed)],
+        ["deleted", "Deleted (" + list(t.issues_deleted).length + ")", issueRefs(repo, t.issues_deleted)],
+        ["pruned", "Telemetry files pruned", t.telemetry_pruned_count],
+      ], "figures-rows"),
+      pruned.length ? h("details", { class: "more" }, h("summary", {}, "Pruned files"), h("ul", {}, pruned.map((p) => h("li", {}, h("code", {}, text(p)))))) : null,
+    );
+  }
+
+  function selftestPanel(d) {
+    const t = d.selftest;
+    if (!t) return panel("selftest", "Self-test", empty("No data yet: self-test has not reported."));
+    const token = obj(t.token);
+    const perms = Object.entries(obj(token.permissions));
+    const scopes = Array.isArray(token.scopes) ? token.scopes : null;
+    return panel(
+      "selftest",
+      "Self-test",
+      h("p", { class: "muted" }, "Creates an issue, then reads it back to prove the token can write."),
+      figures([
+        ["issue", "Issue created", isNum(t.issue_number) ? maybeLink(t.issue_url, "#" + t.issue_number) : "none"],
+        ["milestone", "Milestone", h("span", {}, text(t.milestone), t.milestone_fallback === true ? h("span", { class: "figure-note" }, " (fallback: CODEX_SELFTEST_MILESTONE not set)") : null)],
+        ["verified", "Verified", t.verified === true ? badge("pass", "yes: labels and milestone read back") : badge("fail", "no: not confirmed by reading back")],
+      ], "figures-rows"),
+      h("h4", {}, "Token"),
+      figures([
+        ["kind", "Kind", token.kind],
+        ["source", "Source", token.source],
+        ["scopes", "Scopes", scopes ? (scopes.length ? h("span", { class: "chips" }, scopes.map((x) => h("code", { class: "chip" }, text(x)))) : "none") : "not reported (fine-grained tokens have none)"],
+      ], "figures-rows"),
+      perms.length
+        ? h("ul", { class: "permissions", "aria-label": "Repository permissions" }, perms.map(([k, v]) => h("li", { "data-permission": k }, badge(v === true ? "pass" : "fail", (v === true ? "" : "no ") + k))))
+        : empty("No repository permissions reported."),
+      list(token.notes).length ? h("ul", { class: "notes" }, list(token.notes).map((n) => h("li", {}, text(n)))) : null,
+    );
+  }
+
+  function renderUpkeep(d) {
+    return section("upkeep", "Cleaner and self-test", null, h("div", { class: "grid-2" }, cleanerPanel(d), selftestPanel(d)));
+  }
+
+  function renderDiagnostics(d) {
+    const t = d.diagnostics;
+    if (!t) return section("diagnostics", "Diagnostics", null, empty("No data yet: diagnostics has not reported."));
+    const checks = list(t.checks).map(obj);
+    const failed = checks.filter((c) => c.ok === false);
+    const ordered = failed.concat(checks.filter((c) => c.ok !== false));
+    const repaired = list(t.repaired);
+    return section(
+      "diagnostics",
+      "Diagnostics",
+      checks.length + " checks · " + failed.length + " failed" + (failed.length ? " (listed first)" : ""),
+      h(
+        "ul",
+        { class: "checklist" },
+        ordered.map((c) =>
+          h(
+            "li",
+            { class: "check " + (c.ok === true ? "check-ok" : "check-failed"), "data-ok": c.ok === true ? "true" : "false" },
+            badge(c.ok === true ? "pass" : "fail", c.ok === true ? "pass" : "fail"),
+            " ",
+            h("code", { class: "check-name" }, text(c.name)),
+            h("span", { class: "check-detail" }, text(c.detail)),
+          ),
+        ),
+      ),
+      repaired.length ? h("p", {}, "Repaired: ", repaired.map(text).join(", ")) : null,
+    );
+  }
+
+  // ---- Trends (inline SVG built with DOM APIs) -----------------------------------------------
+
+  function history(d, key) {
+    return list(obj(d.history)[key])
+      .map(obj)
+      .filter((e) => parseTime(e.finished_at) !== null)
+      .sort((a, b) => parseTime(a.finished_at) - parseTime(b.finished_at));
+  }
+
+  // Chart width in SVG units: the width it will be drawn at, so text keeps its size on a phone.
+  function chartWidth() {
+    const main = document.getElementById("main");
+    const w = main ? main.clientWidth - 64 : 560;
+    return Math.round(Math.min(560, Math.max(300, w)));
+  }
+
+  function niceMax(v) {
+    if (v <= 4) return 4;
+    const mag = Math.pow(10, Math.floor(Math.log10(v)));
+    for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= v) return m * mag;
+    return v;
+  }
+
+  function chartFigure(id, title, svg, legend, note) {
+    return h("figure", { class: "chart", id: id }, h("figcaption", {}, h("strong", {}, title), note ? h("span", { class: "muted" }, " — " + note) : null), svg, legend);
+  }
+
+  function runsNote(entries) {
+    if (!entries.length) return null;
+    const first = parseTime(entries[0].finished_at);
+    const last = parseTime(entries[entries.length - 1].finished_at);
+    const sec = closeTogether(entries);
+    return entries.length === 1 ? "1 run so far" : entries.length + " runs, " + fmtShort(first, sec) + " to " + fmtShort(last, sec) + " UTC";
+  }
+
+  // Gridlines at 0, half and max; the first and last run's time under their points (x(i)).
+  function axes(svg, box, max, entries, x, centred) {
+    for (const frac of [0, 0.5, 1]) {
+      const y = box.b - frac * (box.b - box.t);
+      svg.appendChild(s("line", { class: "grid", x1: box.l, x2: box.r, y1: y, y2: y }));
+      svg.appendChild(s("text", { class: "tick", x: box.l - 6, y: y + 4, "text-anchor": "end" }, String(Math.round(max * frac))));
+    }
+    const last = entries.length - 1;
+    const at = (i, anchor) => s("text", { class: "tick", x: x(i).toFixed(1), y: box.b + 16, "text-anchor": anchor }, fmtShort(parseTime(entries[i].finished_at), closeTogether(entries)));
+    if (last === 0) svg.appendChild(at(0, "middle"));
+    else if (last > 0) {
+      svg.appendChild(at(0, centred ? "middle" : "start"));
+      svg.appendChild(at(last, centred ? "middle" : "end"));
+    }
+  }
+
+  function lineChart(id, title, entries, series) {
+    if (!entries.length) return chartFigure(id, title, empty("No history yet."), null);
+    const W = chartWidth(), H = 190;
+    const box = { l: 34, r: W - 12, t: 10, b: H - 24 };
+    const vals = series.flatMap((sr) => entries.map((e) => obj(e.figures)[sr.figure]).filter(isNum));
+    const max = niceMax(Math.max(1, ...vals));
+    const x = (i) => (entries.length === 1 ? (box.l + box.r) / 2 : box.l + (i * (box.r - box.l)) / (entries.length - 1));
+    const y = (v) => box.b - (v / max) * (box.b - box.t);
+    const latest = (sr) => obj(entries[entries.length - 1].figures)[sr.figure];
+    const label = title + ": latest " + series.map((sr) => sr.name + " " + text(latest(sr))).join(", ") + " (" + runsNote(entries) + ")";
+    const svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": label, class: "chart-svg" }, s("title", {}, label));
+    axes(svg, box, max, entries, x, false);
+    series.forEach((sr) => {
+      const pts = entries.map((e, i) => [i, obj(e.figures)[sr.figure]]).filter(([, v]) => isNum(v));
+      if (pts.length > 1) svg.appendChild(s("polyline", { class: "line " + sr.cls, fill: "none", points: pts.map(([i, v]) => x(i).toFixed(1) + "," + y(v).toFixed(1)).join(" ") }));
+      for (const [i, v] of pts) {
+        svg.appendChild(s("circle", { class: "dot " + sr.cls, cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 3 }, s("title", {}, sr.name + ": " + v + " (" + text(entries[i].run_id) + ")")));
+      }
+    });
+    const legend = h("ul", { class: "legend" }, series.map((sr) => h("li", {}, s("svg", { class: "swatch", viewBox: "0 0 24 8", "aria-hidden": "true" }, s("line", { class: "line " + sr.cls, x1: 0, x2: 24, y1: 4, y2: 4 })), " " + sr.name + ": ", h("strong", {}, text(latest(sr))))));
+    return chartFigure(id, title, svg, legend, runsNote(entries));
+  }
+
+  function barChart(id, title, entries, figure, name) {
+    if (!entries.length) return chartFigure(id, title, empty("No history yet."), null);
+    const W = chartWidth(), H = 190;
+    const box = { l: 34, r: W - 12, t: 10, b: H - 24 };
+    const vals = entries.map((e) => obj(e.figures)[figure]);
+    const max = niceMax(Math.max(1, ...vals.filter(isNum)));
+    const slot = (box.r - box.l) / Math.max(entries.length, 8);
+    const centre = (i) => box.l + i * slot + slot / 2;
+    const last = vals[vals.length - 1];
+    const label = title + ": latest run " + text(last) + " (" + runsNote(entries) + ")";
+    const svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": label, class: "chart-svg" }, s("title", {}, label));
+    axes(svg, box, max, entries, centre, true);
+    vals.forEach((v, i) => {
+      if (!isNum(v)) return;
+      const hgt = (v / max) * (box.b - box.t);
+      svg.appendChild(s("rect", { class: "bar", x: (centre(i) - slot * 0.32).toFixed(1), y: (box.b - hgt).toFixed(1), width: (slot * 0.64).toFixed(1), height: hgt.toFixed(1) }, s("title", {}, name + ": " + v + " (" + text(entries[i].run_id) + ")")));
+    });
+    return chartFigure(id, title, svg, h("p", { class: "legend-text muted" }, name + " in the latest run: ", h("strong", {}, text(last))), runsNote(entries));
+  }
+
+  function glyph(status, cx, cy) {
+    const r = 6;
+    const title = s("title", {});
+    let shape;
+    if (status === "ok") shape = s("circle", { cx: cx, cy: cy, r: r });
+    else if (status === "warning") shape = s("polygon", { points: [cx, cy - r - 1, cx + r + 1, cy + r, cx - r - 1, cy + r].join(" ") });
+    else if (status === "error") shape = s("path", { d: "M" + (cx - r) + " " + (cy - r) + "L" + (cx + r) + " " + (cy + r) + "M" + (cx + r) + " " + (cy - r) + "L" + (cx - r) + " " + (cy + r) });
+    else shape = s("line", { x1: cx - r, x2: cx + r, y1: cy, y2: cy });
+    shape.setAttribute("class", "glyph glyph-" + (SYMBOLS[status] && ["ok", "warning", "error"].includes(status) ? status : "skipped"));
+    return [shape, title];
+  }
+
+  function statusGrid(d) {
+    const COLS = 24;
+    const rows = COMPONENTS.map((c) => ({ c, entries: history(d, c.key).slice(-COLS) }));
+    const cols = Math.max(1, ...rows.map((r) => r.entries.length));
+    if (rows.every((r) => !r.entries.length)) return chartFigure("trend-status", "Component status over time", empty("No history yet."), null);
+    const labelW = 104, cell = 22, W = Math.max(chartWidth(), labelW + cols * cell + 10), H = rows.length * 26 + 8;
+    const svgLabel = "Component status over time, newest on the right: " + rows.map((r) => r.c.name + " " + (r.entries.length ? text(r.entries[r.entries.length - 1].status) : "no data")).join(", ");
+    const svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": svgLabel, class: "chart-svg status-grid" }, s("title", {}, svgLabel));
+    rows.forEach((r, ri) => {
+      const cy = 15 + ri * 26;
+      svg.appendChild(s("text", { class: "tick row-label", x: 0, y: cy + 4 }, r.c.name));
+      const offset = cols - r.entries.length;
+      r.entries.forEach((e, i) => {
+        const cx = labelW + (offset + i) * cell + cell / 2;
+        const [shape, title] = glyph(e.status, cx, cy);
+        title.textContent = r.c.name + " " + text(e.run_id) + ": " + text(e.status);
+        shape.appendChild(title);
+        svg.appendChild(shape);
+      });
+      if (!r.entries.length) svg.appendChild(s("text", { class: "tick", x: labelW, y: cy + 4 }, "no data yet"));
+    });
+    const legend = h("ul", { class: "legend" }, ["ok", "warning", "error", "skipped"].map((st) => {
+      const [shape] = glyph(st, 8, 8);
+      return h("li", {}, s("svg", { class: "swatch swatch-glyph", viewBox: "0 0 16 16", "aria-hidden": "true" }, shape), " " + st);
+    }));
+    return chartFigure("trend-status", "Component status over time", svg, legend, "last " + cols + " run" + (cols === 1 ? "" : "s") + " per component, newest on the right");
+  }
+
+  function renderTrends(d) {
+    let perTrack = history(d, "activity");
+    let source = "activity";
+    if (!perTrack.length) {
+      perTrack = history(d, "supervisor");
+      source = "supervisor";
+    }
+    return section(
+      "trends",
+      "Trends",
+      "From the bounded run history in dashboard.json (per-track figures from " + source + ").",
+      h(
+        "div",
+        { class: "grid-2 charts" },
+        TRACKS.map((tr) =>
+          lineChart("trend-" + tr.key, tr.name + ": stale and escalated", perTrack, [
+            { name: "stale", figure: tr.key + "_stale", cls: "series-stale" },
+            { name: "escalated", figure: tr.key + "_escalated", cls: "series-escalated" },
+          ]),
+        ),
+        barChart("trend-corrections", "Corrections per sync run", history(d, "sync"), "corrections", "Corrections"),
+        statusGrid(d),
+      ),
+    );
+  }
+
+  // ---- Page ---------------------------------------------------------------------------------
+
+  function guarded(name, build) {
+    try {
+      return build();
+    } catch (e) {
+      console.warn("dashboard: could not render " + name, e);
+      return h("section", { class: "section" }, h("h2", {}, name), h("p", { class: "notice notice-error" }, "This section could not be shown: " + text(e && e.message)));
+    }
+  }
+
+  function render(d, now) {
+    if (!d || typeof d !== "object" || Array.isArray(d)) throw new Error("dashboard.json is not an object");
+    renderHeader(d, now);
+    const main = document.getElementById("main");
+    main.replaceChildren(
+      guarded("Components", () => renderComponents(d, now)),
+      guarded("Tracks", () => renderTracks(d)),
+      guarded("Sync", () => renderSync(d)),
+      guarded("Cleaner and self-test", () => renderUpkeep(d)),
+      guarded("Diagnostics", () => renderDiagnostics(d)),
+      guarded("Trends", () => renderTrends(d)),
+    );
+    document.documentElement.setAttribute("data-rendered", "true");
+  }
+
+  function fail(message) {
+    const box = document.getElementById("verdict");
+    box.className = "verdict verdict-failing";
+    box.setAttribute("data-verdict", "error");
+    box.replaceChildren(h("span", { class: "verdict-icon", "aria-hidden": "true" }, "✗"), h("span", { class: "verdict-text" }, h("strong", { class: "verdict-label" }, "Could not load the data"), " ", h("span", { class: "verdict-reason" }, message)));
+    document.getElementById("repo").textContent = "Codex";
+    const hint = location.protocol === "file:" ? "This page was opened from a file, where browsers do not let it read dashboard.json. Serve the folder instead: codex demo --serve, or python3 -m http.server in this directory." : "dashboard.json is written by telemetry-merge next to this page.";
+    document.getElementById("main").replaceChildren(h("p", { class: "notice notice-error", id: "load-error" }, message + ". " + hint));
+    document.documentElement.setAttribute("data-rendered", "error");
+  }
+
+  function load() {
+    fetch("dashboard.json", { cache: "no-store" })
+      .then((r) => {
+        if (!r.ok) throw new Error("dashboard.json: HTTP " + r.status);
+        return r.json();
+      })
+      .then((d) => render(d, Date.now()))
+      .catch((e) => fail(e && e.message ? e.message : String(e)));
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", load);
+  else load();
+})();

@@ -1,0 +1,49 @@
+// Open the dashboard in a fresh page, recording what a person would notice went wrong.
+"use strict";
+const { dashboardUrl } = require("./browser");
+
+/**
+ * Open the dashboard. `data` replaces dashboard.json for this page (the page itself, its script
+ * and its stylesheet are still the served ones). Resolves once app.js has rendered.
+ */
+async function openDashboard(context, { data, width = 1280, height = 900, colorScheme = "light", status } = {}) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height });
+  await page.emulateMedia({ colorScheme });
+  const problems = { console: [], pageErrors: [], failed: [], badStatus: [], requests: [] };
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.console.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.pageErrors.push(e.message));
+  page.on("requestfailed", (r) => problems.failed.push(r.url() + " " + (r.failure() || {}).errorText));
+  page.on("request", (r) => problems.requests.push(r.url()));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.badStatus.push(r.status() + " " + r.url());
+  });
+  if (data !== undefined || status !== undefined) {
+    await page.route("**/dashboard.json", (route) =>
+      route.fulfill({
+        status: status || 200,
+        contentType: "application/json",
+        body: typeof data === "string" ? data : JSON.stringify(data),
+      }),
+    );
+  }
+  await page.goto(dashboardUrl());
+  await page.waitForSelector("html[data-rendered]", { timeout: 10000 });
+  return { page, problems };
+}
+
+/** Text of every element matching `selector`, trimmed. */
+function texts(page, selector) {
+  return page.$$eval(selector, (els) => els.map((e) => e.textContent.trim()));
+}
+
+/** The time format the page uses: `2026-11-23 10:00 UTC`. */
+function utc(iso) {
+  const d = new Date(iso);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())} UTC`;
+}
+
+module.exports = { openDashboard, texts, utc };
