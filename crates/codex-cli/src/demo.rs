@@ -41,15 +41,9 @@ const DEMO_TOKEN: &str = "ghp_codexdemo0000000000000000000000000000";
 
 pub(crate) fn main(args: DemoArgs) -> ExitCode {
     codex_core::logging::init(args.verbose);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(run(&args)) {
         Ok(rows) => {

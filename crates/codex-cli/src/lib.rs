@@ -189,6 +189,17 @@ pub fn front_door() -> ExitCode {
     }
 }
 
+/// The single-threaded runtime every binary runs on (GitHub asks for serial requests).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: could not start the async runtime: {e}");
+            ExitCode::FAILURE
+        })
+}
+
 fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -215,15 +226,9 @@ pub fn run_component(command: ComponentCommand) -> ExitCode {
         }
     };
     let strict = config.strict;
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let env_set: BTreeSet<String> = std::env::vars()
         .filter(|(k, v)| k.starts_with("CODEX_") && !v.trim().is_empty())

@@ -42,6 +42,8 @@ pub struct ClientOptions {
     pub read_timeout: Duration,
     /// Pace, limits and retries.
     pub governor: GovernorOptions,
+    /// Conditional-request cache directory (`--cache-dir`), if any.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl ClientOptions {
@@ -56,6 +58,7 @@ impl ClientOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(cfg.settings.http_timeout_secs),
             governor: governor_options(cfg),
+            cache_dir: cfg.cache_dir.clone(),
         }
     }
 }
@@ -188,6 +191,7 @@ struct Inner {
     max_mutations: Option<u64>,
     read_timeout: Duration,
     governor: Governor,
+    cache: Option<crate::github::cache::EtagCache>,
     stats: Mutex<ApiStats>,
 }
 
@@ -227,6 +231,7 @@ impl GitHub {
                 max_mutations: opts.max_mutations,
                 read_timeout: opts.read_timeout,
                 governor: Governor::new(opts.governor),
+                cache: opts.cache_dir.map(crate::github::cache::EtagCache::new),
                 stats: Mutex::new(ApiStats::default()),
             }),
         })
@@ -498,9 +503,42 @@ impl GitHub {
     }
 
     /// GET that must succeed (2xx); other statuses become the matching [`Error`].
+    /// With a cache directory, the request is conditional and a 304 is answered from disk.
     pub async fn get(&self, url: &Url) -> Result<Response> {
-        let response = self.send(Method::GET, url, None, &[], Retry::Safe).await?;
-        check_status(response)
+        let cache = self.inner.cache.as_ref();
+        let cached = cache.and_then(|c| c.get(url.as_str()));
+        let mut headers = Vec::new();
+        if let Some(value) = cached
+            .as_ref()
+            .and_then(|e| HeaderValue::from_str(&e.etag).ok())
+        {
+            headers.push((http::header::IF_NONE_MATCH, value));
+        }
+        let mut response = self
+            .send(Method::GET, url, None, &headers, Retry::Safe)
+            .await?;
+        if response.status == StatusCode::NOT_MODIFIED
+            && let Some(entry) = cached
+        {
+            response.status = StatusCode::OK;
+            response.body = entry.body;
+            if response.headers.get(http::header::LINK).is_none()
+                && let Some(link) = entry
+                    .link
+                    .as_deref()
+                    .and_then(|l| HeaderValue::from_str(l).ok())
+            {
+                response.headers.insert(http::header::LINK, link);
+            }
+            return Ok(response);
+        }
+        let response = check_status(response)?;
+        if let (Some(cache), Some(etag)) = (cache, response.header("etag"))
+            && response.status == StatusCode::OK
+        {
+            cache.put(url.as_str(), etag, response.header("link"), &response.body);
+        }
+        Ok(response)
     }
 
     /// GET a REST path and parse the JSON answer.

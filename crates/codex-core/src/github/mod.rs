@@ -1,6 +1,7 @@
 //! GitHub access: the client ([`GitHub`]), our models, pagination, the issue enumeration, and
 //! the REST and GraphQL calls the components need.
 
+pub mod cache;
 pub mod client;
 pub mod governor;
 pub mod graphql;

@@ -361,7 +361,15 @@ async fn apply(
 ) -> Applied {
     let gh = ctx.github();
     let repo = &ctx.config.repo;
-    let fresh = match gh.issue(repo, listed.number).await {
+    // A dry run writes nothing, so nothing can be clobbered: the listing is fresh enough, and
+    // re-reading every issue would cost a request each. Both paths see the same labels: where
+    // a payload hides some, they are read from the labels endpoint.
+    let fresh = if gh.dry_run() {
+        Ok(listed.clone())
+    } else {
+        gh.issue(repo, listed.number).await
+    };
+    let fresh = match fresh {
         Ok(issue) => issue,
         Err(Error::Moved { location, .. }) => {
             return Applied::Vanished(format!("transferred since listing (now {location})"));

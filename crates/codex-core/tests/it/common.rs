@@ -13,13 +13,22 @@ pub(crate) async fn sandbox(opts: SandboxOptions) -> Sandbox {
 }
 
 pub(crate) fn client(sandbox: &Sandbox, dry_run: bool) -> GitHub {
+    GitHub::new(ClientOptions {
+        dry_run,
+        ..options(sandbox)
+    })
+    .unwrap()
+}
+
+/// Options for a client of `sandbox`: no write spacing, no cache.
+pub(crate) fn options(sandbox: &Sandbox) -> ClientOptions {
     let api = url::Url::parse(&sandbox.base_url()).unwrap();
     let graphql = api.join("/graphql").unwrap();
-    GitHub::new(ClientOptions {
+    ClientOptions {
         api_url: api,
         graphql_url: graphql,
         token: Some(Token::new(TOKEN)),
-        dry_run,
+        dry_run: false,
         max_mutations: None,
         connect_timeout: Duration::from_secs(5),
         read_timeout: Duration::from_secs(30),
@@ -27,8 +36,8 @@ pub(crate) fn client(sandbox: &Sandbox, dry_run: bool) -> GitHub {
             write_spacing: Duration::ZERO,
             ..Default::default()
         },
-    })
-    .unwrap()
+        cache_dir: None,
+    }
 }
 
 pub(crate) fn repo() -> codex_core::RepoSlug {

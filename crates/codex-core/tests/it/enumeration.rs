@@ -243,3 +243,66 @@ async fn dry_run_sends_no_write() {
     assert_eq!(gh.stats().mutations, 0);
     assert_eq!(gh.stats().writes_skipped, 2);
 }
+
+#[tokio::test]
+async fn a_rerun_with_a_cache_answers_304_and_only_changed_pages_cost() {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Large,
+        issues: 1_000,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cached_client = || {
+        let mut opts = crate::common::options(&sb);
+        opts.cache_dir = Some(dir.path().to_path_buf());
+        codex_core::GitHub::new(opts).unwrap()
+    };
+    let numbers = |page: &codex_core::github::IssuePage| {
+        page.issues.iter().map(|i| i.number.0).collect::<Vec<_>>()
+    };
+
+    let first = cached_client();
+    let cold = IssueLister::new(&first, &repo(), &IssueQuery::all())
+        .collect()
+        .await
+        .unwrap();
+    let pages = first.stats().requests;
+    assert_eq!(pages, 10);
+    assert_eq!(first.stats().not_modified, 0);
+
+    // Unchanged repository: every list request is a 304, and the result is the same.
+    let second = cached_client();
+    let warm = IssueLister::new(&second, &repo(), &IssueQuery::all())
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(second.stats().requests, pages);
+    assert_eq!(
+        second.stats().not_modified,
+        pages,
+        "100% of list requests answered 304"
+    );
+    assert_eq!(numbers(&warm), numbers(&cold));
+    assert_eq!(sb.stats()["not_modified"].as_u64(), Some(pages));
+
+    // One issue edited: only its page (oldest first, so order is stable) costs a full answer.
+    let edited = cold.issues[450].number.0 as u32;
+    assert!(sb.with_state(|st| st.set_labels("acme/widgets", edited, &["codex", "bug"])));
+    let third = cached_client();
+    let after = IssueLister::new(&third, &repo(), &IssueQuery::all())
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(third.stats().not_modified, pages - 1, "one page changed");
+    let issue = after
+        .issues
+        .iter()
+        .find(|i| i.number.0 == u64::from(edited))
+        .unwrap();
+    assert_eq!(
+        issue.labels,
+        vec!["codex", "bug"],
+        "the changed page was read fresh"
+    );
+}

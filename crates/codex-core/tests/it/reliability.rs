@@ -261,8 +261,9 @@ async fn hangs_time_out_and_the_run_completes() {
     .unwrap();
     let pages = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    // A dry-run sync reads every issue it would repair again: over a hundred requests.
-    let sync = jobs::sync::run(&context(&sb, pages.path(), "hangs-sync", &[], true)).await;
+    // A real sync reads every issue again before writing to it: a couple of hundred requests,
+    // reads and idempotent writes, any of which may hang.
+    let sync = jobs::sync::run(&context(&sb, pages.path(), "hangs-sync", &[], false)).await;
     assert_ne!(
         sync.status(),
         Status::Error,
@@ -270,6 +271,12 @@ async fn hangs_time_out_and_the_run_completes() {
         sync.telemetry.envelope.errors
     );
     assert!(!sync.telemetry.fields.details.is_empty());
+    let check = jobs::sync::run(&context(&sb, pages.path(), "hangs-check", &[], true)).await;
+    assert!(
+        check.telemetry.fields.details.is_empty(),
+        "converged: {:?}",
+        check.telemetry.fields.details
+    );
     let out = jobs::activity::run(&context(&sb, pages.path(), "hangs", &[], false)).await;
     assert!(out.written.is_ok());
     assert_ne!(
