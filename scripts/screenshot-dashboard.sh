@@ -9,41 +9,16 @@ root=$(pwd)
 out="${1:-docs/img/dashboard.png}"
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
 mkdir -p "$(dirname "$out")"
+# shellcheck source=scripts/lib/demo-browser.sh
+. scripts/lib/demo-browser.sh
 
-if [ ! -x /usr/bin/chromium ]; then
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-fi
-(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+ensure_browser
 cargo build -q --bin codex
 
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -INT "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-for run in 1 2; do # two runs, then a third that serves
-  cargo run -q --bin codex -- demo --out "$tmp/pages" >/dev/null 2>"$tmp/demo.err" || { cat "$tmp/demo.err" >&2; exit 1; }
+pages=$(mktemp -d)
+for _ in 1 2; do # two runs, then a third that serves
+  cargo run -q --bin codex -- demo --out "$pages" >/dev/null 2>"$pages.log" || { cat "$pages.log" >&2; exit 1; }
   sleep 1.1 # run ids are per second
 done
-cargo run -q --bin codex -- demo --out "$tmp/pages" --serve --port 0 >"$tmp/demo.out" 2>"$tmp/demo.err" &
-pid=$!
-url=""
-for _ in $(seq 1 300); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$tmp/demo.out" || true)
-  if [ -n "$url" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
-  sleep 0.2
-done
-if [ -z "$url" ]; then
-  cat "$tmp/demo.out" "$tmp/demo.err" >&2
-  exit 1
-fi
-DASHBOARD_URL="$url" node tests/browser/screenshot.js "$out"
+serve_demo "$pages" >/dev/null
+DASHBOARD_URL="$DEMO_URL" node tests/browser/screenshot.js "$out"
