@@ -348,26 +348,8 @@ impl GitHub {
             Ok(r) => r,
         };
         let remaining = response.header("x-ratelimit-remaining").map(str::to_owned);
-        let reset_in = response
-            .header("x-ratelimit-reset")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .map(|reset| {
-                let secs = reset - chrono::Utc::now().timestamp();
-                Duration::from_secs(u64::try_from(secs).unwrap_or(0))
-            });
-        let message = if response.status.is_success() {
-            String::new()
-        } else {
-            message_of(&response)
-        };
-        let retry_after = response.header("retry-after").map(str::to_owned);
-        match classify(
-            response.status,
-            remaining.as_deref(),
-            reset_in,
-            retry_after.as_deref(),
-            &message,
-        ) {
+        let reset_in = reset_in(&response);
+        match answer_of(&response) {
             Answer::Final => {
                 if response.status.is_success() && remaining.as_deref() == Some("0") {
                     // The budget is spent: nothing more goes out until the reset.
@@ -541,6 +523,24 @@ impl GitHub {
         Ok(response)
     }
 
+    /// GET one page of a paginated endpoint: its JSON and the `Link` rel="next" URL, which
+    /// must stay on the API's origin. Every page loop goes through here.
+    pub async fn get_page(&self, url: &Url) -> Result<(Value, Option<Url>)> {
+        self.check_same_origin(url)?;
+        let response = self.get(url).await?;
+        let next = match response
+            .header("link")
+            .and_then(crate::github::pagination::next_link)
+        {
+            Some(link) => Some(Url::parse(&link).map_err(|e| Error::Decode {
+                url: response.url.clone(),
+                message: format!("bad Link URL {link:?}: {e}"),
+            })?),
+            None => None,
+        };
+        Ok((response.json()?, next))
+    }
+
     /// GET a REST path and parse the JSON answer.
     pub async fn get_json(&self, path: &str) -> Result<Value> {
         self.get(&self.url(path)).await?.json()
@@ -692,11 +692,22 @@ pub fn check_status(response: Response) -> Result<Response> {
             url,
         },
         401 => Error::Unauthorized { url },
-        403 | 429 if is_rate_limit(&response, &message) => Error::RateLimited {
-            url,
-            wait: rate_limit_wait(&response),
+        403 | 429 => match answer_of(&response) {
+            Answer::PrimaryLimit { wait } => Error::RateLimited {
+                url,
+                wait: Some(wait),
+            },
+            Answer::SecondaryLimit { retry_after } => Error::RateLimited {
+                url,
+                wait: retry_after,
+            },
+            _ if status == StatusCode::FORBIDDEN => Error::Forbidden { url, message },
+            _ => Error::Status {
+                status: 429,
+                url,
+                message,
+            },
         },
-        403 => Error::Forbidden { url, message },
         404 => Error::NotFound { url },
         410 => Error::Gone { url },
         code => Error::Status {
@@ -707,30 +718,31 @@ pub fn check_status(response: Response) -> Result<Response> {
     })
 }
 
-fn is_rate_limit(response: &Response, message: &str) -> bool {
-    response.status == StatusCode::TOO_MANY_REQUESTS
-        || response.header("x-ratelimit-remaining") == Some("0")
-        || response.header("retry-after").is_some()
-        || message.to_ascii_lowercase().contains("rate limit")
+/// What the governor's policy makes of an answer (one definition of a rate limit).
+fn answer_of(response: &Response) -> Answer {
+    let message = if response.status.is_success() {
+        String::new()
+    } else {
+        message_of(response)
+    };
+    classify(
+        response.status,
+        response.header("x-ratelimit-remaining"),
+        reset_in(response),
+        response.header("retry-after"),
+        &message,
+    )
 }
 
-/// How long GitHub asks us to wait: `retry-after`, else until `x-ratelimit-reset`.
-fn rate_limit_wait(response: &Response) -> Option<Duration> {
-    if let Some(secs) = response
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        return Some(Duration::from_secs(secs));
-    }
+/// Time until `x-ratelimit-reset`, when the answer names it (zero once past).
+fn reset_in(response: &Response) -> Option<Duration> {
     let reset = response
         .header("x-ratelimit-reset")?
         .trim()
         .parse::<i64>()
         .ok()?;
-    let now = chrono::Utc::now().timestamp();
-    Some(Duration::from_secs(
-        u64::try_from((reset - now).max(0)).unwrap_or(0),
-    ))
+    let secs = reset - chrono::Utc::now().timestamp();
+    Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
 }
 
 fn message_of(response: &Response) -> String {
@@ -743,4 +755,61 @@ fn message_of(response: &Response) -> String {
                 .take(200)
                 .collect()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Response {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: Bytes::from(body.to_owned()),
+            url: "https://api.github.com/x".into(),
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_the_errors_callers_branch_on() {
+        let limited =
+            check_status(answer(403, &[("x-ratelimit-remaining", "0")], "{}")).unwrap_err();
+        assert!(
+            matches!(limited, Error::RateLimited { wait: Some(_), .. }),
+            "{limited:?}"
+        );
+        let secondary = check_status(answer(403, &[("retry-after", "7")], "{}")).unwrap_err();
+        assert!(
+            matches!(secondary, Error::RateLimited { wait: Some(w), .. } if w == Duration::from_secs(7))
+        );
+        let denied = check_status(answer(
+            403,
+            &[("x-ratelimit-remaining", "4999")],
+            r#"{"message":"Resource not accessible by integration"}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(denied, Error::Forbidden { ref message, .. } if message.contains("not accessible")),
+            "{denied:?}"
+        );
+        assert!(matches!(
+            check_status(answer(429, &[], "{}")).unwrap_err(),
+            Error::RateLimited { .. }
+        ));
+        assert!(matches!(
+            check_status(answer(410, &[], "{}")).unwrap_err(),
+            Error::Gone { .. }
+        ));
+        assert!(
+            matches!(check_status(answer(301, &[("location", "https://x/y")], "{}")).unwrap_err(), Error::Moved { ref location, .. } if location == "https://x/y")
+        );
+        assert!(check_status(answer(304, &[], "")).is_ok());
+    }
 }

@@ -9,9 +9,8 @@ use url::Url;
 
 use crate::config::RepoSlug;
 use crate::error::{Error, Result};
-use crate::github::client::{GitHub, check_status};
+use crate::github::client::GitHub;
 use crate::github::model::{Issue, Malformed, MilestoneNumber};
-use crate::github::pagination::next_link;
 
 /// Which issues to list (GitHub's server-side filters).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,21 +112,12 @@ impl IssueLister {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
-        self.client.check_same_origin(&url)?;
-        let response = self.client.get(&url).await?;
-        let response = check_status(response)?;
-        let next = match response.header("link").and_then(next_link) {
-            Some(link) => Some(Url::parse(&link).map_err(|e| Error::Decode {
-                url: response.url.clone(),
-                message: format!("bad Link URL {link:?}: {e}"),
-            })?),
-            None => None,
-        };
-        let items: Vec<Value> = match response.json()? {
+        let (body, next) = self.client.get_page(&url).await?;
+        let items: Vec<Value> = match body {
             Value::Array(items) => items,
             other => {
                 return Err(Error::Decode {
-                    url: response.url.clone(),
+                    url: url.to_string(),
                     message: format!("expected a list of issues, got {}", short(&other)),
                 });
             }

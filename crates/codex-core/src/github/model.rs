@@ -68,6 +68,9 @@ pub struct Issue {
     pub state: IssueState,
     /// Label names (labels without a name are left out and reported in `findings`).
     pub labels: Vec<String>,
+    /// False when the payload did not show every label (`labels` missing, null or not a list,
+    /// or an entry without a name): the issue may carry labels `labels` lacks.
+    pub labels_complete: bool,
     /// Milestone, if any.
     pub milestone: Option<MilestoneRef>,
     /// True when the item is a pull request (it carries a `pull_request` key).
@@ -144,6 +147,7 @@ impl Issue {
             }
         };
         let mut labels = Vec::new();
+        let findings_before_labels = findings.len();
         match obj.get("labels") {
             Some(Value::Array(items)) => {
                 for item in items {
@@ -160,6 +164,7 @@ impl Issue {
             None | Some(Value::Null) => findings.push("missing labels[]".to_owned()),
             Some(other) => findings.push(format!("labels is {}", kind(other))),
         }
+        let labels_complete = findings.len() == findings_before_labels;
         let milestone = match obj.get("milestone") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => match m.get("number").and_then(Value::as_u64) {
@@ -194,6 +199,7 @@ impl Issue {
             title,
             state,
             labels,
+            labels_complete,
             milestone,
             is_pull_request,
             created_at,
@@ -318,6 +324,7 @@ mod tests {
         assert!(!issue.is_pull_request);
         assert_eq!(issue.author.as_deref(), Some("octocat"));
         assert!(issue.findings.is_empty(), "{:?}", issue.findings);
+        assert!(issue.labels_complete);
     }
 
     #[test]
@@ -328,6 +335,10 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(issue.labels, vec!["ok"]);
+        assert!(
+            !issue.labels_complete,
+            "a nameless label may hide one we look for"
+        );
         assert_eq!(issue.state, IssueState::Other("locked-ish".into()));
         assert!(!issue.is_open());
         assert_eq!(issue.author, None);

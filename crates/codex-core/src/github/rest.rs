@@ -5,9 +5,8 @@ use serde_json::{Value, json};
 
 use crate::config::RepoSlug;
 use crate::error::{Error, Result};
-use crate::github::client::{GitHub, Retry, Written, check_status};
+use crate::github::client::{GitHub, Retry, Written};
 use crate::github::model::{Issue, IssueNumber, Label, Milestone, MilestoneNumber};
-use crate::github::pagination::next_link;
 
 impl GitHub {
     fn repo_path(repo: &RepoSlug, rest: &str) -> String {
@@ -26,19 +25,13 @@ impl GitHub {
             url.set_query(Some(query));
         }
         while let Some(url) = next.take() {
-            self.check_same_origin(&url)?;
-            let response = check_status(self.get(&url).await?)?;
-            if let Some(link) = response.header("link").and_then(next_link) {
-                next = Some(url::Url::parse(&link).map_err(|e| Error::Decode {
-                    url: response.url.clone(),
-                    message: format!("bad Link URL: {e}"),
-                })?);
-            }
-            match response.json()? {
+            let (body, following) = self.get_page(&url).await?;
+            next = following;
+            match body {
                 Value::Array(items) => out.extend(items),
                 _ => {
                     return Err(Error::Decode {
-                        url: response.url,
+                        url: url.to_string(),
                         message: "expected a list".into(),
                     });
                 }
@@ -250,12 +243,8 @@ impl GitHub {
         url.query_pairs_mut().append_pair("per_page", "30");
         let mut next = Some(url);
         while let Some(url) = next.take() {
-            self.check_same_origin(&url)?;
-            let response = check_status(self.get(&url).await?)?;
-            if let Some(link) = response.header("link").and_then(next_link) {
-                next = url::Url::parse(&link).ok();
-            }
-            let value = response.json()?;
+            let (value, following) = self.get_page(&url).await?;
+            next = following;
             for v in value
                 .get("variables")
                 .and_then(Value::as_array)

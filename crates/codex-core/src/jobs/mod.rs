@@ -254,17 +254,6 @@ pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
     Ok(out)
 }
 
-/// True when the payload's label list could not be read in full (a label without a name,
-/// `labels` missing or not a list): the issue may carry labels its payload does not show.
-pub(crate) fn labels_unreadable(issue: &crate::github::Issue) -> bool {
-    issue.findings.iter().any(|f| {
-        f == "label without a name"
-            || f == "missing labels[]"
-            || f.starts_with("labels is ")
-            || f.starts_with("label that is ")
-    })
-}
-
 /// The issue with its labels read from `GET …/issues/{n}/labels` when its payload did not show
 /// them all (one request, only for such issues), so that a label it carries is neither added
 /// again on every run nor counted as missing.
@@ -272,7 +261,7 @@ pub(crate) async fn with_readable_labels(
     ctx: &Context,
     mut issue: crate::github::Issue,
 ) -> crate::Result<crate::github::Issue> {
-    if !labels_unreadable(&issue) {
+    if issue.labels_complete {
         return Ok(issue);
     }
     let repo = &ctx.config.repo;
@@ -288,6 +277,7 @@ pub(crate) async fn with_readable_labels(
         .filter_map(crate::github::Label::from_json)
         .map(|l| l.name)
         .collect();
+    issue.labels_complete = true;
     Ok(issue)
 }
 
