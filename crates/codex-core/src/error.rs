@@ -65,13 +65,21 @@ pub enum Error {
         /// GitHub's message, or the start of the body.
         message: String,
     },
-    /// The request never got an answer: connection refused, reset, timed out.
+    /// The request never got an answer: connection refused or reset.
     #[error("request to {url} failed: {message}")]
     Transport {
         /// The URL asked for.
         url: String,
         /// What the transport said.
         message: String,
+    },
+    /// The request got no whole answer in time (the read timeout, twice over, for the answer).
+    #[error("request to {url} failed: no answer within {}s", after.as_secs())]
+    TimedOut {
+        /// The URL asked for.
+        url: String,
+        /// How long we waited.
+        after: Duration,
     },
     /// The answer was not the JSON we expected.
     #[error("could not understand the answer from {url}: {message}")]
@@ -84,8 +92,8 @@ pub enum Error {
     /// GraphQL answered with an `errors` array.
     #[error("GraphQL error: {}", messages.join("; "))]
     GraphQl {
-        /// The `type` of the first error (`NOT_FOUND`, `FORBIDDEN`, `RATE_LIMITED`, …).
-        kind: Option<String>,
+        /// The `type` of the first error, when it has one.
+        kind: Option<GraphQlErrorKind>,
         /// Every error message.
         messages: Vec<String>,
     },
@@ -114,6 +122,51 @@ pub enum Error {
     },
 }
 
+/// The `type` GitHub gives an entry of a GraphQL `errors` array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphQlErrorKind {
+    /// `NOT_FOUND`: the node does not exist, or the token may not see it.
+    NotFound,
+    /// `FORBIDDEN`: the token may not do this.
+    Forbidden,
+    /// `INSUFFICIENT_SCOPES`: a classic token lacks a scope (e.g. `project`).
+    InsufficientScopes,
+    /// `RATE_LIMITED`: the GraphQL point budget is spent.
+    RateLimited,
+    /// Any other `type`, as GitHub spelled it.
+    Other(String),
+}
+
+impl GraphQlErrorKind {
+    /// The kind GitHub's `type` string names.
+    pub fn parse(kind: &str) -> Self {
+        match kind {
+            "NOT_FOUND" => GraphQlErrorKind::NotFound,
+            "FORBIDDEN" => GraphQlErrorKind::Forbidden,
+            "INSUFFICIENT_SCOPES" => GraphQlErrorKind::InsufficientScopes,
+            "RATE_LIMITED" => GraphQlErrorKind::RateLimited,
+            other => GraphQlErrorKind::Other(other.to_owned()),
+        }
+    }
+
+    /// GitHub's spelling of this kind.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GraphQlErrorKind::NotFound => "NOT_FOUND",
+            GraphQlErrorKind::Forbidden => "FORBIDDEN",
+            GraphQlErrorKind::InsufficientScopes => "INSUFFICIENT_SCOPES",
+            GraphQlErrorKind::RateLimited => "RATE_LIMITED",
+            GraphQlErrorKind::Other(other) => other,
+        }
+    }
+}
+
+impl std::fmt::Display for GraphQlErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Error {
     /// True for the errors that say "this resource is not there" (404, 410, 301).
     pub fn is_missing(&self) -> bool {
@@ -128,13 +181,154 @@ impl Error {
     pub fn is_permission(&self) -> bool {
         match self {
             Error::Forbidden { .. } => true,
-            Error::GraphQl { kind, .. } => {
-                matches!(
-                    kind.as_deref(),
-                    Some("FORBIDDEN" | "NOT_FOUND" | "INSUFFICIENT_SCOPES")
+            Error::GraphQl { kind, .. } => matches!(
+                kind,
+                Some(
+                    GraphQlErrorKind::Forbidden
+                        | GraphQlErrorKind::NotFound
+                        | GraphQlErrorKind::InsufficientScopes
                 )
-            }
+            ),
             _ => false,
         }
+    }
+
+    /// True for a rate limit: a REST primary or secondary limit the governor could not wait
+    /// out, or a GraphQL `RATE_LIMITED` answer. GitHub applied nothing.
+    pub fn is_rate_limit(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } => true,
+            Error::GraphQl { kind, .. } => kind == &Some(GraphQlErrorKind::RateLimited),
+            _ => false,
+        }
+    }
+
+    /// True for a timeout: no whole answer in time, or GitHub's GraphQL "Something went wrong
+    /// while executing your query. This may be the result of a timeout" inside a 200.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::TimedOut { .. } => true,
+            Error::GraphQl { messages, .. } => messages.iter().any(|m| m.contains("timeout")),
+            _ => false,
+        }
+    }
+
+    /// True when the request may or may not have been applied: it was sent but its answer was
+    /// lost (a transport failure or a timeout) or was a 5xx. A write in this state is looked
+    /// for, or repeated only where repeating changes nothing.
+    pub fn is_answer_lost(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::TimedOut { .. } => true,
+            Error::Status { status, .. } => *status >= 500,
+            _ => self.is_timeout(),
+        }
+    }
+
+    /// True for the failures that end a run cleanly rather than fail it: a rate limit (beyond
+    /// the maximum wait, or still there after the retries) and the per-run write budget. The
+    /// component stops calling GitHub, reports a warning, and the next run carries on (every
+    /// component is idempotent).
+    pub fn stops_run(&self) -> bool {
+        matches!(self, Error::BudgetExhausted { .. }) || self.is_rate_limit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graphql(kind: Option<&str>, message: &str) -> Error {
+        Error::GraphQl {
+            kind: kind.map(GraphQlErrorKind::parse),
+            messages: vec![message.to_owned()],
+        }
+    }
+
+    #[test]
+    fn graphql_kinds_round_trip_github_spelling() {
+        for text in [
+            "NOT_FOUND",
+            "FORBIDDEN",
+            "INSUFFICIENT_SCOPES",
+            "RATE_LIMITED",
+            "MAX_NODE_LIMIT_EXCEEDED",
+        ] {
+            assert_eq!(GraphQlErrorKind::parse(text).as_str(), text);
+        }
+        assert_eq!(
+            GraphQlErrorKind::parse("RATE_LIMITED"),
+            GraphQlErrorKind::RateLimited
+        );
+        assert_eq!(
+            GraphQlErrorKind::parse("rate_limited"),
+            GraphQlErrorKind::Other("rate_limited".into())
+        );
+    }
+
+    #[test]
+    fn predicates_sort_the_errors_callers_react_to() {
+        let url = || "https://api.github.com/x".to_owned();
+        let limited = Error::RateLimited {
+            url: url(),
+            wait: None,
+        };
+        let gql_limited = graphql(Some("RATE_LIMITED"), "API rate limit exceeded");
+        let gql_timeout = graphql(
+            None,
+            "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug.",
+        );
+        let timed_out = Error::TimedOut {
+            url: url(),
+            after: Duration::from_secs(60),
+        };
+        let reset = Error::Transport {
+            url: url(),
+            message: "connection reset".into(),
+        };
+        let server = Error::Status {
+            status: 502,
+            url: url(),
+            message: String::new(),
+        };
+        let client = Error::Status {
+            status: 422,
+            url: url(),
+            message: String::new(),
+        };
+        let budget = Error::BudgetExhausted { budget: 3 };
+        let denied = graphql(Some("INSUFFICIENT_SCOPES"), "needs project");
+
+        assert!(limited.is_rate_limit() && gql_limited.is_rate_limit());
+        assert!(!budget.is_rate_limit() && !gql_timeout.is_rate_limit());
+
+        assert!(timed_out.is_timeout() && gql_timeout.is_timeout());
+        assert!(!reset.is_timeout() && !gql_limited.is_timeout() && !server.is_timeout());
+
+        for lost in [&timed_out, &reset, &server, &gql_timeout] {
+            assert!(lost.is_answer_lost(), "{lost:?}");
+        }
+        for kept in [&client, &limited, &gql_limited, &budget, &denied] {
+            assert!(!kept.is_answer_lost(), "{kept:?}");
+        }
+
+        for stop in [&limited, &gql_limited, &budget] {
+            assert!(stop.stops_run(), "{stop:?}");
+        }
+        for go_on in [&timed_out, &server, &denied, &gql_timeout] {
+            assert!(!go_on.stops_run(), "{go_on:?}");
+        }
+        assert!(denied.is_permission() && !gql_limited.is_permission());
+    }
+
+    #[test]
+    fn a_timeout_reads_as_before() {
+        let e = Error::TimedOut {
+            url: "https://api.github.com/x".into(),
+            after: Duration::from_secs(120),
+        };
+        assert_eq!(
+            e.to_string(),
+            "request to https://api.github.com/x failed: no answer within 120s"
+        );
     }
 }

@@ -21,7 +21,7 @@ pub mod rules;
 pub mod telemetry;
 
 pub use config::{CommonArgs, Config, ConfigError, Needs, RepoSlug, Settings, Token};
-pub use error::{Error, Result};
+pub use error::{Error, GraphQlErrorKind, Result};
 pub use github::{GitHub, Issue, IssueNumber, MilestoneNumber};
 pub use pages::Pages;
 pub use telemetry::{Component, Status, Telemetry};

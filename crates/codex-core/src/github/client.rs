@@ -17,7 +17,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::config::{Config, Token, join};
-use crate::error::{Error, Result};
+use crate::error::{Error, GraphQlErrorKind, Result};
 use crate::github::governor::{Answer, Governor, GovernorOptions, Refusal, classify};
 
 /// `User-Agent` GitHub sees: `codex/<version>`.
@@ -108,6 +108,14 @@ pub enum Retry {
     /// No: the first attempt may have been applied (creating an issue). Rate-limit answers
     /// are still retried: GitHub applied nothing.
     Never,
+}
+
+/// How an answer's body reports failure: REST by its status only; GraphQL also by an
+/// `errors` array inside a 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Rest,
+    GraphQl,
 }
 
 /// What to do after one attempt: return its outcome, or try again after a wait (keeping the
@@ -280,8 +288,10 @@ impl GitHub {
         }
     }
 
-    /// Send a request through the governor. A GET or HEAD is a read; anything else a write.
-    pub async fn send(
+    /// Send a REST request through the governor. A GET or HEAD is a read; anything else a
+    /// write. Private: reads go through [`GitHub::get`], writes through [`GitHub::write`]
+    /// (the dry-run and budget gate).
+    async fn send(
         &self,
         method: Method,
         url: &Url,
@@ -290,14 +300,16 @@ impl GitHub {
         retry: Retry,
     ) -> Result<Response> {
         let write = method != Method::GET && method != Method::HEAD;
-        self.governed(method, url, body, headers, write, retry)
+        self.governed(method, url, body, headers, write, retry, Protocol::Rest)
             .await
     }
 
-    /// The governed loop: wait for a slot and for any limit to lift, send, and on a limit, a
-    /// 5xx, a timeout or a transport error try again where `retry` allows, a bounded number
-    /// of times. Returns the last attempt's raw answer, whatever its status;
-    /// [`Error::RateLimited`] when a limit outlasts the maximum wait.
+    /// The governed loop, the one retry policy: wait for a slot and for any limit to lift,
+    /// send, and on a limit, a 5xx, a timeout, a transport error or (GraphQL) a `RATE_LIMITED`
+    /// or timeout error inside a 200, try again where `retry` allows: at most
+    /// `max_retries + 1` attempts in all. Returns the last attempt's raw answer, whatever its
+    /// status; [`Error::RateLimited`] when a limit outlasts the maximum wait.
+    #[allow(clippy::too_many_arguments)]
     async fn governed(
         &self,
         method: Method,
@@ -306,6 +318,7 @@ impl GitHub {
         headers: &[(HeaderName, HeaderValue)],
         write: bool,
         retry: Retry,
+        protocol: Protocol,
     ) -> Result<Response> {
         let governor = &self.inner.governor;
         let _permit = governor.permit(write).await;
@@ -319,7 +332,7 @@ impl GitHub {
                     wait: Some(wait),
                 })?;
             let outcome = self.send_once(method.clone(), url, body, headers).await;
-            match self.judge(outcome, retry, attempt) {
+            match self.judge(outcome, retry, attempt, protocol) {
                 Step::Done(last) => return last,
                 Step::Again(wait, last) => {
                     if attempt >= governor.options().max_retries {
@@ -337,10 +350,16 @@ impl GitHub {
     }
 
     /// Decide what one attempt's outcome means for the request.
-    fn judge(&self, outcome: Result<Response>, retry: Retry, attempt: u32) -> Step {
+    fn judge(
+        &self,
+        outcome: Result<Response>,
+        retry: Retry,
+        attempt: u32,
+        protocol: Protocol,
+    ) -> Step {
         let governor = &self.inner.governor;
         let response = match outcome {
-            Err(e @ Error::Transport { .. }) if retry == Retry::Safe => {
+            Err(e) if e.is_answer_lost() && retry == Retry::Safe => {
                 tracing::warn!(error = %e, "transport failure");
                 return Step::Again(governor.retry_wait(attempt), Err(e));
             }
@@ -359,6 +378,22 @@ impl GitHub {
                         "rate limit spent: holding requests until the reset"
                     );
                     governor.hold_for(wait);
+                }
+                if protocol == Protocol::GraphQl
+                    && retry == Retry::Safe
+                    && response.status.is_success()
+                    && let Some(e) = transient_graphql_error(&response)
+                {
+                    if e.is_rate_limit() {
+                        self.lock_stats().rate_limited += 1;
+                    }
+                    let wait = governor.retry_wait(attempt);
+                    tracing::warn!(
+                        error = %e,
+                        wait_ms = wait.as_millis() as u64,
+                        "GraphQL error in a 200 answer, asking again"
+                    );
+                    return Step::Again(wait, Ok(response));
                 }
                 Step::Done(Ok(response))
             }
@@ -416,32 +451,37 @@ impl GitHub {
         self.lock_stats().requests += 1;
         let started = Instant::now();
         let overall = self.inner.read_timeout * 2;
+        let failed = |message: String| Error::Transport {
+            url: url_text.clone(),
+            message,
+        };
         let answer = tokio::time::timeout(overall, async {
             let response = self
                 .inner
                 .octo
                 .execute(request)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| failed(e.to_string()))?;
             let (parts, body) = response.into_parts();
-            let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
-            Ok::<_, String>((parts, bytes))
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| failed(e.to_string()))?
+                .to_bytes();
+            Ok::<_, Error>((parts, bytes))
         })
         .await;
         let (parts, bytes) = match answer {
             Ok(Ok(ok)) => ok,
-            Ok(Err(message)) => {
-                tracing::warn!(%method, url = %url_text, %message, "request failed");
-                return Err(Error::Transport {
-                    url: url_text,
-                    message,
-                });
+            Ok(Err(e)) => {
+                tracing::warn!(%method, error = %e, "request failed");
+                return Err(e);
             }
             Err(_) => {
                 tracing::warn!(%method, url = %url_text, "request timed out");
-                return Err(Error::Transport {
+                return Err(Error::TimedOut {
                     url: url_text,
-                    message: format!("no answer within {}s", overall.as_secs()),
+                    after: overall,
                 });
             }
         };
@@ -610,7 +650,7 @@ impl GitHub {
     /// POST a GraphQL document: a query is governed as a read, a mutation as a write. Errors
     /// inside a 200 answer are errors; a `RATE_LIMITED` one or a timeout is asked again
     /// (after a backoff, and after the reset when the headers say the budget is spent) where
-    /// `retry` allows.
+    /// `retry` allows, within the same bounded retries as every other request.
     async fn graphql_send(
         &self,
         query: &str,
@@ -620,62 +660,59 @@ impl GitHub {
     ) -> Result<Value> {
         let body = serde_json::json!({ "query": query, "variables": variables });
         let url = self.inner.graphql_url.clone();
-        let governor = &self.inner.governor;
-        let mut attempt = 0u32;
-        loop {
-            let response = self
-                .governed(Method::POST, &url, Some(&body), &[], mutation, retry)
-                .await?;
-            let answer = check_status(response)?.json()?;
-            match graphql_data(answer) {
-                Err(Error::GraphQl { kind, messages })
-                    if retry == Retry::Safe
-                        && attempt < governor.options().max_retries
-                        && (kind.as_deref() == Some("RATE_LIMITED")
-                            || messages.iter().any(|m| m.contains("timeout"))) =>
-                {
-                    if kind.as_deref() == Some("RATE_LIMITED") {
-                        self.lock_stats().rate_limited += 1;
-                    }
-                    let wait = governor.retry_wait(attempt);
-                    attempt += 1;
-                    self.lock_stats().retries += 1;
-                    tracing::warn!(
-                        ?kind,
-                        wait_ms = wait.as_millis() as u64,
-                        "GraphQL error in a 200 answer, asking again"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                other => return other,
-            }
-        }
+        let response = self
+            .governed(
+                Method::POST,
+                &url,
+                Some(&body),
+                &[],
+                mutation,
+                retry,
+                Protocol::GraphQl,
+            )
+            .await?;
+        graphql_data(check_status(response)?.json()?)
     }
 }
 
+/// The error inside a GraphQL answer when asking again may help: `RATE_LIMITED`, or a
+/// timeout.
+fn transient_graphql_error(response: &Response) -> Option<Error> {
+    let answer = serde_json::from_slice::<Value>(&response.body).ok()?;
+    graphql_error(&answer).filter(|e| e.is_rate_limit() || e.is_timeout())
+}
+
 /// Split a GraphQL answer: `data` when there are no `errors`, else [`Error::GraphQl`].
-pub fn graphql_data(answer: Value) -> Result<Value> {
-    if let Some(errors) = answer
+pub fn graphql_data(mut answer: Value) -> Result<Value> {
+    match graphql_error(&answer) {
+        Some(e) => Err(e),
+        None => Ok(answer
+            .get_mut("data")
+            .map(Value::take)
+            .unwrap_or(Value::Null)),
+    }
+}
+
+/// The [`Error::GraphQl`] a GraphQL answer's `errors` array makes, if it has one.
+fn graphql_error(answer: &Value) -> Option<Error> {
+    let errors = answer
         .get("errors")
         .and_then(Value::as_array)
-        .filter(|e| !e.is_empty())
-    {
-        let kind = errors[0]
-            .get("type")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let messages = errors
-            .iter()
-            .map(|e| {
-                e.get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown error")
-                    .to_owned()
-            })
-            .collect();
-        return Err(Error::GraphQl { kind, messages });
-    }
-    Ok(answer.get("data").cloned().unwrap_or(Value::Null))
+        .filter(|e| !e.is_empty())?;
+    let kind = errors[0]
+        .get("type")
+        .and_then(Value::as_str)
+        .map(GraphQlErrorKind::parse);
+    let messages = errors
+        .iter()
+        .map(|e| {
+            e.get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error")
+                .to_owned()
+        })
+        .collect();
+    Some(Error::GraphQl { kind, messages })
 }
 
 /// Map a non-success status to the [`Error`] a caller branches on.

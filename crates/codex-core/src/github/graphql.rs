@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, GraphQlErrorKind, Result};
 use crate::github::client::{GitHub, Retry, Written};
 
 /// Find a Project by title under an organisation or user.
@@ -95,7 +95,7 @@ impl GitHub {
             let owner_node = &data["repositoryOwner"];
             if owner_node.is_null() {
                 return Err(Error::GraphQl {
-                    kind: Some("NOT_FOUND".into()),
+                    kind: Some(GraphQlErrorKind::NotFound),
                     messages: vec![format!("no organisation or user named {owner:?}")],
                 });
             }
@@ -131,7 +131,7 @@ impl GitHub {
             let items = &data["node"]["items"];
             if items.is_null() {
                 return Err(Error::GraphQl {
-                    kind: Some("NOT_FOUND".into()),
+                    kind: Some(GraphQlErrorKind::NotFound),
                     messages: vec![format!("project {project_id} has no readable items")],
                 });
             }

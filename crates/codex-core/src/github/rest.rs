@@ -64,11 +64,10 @@ impl GitHub {
     /// One issue. 301 (transferred) and 410 (deleted) come back as [`Error::Moved`] and
     /// [`Error::Gone`].
     pub async fn issue(&self, repo: &RepoSlug, number: IssueNumber) -> Result<Issue> {
-        let value = self
-            .get_json(&Self::repo_path(repo, &format!("issues/{number}")))
-            .await?;
+        let url = self.url(&Self::repo_path(repo, &format!("issues/{number}")));
+        let value = self.get(&url).await?.json()?;
         Issue::from_json(&value).map_err(|m| Error::Decode {
-            url: format!("issue #{number}"),
+            url: url.to_string(),
             message: m.reason,
         })
     }
@@ -86,16 +85,12 @@ impl GitHub {
         if let Some(m) = milestone {
             payload["milestone"] = json!(m.0);
         }
+        let path = Self::repo_path(repo, "issues");
+        // Never blindly: a create whose answer was lost may have been applied.
         let written = self
-            // Never blindly: a create whose answer was lost may have been applied.
-            .write(
-                Method::POST,
-                &Self::repo_path(repo, "issues"),
-                &payload,
-                Retry::Never,
-            )
+            .write(Method::POST, &path, &payload, Retry::Never)
             .await?;
-        map_issue(written)
+        self.map_issue(&path, written)
     }
 
     /// Add labels, keeping every label already there (`POST …/labels` never replaces the
@@ -143,15 +138,9 @@ impl GitHub {
         milestone: MilestoneNumber,
     ) -> Result<Written<Issue>> {
         let path = Self::repo_path(repo, &format!("issues/{number}"));
-        map_issue(
-            self.write(
-                Method::PATCH,
-                &path,
-                &json!({ "milestone": milestone.0 }),
-                Retry::Safe,
-            )
-            .await?,
-        )
+        let body = json!({ "milestone": milestone.0 });
+        let written = self.write(Method::PATCH, &path, &body, Retry::Safe).await?;
+        self.map_issue(&path, written)
     }
 
     /// Close an issue with a reason (`completed` or `not_planned`).
@@ -163,7 +152,8 @@ impl GitHub {
     ) -> Result<Written<Issue>> {
         let path = Self::repo_path(repo, &format!("issues/{number}"));
         let body = json!({ "state": "closed", "state_reason": reason });
-        map_issue(self.write(Method::PATCH, &path, &body, Retry::Safe).await?)
+        let written = self.write(Method::PATCH, &path, &body, Retry::Safe).await?;
+        self.map_issue(&path, written)
     }
 
     /// Create a label.
@@ -260,14 +250,17 @@ impl GitHub {
     }
 }
 
-fn map_issue(written: Written<Value>) -> Result<Written<Issue>> {
-    Ok(match written {
-        Written::DryRun => Written::DryRun,
-        Written::Done(value) => {
-            Written::Done(Issue::from_json(&value).map_err(|m| Error::Decode {
-                url: "issue write".into(),
-                message: m.reason,
-            })?)
-        }
-    })
+impl GitHub {
+    /// The issue a write to `path` answered with.
+    fn map_issue(&self, path: &str, written: Written<Value>) -> Result<Written<Issue>> {
+        Ok(match written {
+            Written::DryRun => Written::DryRun,
+            Written::Done(value) => {
+                Written::Done(Issue::from_json(&value).map_err(|m| Error::Decode {
+                    url: self.url(path).to_string(),
+                    message: m.reason,
+                })?)
+            }
+        })
+    }
 }
