@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::{SELFTEST_FALLBACK_MILESTONE, Settings};
-use crate::error::Error;
 use crate::github::{Issue, IssueLister, IssueQuery, Milestone, Written};
 use crate::jobs::{Context, Outcome, Report, finish};
 use crate::pages::StoredTelemetry;
@@ -167,45 +166,50 @@ async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<
     );
     report.fields.kept = keep.iter().map(|i| i.number.0).collect();
     let mut delete_allowed = opts.delete;
-    for issue in retire {
-        if delete_allowed && let Some(node_id) = &issue.node_id {
-            {
-                match gh.delete_issue(node_id).await {
-                    Ok(Written::Done(()) | Written::DryRun) => {
-                        report.fields.issues_deleted.push(issue.number.0);
-                        continue;
-                    }
-                    Err(e) if e.is_permission() => {
-                        report.warn(format!(
-                            "this token may not delete issues ({e}): closing instead"
-                        ));
-                        delete_allowed = false;
-                    }
-                    Err(Error::BudgetExhausted { .. }) => {
-                        report.warn(
-                            "write budget spent: remaining self-test issues left for the next run",
-                        );
-                        break;
-                    }
-                    Err(e) => {
-                        report.api_failure(&format!("deleting #{}", issue.number), &e);
-                        continue;
-                    }
-                }
-            }
+    let mut retire = retire.into_iter();
+    while let Some(issue) = retire.next() {
+        retire_one(ctx, issue, &mut delete_allowed, report).await;
+        if report.stopped() {
+            let left = 1 + retire.len() as u64;
+            report.left_for_next_run(left, "self-test issue(s)");
+            break;
         }
-        match gh.close_issue(repo, issue.number, "not_planned").await {
-            Ok(_) => report.fields.issues_closed.push(issue.number.0),
-            Err(Error::BudgetExhausted { .. }) => {
-                report.warn("write budget spent: remaining self-test issues left for the next run");
-                break;
+    }
+}
+
+/// Delete (where allowed) or close one self-test issue.
+async fn retire_one(
+    ctx: &Context,
+    issue: &Issue,
+    delete_allowed: &mut bool,
+    report: &mut Report<CleanerFields>,
+) {
+    let gh = ctx.github();
+    if *delete_allowed && let Some(node_id) = &issue.node_id {
+        match gh.delete_issue(node_id).await {
+            Ok(Written::Done(()) | Written::DryRun) => {
+                report.fields.issues_deleted.push(issue.number.0);
+                return;
             }
-            Err(e) if e.is_missing() => report.warn(format!(
-                "#{} vanished before it could be closed: {e}",
-                issue.number
-            )),
-            Err(e) => report.api_failure(&format!("closing #{}", issue.number), &e),
+            Err(e) if e.is_permission() => {
+                report.warn(format!(
+                    "this token may not delete issues ({e}): closing instead"
+                ));
+                *delete_allowed = false;
+            }
+            Err(e) => return report.api_failure(&format!("deleting #{}", issue.number), &e),
         }
+    }
+    match gh
+        .close_issue(&ctx.config.repo, issue.number, "not_planned")
+        .await
+    {
+        Ok(_) => report.fields.issues_closed.push(issue.number.0),
+        Err(e) if e.is_missing() => report.warn(format!(
+            "#{} vanished before it could be closed: {e}",
+            issue.number
+        )),
+        Err(e) => report.api_failure(&format!("closing #{}", issue.number), &e),
     }
 }
 

@@ -153,9 +153,15 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
                     Ok(_) => report.fields.repaired.push(format!("{verb} label {name}")),
                     Err(e) => report.api_failure(&format!("could not create label {name}"), &e),
                 }
+                if report.stopped() {
+                    return;
+                }
             }
         }
         Err(e) => report.api_failure("could not list labels", &e),
+    }
+    if report.stopped() {
+        return;
     }
     match gh.milestones(repo).await {
         Ok(milestones) => {
@@ -172,6 +178,9 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
                         report.api_failure(&format!("could not create milestone {title}"), &e);
                     }
                 }
+                if report.stopped() {
+                    return;
+                }
             }
         }
         Err(e) => report.api_failure("could not list milestones", &e),
@@ -183,6 +192,21 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
     let repo = &ctx.config.repo;
     let settings = &ctx.config.settings;
     let mut checks = Vec::new();
+    // The one rule for a stop (a rate limit): reported through `Report::api_failure`, and no
+    // more checks are made, since what they would find is the limit, not the configuration.
+    macro_rules! unless_stopped {
+        ($what:expr, $result:expr) => {{
+            let result = $result;
+            if let Err(e) = &result
+                && e.stops_run()
+            {
+                report.api_failure($what, e);
+                report.fields.checks = checks;
+                return;
+            }
+            result
+        }};
+    }
 
     checks.push(match ctx.config.token_source {
         Some(env::GH_CI_PAT) => Check { name: "token".into(), ok: true, detail: "GH_CI_PAT".into() },
@@ -193,7 +217,11 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
         },
     });
 
-    let repo_vars = match gh.variable_names(repo).await {
+    let variables = unless_stopped!(
+        "could not read repository variables",
+        gh.variable_names(repo).await
+    );
+    let repo_vars = match variables {
         Ok(names) => {
             checks.push(Check {
                 name: "actions-variables".into(),
@@ -226,7 +254,7 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
         });
     }
 
-    match gh.labels(repo).await {
+    match unless_stopped!("could not list labels", gh.labels(repo).await) {
         Ok(labels) => checks.extend(label_checks(&labels)),
         Err(e) => checks.push(Check {
             name: "labels".into(),
@@ -234,7 +262,7 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
             detail: format!("cannot list labels: {e}"),
         }),
     }
-    match gh.milestones(repo).await {
+    match unless_stopped!("could not list milestones", gh.milestones(repo).await) {
         Ok(milestones) => checks.extend(milestone_checks(&milestones, settings)),
         Err(e) => checks.push(Check {
             name: "milestones".into(),
@@ -243,12 +271,19 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
         }),
     }
     let owner = ctx.config.project_owner();
-    checks.push(match gh.find_project(owner, &settings.project_title).await {
+    let project = unless_stopped!(
+        "could not look for the Project",
+        gh.find_project(owner, &settings.project_title).await
+    );
+    checks.push(match project {
         Ok(Some(p)) => Check { name: format!("project:{}", settings.project_title), ok: true, detail: format!("{owner} project #{}", p.number) },
         Ok(None) => Check { name: format!("project:{}", settings.project_title), ok: false, detail: format!("not found under {owner}: create it in GitHub (Projects are not created by --repair)") },
         Err(e) => Check { name: format!("project:{}", settings.project_title), ok: false, detail: format!("not visible to this token: {e}") },
     });
-    let branch = gh.branch_exists(repo, "gh-pages").await;
+    let branch = unless_stopped!(
+        "could not read the gh-pages branch",
+        gh.branch_exists(repo, "gh-pages").await
+    );
     checks.push(match &branch {
         Ok(true) => Check {
             name: "branch:gh-pages".into(),
@@ -268,7 +303,11 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
     });
     for dir in ["telemetry", "dashboard"] {
         let name = format!("gh-pages:{dir}/");
-        checks.push(match (&branch, gh.directory(repo, dir, "gh-pages").await) {
+        let listing = unless_stopped!(
+            "could not read gh-pages",
+            gh.directory(repo, dir, "gh-pages").await
+        );
+        checks.push(match (&branch, listing) {
             (Ok(false), _) => Check {
                 name,
                 ok: false,

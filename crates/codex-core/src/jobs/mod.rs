@@ -74,6 +74,8 @@ pub struct Report<F> {
     pub fields: F,
     /// Lines for people: stdout and the Actions job summary.
     pub summary: Vec<String>,
+    /// Set by the first failure that stops the run ([`crate::Error::stops_run`]).
+    stopped: bool,
 }
 
 impl<F> Report<F> {
@@ -85,6 +87,7 @@ impl<F> Report<F> {
             errors: Vec::new(),
             fields,
             summary: Vec::new(),
+            stopped: false,
         }
     }
 
@@ -102,16 +105,35 @@ impl<F> Report<F> {
         self.errors.push(message);
     }
 
-    /// Record an API failure. A rate limit that outlasts the maximum wait, or a spent write
-    /// budget, stops the run cleanly: a warning, and the next run carries on (every component
-    /// is idempotent). Anything else is an error.
+    /// Record an API failure: the one rule every component follows. A failure that stops the
+    /// run ([`crate::Error::stops_run`]: a rate limit, a spent write budget) is a warning, not
+    /// an error; the component then stops the work it was doing ([`Report::stopped`]), reports
+    /// what it leaves ([`Report::left_for_next_run`]), and the next run carries on (every
+    /// component is idempotent). A run stops once: a later stop is only logged. Anything else
+    /// is an error.
     pub fn api_failure(&mut self, what: &str, err: &crate::Error) {
-        if stops_cleanly(err) {
+        if !err.stops_run() {
+            self.error(format!("{what}: {err}"));
+        } else if self.stopped {
+            tracing::info!(error = %err, "{what}: the run has stopped already");
+        } else {
+            self.stopped = true;
             self.warn(format!(
                 "stopped early: {what}: {err}; the next run carries on"
             ));
-        } else {
-            self.error(format!("{what}: {err}"));
+        }
+    }
+
+    /// True once an API failure has stopped the run: the component does no more of the work
+    /// that needs GitHub.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// After a stop: say how much work is left for the next run (`count` of `what`).
+    pub fn left_for_next_run(&mut self, count: u64, what: &str) {
+        if count > 0 {
+            self.warn(format!("{count} {what} left for the next run"));
         }
     }
 
@@ -134,22 +156,13 @@ impl<F> Report<F> {
     }
 }
 
-/// True for the failures that end a run cleanly rather than fail it: a rate limit beyond the
-/// maximum wait, and the per-run write budget.
-pub fn stops_cleanly(err: &crate::Error) -> bool {
-    matches!(
-        err,
-        crate::Error::RateLimited { .. } | crate::Error::BudgetExhausted { .. }
-    )
-}
-
 /// A finished run: its telemetry and where it was written.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Outcome<F> {
     /// The telemetry.
     pub telemetry: Telemetry<F>,
     /// The file, or why it could not be written.
-    pub written: std::result::Result<PathBuf, String>,
+    pub written: crate::Result<PathBuf>,
     /// Lines for people.
     pub summary: Vec<String>,
 }
@@ -200,10 +213,7 @@ pub fn finish<F: Serialize>(ctx: &Context, component: Component, report: Report<
         },
         fields,
     };
-    let written = ctx
-        .pages
-        .write_telemetry(&telemetry)
-        .map_err(|e| e.to_string());
+    let written = ctx.pages.write_telemetry(&telemetry);
     match &written {
         Ok(path) => {
             tracing::info!(path = %path.display(), status = ?status, "telemetry written");

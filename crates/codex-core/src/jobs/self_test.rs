@@ -76,16 +76,6 @@ pub fn token_report(
     }
 }
 
-/// True when a write may have been applied though its answer never arrived: a transport
-/// failure or timeout, or a 5xx.
-fn answer_lost(err: &crate::Error) -> bool {
-    match err {
-        crate::Error::Transport { .. } => true,
-        crate::Error::Status { status, .. } => *status >= 500,
-        _ => false,
-    }
-}
-
 /// This run's self-test issue, looked for among the newest issues (no label filter: labels may
 /// have been dropped for a token without push access).
 async fn find_own_issue(ctx: &Context, title: &str) -> crate::Result<Option<Issue>> {
@@ -204,7 +194,7 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
                     }
                     // The create may have been applied and only its answer lost: look before
                     // creating again, never create blindly.
-                    Err(e) if answer_lost(&e) && attempts <= 3 => {
+                    Err(e) if e.is_answer_lost() && attempts <= 3 => {
                         match find_own_issue(ctx, &title).await {
                             Ok(Some(issue)) => {
                                 report.warn(format!(

@@ -171,33 +171,76 @@ fn count(fields: &mut SyncFields, plan: &IssuePlan) {
     }
 }
 
+/// Why the Project cannot be used this run (sync then leaves membership alone).
+#[derive(Debug, thiserror::Error)]
+enum ProjectUnavailable {
+    #[error("Project {title:?} not found under {owner} (or not visible to this token)")]
+    NotFound { title: String, owner: String },
+    #[error(
+        "Project {title:?} of {owner} is not visible to this token ({source}); GITHUB_TOKEN cannot see Projects: use GH_CI_PAT with the project scope"
+    )]
+    NotVisible {
+        title: String,
+        owner: String,
+        source: Error,
+    },
+    #[error("Project {title:?} of {owner} could not be read: {source}")]
+    Unreadable {
+        title: String,
+        owner: String,
+        source: Error,
+    },
+}
+
+impl ProjectUnavailable {
+    fn of(title: &str, owner: &str, source: Error) -> Self {
+        let (title, owner) = (title.to_owned(), owner.to_owned());
+        if source.is_permission() {
+            ProjectUnavailable::NotVisible {
+                title,
+                owner,
+                source,
+            }
+        } else {
+            ProjectUnavailable::Unreadable {
+                title,
+                owner,
+                source,
+            }
+        }
+    }
+
+    /// The API failure behind it, when there was one.
+    fn api_error(&self) -> Option<&Error> {
+        match self {
+            ProjectUnavailable::NotFound { .. } => None,
+            ProjectUnavailable::NotVisible { source, .. }
+            | ProjectUnavailable::Unreadable { source, .. } => Some(source),
+        }
+    }
+}
+
 /// The Project's id and its current members, or why it is unavailable.
-async fn load_project(ctx: &Context) -> Result<(String, HashSet<String>), String> {
+async fn load_project(
+    ctx: &Context,
+) -> std::result::Result<(String, HashSet<String>), ProjectUnavailable> {
     let gh = ctx.github();
     let owner = ctx.config.project_owner();
     let title = &ctx.config.settings.project_title;
-    let explain = |e: &Error| {
-        if e.is_permission() {
-            format!(
-                "Project {title:?} of {owner} is not visible to this token ({e}); GITHUB_TOKEN cannot see Projects: use GH_CI_PAT with the project scope"
-            )
-        } else {
-            format!("Project {title:?} of {owner} could not be read: {e}")
-        }
-    };
     let project = match gh.find_project(owner, title).await {
         Ok(Some(p)) => p,
         Ok(None) => {
-            return Err(format!(
-                "Project {title:?} not found under {owner} (or not visible to this token)"
-            ));
+            return Err(ProjectUnavailable::NotFound {
+                title: title.clone(),
+                owner: owner.to_owned(),
+            });
         }
-        Err(e) => return Err(explain(&e)),
+        Err(e) => return Err(ProjectUnavailable::of(title, owner, e)),
     };
     let members = gh
         .project_content_ids(&project.id)
         .await
-        .map_err(|e| explain(&e))?;
+        .map_err(|e| ProjectUnavailable::of(title, owner, e))?;
     tracing::info!(project = %project.title, items = members.len(), "project items read");
     Ok((project.id, members))
 }
@@ -224,15 +267,17 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
     let mut missing_milestones: HashSet<String> = HashSet::new();
     let project = match load_project(ctx).await {
         Ok(p) => Some(p),
-        Err(reason) => {
-            report.warn(reason);
-            None
-        }
+        Err(unavailable) => match unavailable.api_error() {
+            Some(e) if e.stops_run() => return report.api_failure("could not read the Project", e),
+            _ => {
+                report.warn(unavailable.to_string());
+                None
+            }
+        },
     };
     let project_members = project.as_ref().map(|(_, members)| members);
-    // Set when a rate limit outlasts the maximum wait or the write budget is spent: no more
-    // writes this run; what is left is counted and done by the next run (oldest first).
-    let mut stopped: Option<String> = None;
+    // Once a rate limit or the write budget stops the run, no more writes: what is left is
+    // counted and done by the next run (oldest first).
     let mut deferred = 0u64;
 
     let mut lister = IssueLister::new(gh, repo, &IssueQuery::open());
@@ -266,7 +311,7 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             if plan.is_empty() {
                 continue;
             }
-            if stopped.is_some() {
+            if report.stopped() {
                 deferred += 1;
                 continue;
             }
@@ -283,10 +328,11 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
                     number: Some(issue.number.0),
                     reason,
                 }),
-                Applied::Failed(message) => report.error(format!("#{}: {message}", issue.number)),
-                Applied::Stopped(reason) => {
-                    stopped = Some(reason);
-                    deferred += 1;
+                Applied::Failed(what, e) => {
+                    report.api_failure(&format!("#{}{what}", issue.number), &e);
+                    if e.stops_run() {
+                        deferred += 1;
+                    }
                 }
             }
         }
@@ -307,11 +353,7 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             list(&report.fields.track_conflicts)
         ));
     }
-    if let Some(reason) = stopped {
-        report.warn(format!(
-            "stopped writing early ({reason}): {deferred} issue(s) left for the next run"
-        ));
-    }
+    report.left_for_next_run(deferred, "issue(s)");
     let c = &report.fields.corrections;
     let verb = if ctx.config.dry_run {
         "would repair"
@@ -346,9 +388,9 @@ enum Applied {
     Done(IssuePlan),
     DryRun(IssuePlan),
     Vanished(String),
-    Failed(String),
-    /// A rate limit beyond the maximum wait, or the write budget: stop writing this run.
-    Stopped(String),
+    /// What failed (empty, or `": adding labels"` and the like) and why; a failure that stops
+    /// the run ([`Error::stops_run`]) stops the writing.
+    Failed(&'static str, Error),
 }
 
 /// Apply one plan. The issue is read again first and the plan remade from the fresh copy; only
@@ -375,12 +417,11 @@ async fn apply(
             return Applied::Vanished(format!("transferred since listing (now {location})"));
         }
         Err(Error::Gone { .. }) => return Applied::Vanished("deleted since listing".into()),
-        Err(e) if super::stops_cleanly(&e) => return Applied::Stopped(e.to_string()),
-        Err(e) => return Applied::Failed(e.to_string()),
+        Err(e) => return Applied::Failed("", e),
     };
     let fresh = match with_readable_labels(ctx, fresh).await {
         Ok(issue) => issue,
-        Err(e) => return Applied::Failed(format!("reading its labels: {e}")),
+        Err(e) => return Applied::Failed(": reading its labels", e),
     };
     let members = project.map(|(_, m)| m);
     let Some(mut plan) = plan_issue(&fresh, &ctx.config.settings, milestones, members) else {
@@ -407,28 +448,19 @@ async fn apply(
             Ok(Written::Done(_) | Written::DryRun) => {
                 done.add_labels = std::mem::take(&mut plan.add_labels);
             }
-            Err(e) if super::stops_cleanly(&e) => {
-                return partial(done, Applied::Stopped(e.to_string()));
-            }
-            Err(e) => return partial(done, Applied::Failed(format!("adding labels: {e}"))),
+            Err(e) => return partial(done, Applied::Failed(": adding labels", e)),
         }
     }
     if let Some(number) = plan.set_milestone {
         match gh.set_milestone(repo, fresh.number, number).await {
             Ok(_) => done.set_milestone = Some(number),
-            Err(e) if super::stops_cleanly(&e) => {
-                return partial(done, Applied::Stopped(e.to_string()));
-            }
-            Err(e) => return partial(done, Applied::Failed(format!("setting the milestone: {e}"))),
+            Err(e) => return partial(done, Applied::Failed(": setting the milestone", e)),
         }
     }
     if let (Some(node_id), Some((project_id, _))) = (plan.add_to_project.clone(), project) {
         match gh.add_project_item(project_id, &node_id).await {
             Ok(_) => done.add_to_project = Some(node_id),
-            Err(e) if super::stops_cleanly(&e) => {
-                return partial(done, Applied::Stopped(e.to_string()));
-            }
-            Err(e) => return partial(done, Applied::Failed(format!("adding to the Project: {e}"))),
+            Err(e) => return partial(done, Applied::Failed(": adding to the Project", e)),
         }
     }
     if !done.is_empty() {

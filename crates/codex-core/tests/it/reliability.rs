@@ -42,7 +42,13 @@ fn context(
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
-    let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    // The last setting of a name wins, so `extra` overrides the test-speed defaults.
+    let lookup = move |name: &str| {
+        vars.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let config = Config::resolve(&args, &lookup, Needs { token: true }, Utc::now()).unwrap();
     Context::new(config, Utc::now()).unwrap()
 }
@@ -332,4 +338,89 @@ async fn graphql_errors_inside_200_are_errors_and_retried_where_safe() {
         .collect();
     let unique: std::collections::HashSet<_> = numbers.iter().collect();
     assert_eq!(unique.len(), numbers.len(), "no duplicate Project items");
+}
+
+#[tokio::test]
+async fn a_request_is_tried_at_most_retries_plus_one_times_graphql_included() {
+    // Every GraphQL answer is an error inside a 200 (RATE_LIMITED or a timeout), and half of
+    // them come as a 5xx first: the HTTP and the GraphQL retries share one bound.
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        fault_rate: 0.5,
+        graphql_fault_rate: 1.0,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let ctx = context(
+        &sb,
+        pages.path(),
+        "bounded",
+        &[("CODEX_MAX_RETRIES", "3")],
+        false,
+    );
+    let gh = ctx.github();
+
+    let before = gh.stats();
+    let err = gh.find_project("acme", "Codex").await.unwrap_err();
+    assert!(
+        err.is_rate_limit() || err.is_timeout() || err.is_answer_lost(),
+        "{err:?}"
+    );
+    let after = gh.stats();
+    assert_eq!(
+        after.requests - before.requests,
+        4,
+        "max_retries + 1 attempts, not (max_retries + 1)²"
+    );
+    assert_eq!(after.retries - before.retries, 3);
+    let faults = stat(&sb, "faults_injected") + stat(&sb, "graphql_faults");
+    assert_eq!(faults, 4, "every attempt met a fault: {}", sb.stats());
+
+    // A mutation that must not be repeated is tried once.
+    let before = gh.stats();
+    assert!(gh.delete_issue("I_kwDOAAAAAc4AAAAB").await.is_err());
+    assert_eq!(gh.stats().requests - before.requests, 1);
+}
+
+#[tokio::test]
+async fn a_spent_write_budget_stops_every_writing_component_the_same_way() {
+    let sb = Sandbox::start(faulty(SandboxOptions::default()))
+        .await
+        .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let budget = [("CODEX_MAX_MUTATIONS", "1"), ("CODEX_SELFTEST_RETAIN", "0")];
+    let ctx = || context(&sb, pages.path(), "budget", &budget, false);
+    let stops = |warnings: &[String]| {
+        warnings
+            .iter()
+            .filter(|w| w.starts_with("stopped early: ") && w.ends_with("the next run carries on"))
+            .count()
+    };
+
+    let sync = jobs::sync::run(&ctx()).await;
+    let env = &sync.telemetry.envelope;
+    assert_eq!(sync.status(), Status::Warning, "{:?}", env.errors);
+    assert_eq!(stops(&env.warnings), 1, "{:?}", env.warnings);
+    assert!(
+        env.warnings
+            .iter()
+            .any(|w| w.ends_with("issue(s) left for the next run")),
+        "{:?}",
+        env.warnings
+    );
+    assert!(env.api.mutations <= 1);
+
+    let cleaner = jobs::cleaner::run(&ctx(), jobs::cleaner::CleanerOptions::default()).await;
+    let env = &cleaner.telemetry.envelope;
+    assert_eq!(cleaner.status(), Status::Warning, "{:?}", env.errors);
+    assert_eq!(stops(&env.warnings), 1, "{:?}", env.warnings);
+    assert_eq!(cleaner.telemetry.fields.issues_closed.len(), 1);
+    let left = cleaner.telemetry.fields.candidates - 1;
+    assert!(
+        env.warnings
+            .contains(&format!("{left} self-test issue(s) left for the next run")),
+        "{:?}",
+        env.warnings
+    );
 }
