@@ -179,10 +179,10 @@ pub struct RepoSlug {
 
 impl RepoSlug {
     /// Parse `OWNER/NAME` with GitHub's character rules.
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, NotARepoSlug> {
         let (owner, name) = value
             .split_once('/')
-            .ok_or_else(|| format!("expected OWNER/NAME, got {value:?}"))?;
+            .ok_or_else(|| NotARepoSlug(value.to_owned()))?;
         let owner_ok = !owner.is_empty()
             && owner.len() <= 39
             && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -200,10 +200,15 @@ impl RepoSlug {
                 name: name.to_owned(),
             })
         } else {
-            Err(format!("expected OWNER/NAME, got {value:?}"))
+            Err(NotARepoSlug(value.to_owned()))
         }
     }
 }
+
+/// A repository name that is not `OWNER/NAME` by GitHub's character rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected OWNER/NAME, got {0:?}")]
+pub struct NotARepoSlug(pub String);
 
 impl fmt::Display for RepoSlug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -394,7 +399,7 @@ impl Config {
             .filter(|r| !r.is_empty())
         {
             None => return Err(reject(repo_subject, "required (OWNER/NAME)")),
-            Some(raw) => RepoSlug::parse(raw).map_err(|m| reject(repo_subject, m))?,
+            Some(raw) => RepoSlug::parse(raw).map_err(|e| reject(repo_subject, e.to_string()))?,
         };
 
         let (token, token_source) = match (get(env::GH_CI_PAT), get(env::GITHUB_TOKEN)) {
