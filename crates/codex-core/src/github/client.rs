@@ -186,6 +186,23 @@ pub enum Written<T> {
 }
 
 /// A GitHub client. Cheap to clone; clones share counters.
+///
+/// Reads go through [`GitHub::get`] (and the typed calls built on it); writes only through
+/// [`GitHub::write`] and [`GitHub::graphql_mutation`], the dry-run and budget gate:
+///
+/// ```no_run
+/// # async fn read(gh: &codex_core::GitHub, url: &url::Url) -> codex_core::Result<()> {
+/// gh.get(url).await?;
+/// # Ok(()) }
+/// ```
+///
+/// The raw sender behind them is private, so no caller can send a write around the gate:
+///
+/// ```compile_fail
+/// # async fn write(gh: &codex_core::GitHub, url: &url::Url) -> codex_core::Result<()> {
+/// gh.send(http::Method::POST, url, None, &[], codex_core::github::Retry::Safe).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct GitHub {
     inner: Arc<Inner>,
