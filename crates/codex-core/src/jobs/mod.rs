@@ -88,16 +88,16 @@ impl<F> Report<F> {
         }
     }
 
-    /// Add a warning (also logged).
+    /// Add a warning (also logged), redacted and bounded by [`crate::redact::clean`].
     pub fn warn(&mut self, message: impl Into<String>) {
-        let message = message.into();
+        let message = crate::redact::clean(&message.into());
         tracing::warn!("{message}");
         self.warnings.push(message);
     }
 
-    /// Add an error (also logged).
+    /// Add an error (also logged), redacted and bounded by [`crate::redact::clean`].
     pub fn error(&mut self, message: impl Into<String>) {
-        let message = message.into();
+        let message = crate::redact::clean(&message.into());
         tracing::error!("{message}");
         self.errors.push(message);
     }
@@ -115,9 +115,9 @@ impl<F> Report<F> {
         }
     }
 
-    /// Add a line for people.
+    /// Add a line for people, redacted and bounded by [`crate::redact::clean`].
     pub fn say(&mut self, line: impl Into<String>) {
-        self.summary.push(line.into());
+        self.summary.push(crate::redact::clean(&line.into()));
     }
 
     /// The status this report earns.
@@ -200,10 +200,19 @@ pub fn finish<F: Serialize>(ctx: &Context, component: Component, report: Report<
         },
         fields,
     };
-    let written = ctx
-        .pages
-        .write_telemetry(&telemetry)
-        .map_err(|e| e.to_string());
+    // Every string of the component's fields (check details, malformed reasons, titles)
+    // passes the redaction point on its way to the public pages.
+    let written = serde_json::to_value(&telemetry.fields)
+        .map_err(|e| format!("telemetry could not be serialised: {e}"))
+        .and_then(|mut fields| {
+            crate::redact::scrub_json(&crate::redact::redactor(), &mut fields);
+            ctx.pages
+                .write_telemetry(&Telemetry {
+                    envelope: telemetry.envelope.clone(),
+                    fields,
+                })
+                .map_err(|e| crate::redact::clean(&e.to_string()))
+        });
     match &written {
         Ok(path) => {
             tracing::info!(path = %path.display(), status = ?status, "telemetry written");
