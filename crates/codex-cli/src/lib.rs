@@ -171,7 +171,7 @@ fn parse<P: Parser>() -> Result<P, ExitCode> {
                     .lines()
                     .find(|l| !l.trim().is_empty())
                     .unwrap_or("error: invalid arguments");
-                eprintln!("{line}");
+                eprintln!("{}", codex_core::redact::clean(line));
                 ExitCode::from(2)
             }
         }
@@ -195,7 +195,12 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: could not start the async runtime: {e}");
+            eprintln!(
+                "{}",
+                codex_core::redact::clean(&format!(
+                    "error: could not start the async runtime: {e}"
+                ))
+            );
             ExitCode::FAILURE
         })
 }
@@ -221,7 +226,7 @@ pub fn run_component(command: ComponentCommand) -> ExitCode {
     let config = match Config::resolve(common, &env_lookup, Needs { token: needs_token }, now) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", codex_core::redact::clean(&format!("error: {e}")));
             return ExitCode::from(2);
         }
     };
@@ -254,7 +259,7 @@ pub async fn execute(
     let ctx = match Context::new(config, now) {
         Ok(ctx) => ctx,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", codex_core::redact::clean(&format!("error: {e}")));
             return Status::Error;
         }
     };
@@ -289,7 +294,10 @@ pub async fn execute(
         ComponentCommand::TelemetryMerge(_) => match jobs::merge::run(&ctx.pages, &repo, now) {
             Ok(outcome) => output::merge_report(&outcome),
             Err(e) => {
-                eprintln!("error: telemetry-merge: {e}");
+                eprintln!(
+                    "{}",
+                    codex_core::redact::clean(&format!("error: telemetry-merge: {e}"))
+                );
                 output::annotate("error", &format!("telemetry-merge: {e}"));
                 Status::Error
             }

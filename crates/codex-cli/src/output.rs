@@ -6,6 +6,7 @@ use std::io::Write;
 use codex_core::env;
 use codex_core::jobs::Outcome;
 use codex_core::jobs::merge::MergeOutcome;
+use codex_core::redact;
 use codex_core::telemetry::Status;
 use serde::Serialize;
 
@@ -13,10 +14,16 @@ fn in_actions() -> bool {
     std::env::var(env::GITHUB_ACTIONS).is_ok_and(|v| v == "true")
 }
 
-/// An Actions annotation (only inside Actions). Newlines are escaped as Actions requires.
+/// A line for stdout: redacted, bounded, one line, never a workflow command.
+pub(crate) fn say(line: &str) {
+    println!("{}", redact::clean(line));
+}
+
+/// An Actions annotation (only inside Actions): the message redacted and bounded (so on one
+/// line), then escaped as Actions requires.
 pub(crate) fn annotate(level: &str, message: &str) {
     if in_actions() {
-        let escaped = message
+        let escaped = redact::clean(message)
             .replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A");
@@ -63,13 +70,13 @@ pub(crate) fn summary_markdown<F>(name: &str, outcome: &Outcome<F>) -> String {
         }
     );
     for line in &outcome.summary {
-        md.push_str(&format!("- {line}\n"));
+        md.push_str(&format!("- {}\n", redact::clean(line)));
     }
     for w in &env.warnings {
-        md.push_str(&format!("- ⚠️ {w}\n"));
+        md.push_str(&format!("- ⚠️ {}\n", redact::clean(w)));
     }
     for e in &env.errors {
-        md.push_str(&format!("- ❌ {e}\n"));
+        md.push_str(&format!("- ❌ {}\n", redact::clean(e)));
     }
     md.push_str(&format!(
         "\nAPI: {} requests, {} writes, rate limit remaining {}. ",
@@ -81,7 +88,10 @@ pub(crate) fn summary_markdown<F>(name: &str, outcome: &Outcome<F>) -> String {
     ));
     match &outcome.written {
         Ok(path) => md.push_str(&format!("Telemetry: `{}`\n\n", path.display())),
-        Err(e) => md.push_str(&format!("Telemetry could not be written: {e}\n\n")),
+        Err(e) => md.push_str(&format!(
+            "Telemetry could not be written: {}\n\n",
+            redact::clean(&e.to_string())
+        )),
     }
     md
 }
@@ -90,18 +100,18 @@ pub(crate) fn summary_markdown<F>(name: &str, outcome: &Outcome<F>) -> String {
 pub(crate) fn report<F: Serialize>(name: &str, outcome: &Outcome<F>) -> Status {
     let env = &outcome.telemetry.envelope;
     for line in &outcome.summary {
-        println!("{line}");
+        say(line);
     }
     match &outcome.written {
-        Ok(path) => println!(
+        Ok(path) => say(&format!(
             "{name}: {} — telemetry {}",
             status_word(env.status),
             path.display()
-        ),
-        Err(e) => println!(
+        )),
+        Err(e) => say(&format!(
             "{name}: {} — telemetry NOT written: {e}",
             status_word(env.status)
-        ),
+        )),
     }
     for w in &env.warnings {
         annotate("warning", &format!("{name}: {w}"));
@@ -119,17 +129,17 @@ pub(crate) fn report<F: Serialize>(name: &str, outcome: &Outcome<F>) -> Status {
 /// Print and publish telemetry-merge's outcome.
 pub(crate) fn merge_report(outcome: &MergeOutcome) -> Status {
     for line in &outcome.summary {
-        println!("{line}");
+        say(line);
     }
     for w in &outcome.dashboard.warnings {
         annotate("warning", &format!("telemetry-merge: {w}"));
     }
     let mut md = String::from("### Codex telemetry-merge\n\n");
     for line in &outcome.summary {
-        md.push_str(&format!("- {line}\n"));
+        md.push_str(&format!("- {}\n", redact::clean(line)));
     }
     for w in &outcome.dashboard.warnings {
-        md.push_str(&format!("- ⚠️ {w}\n"));
+        md.push_str(&format!("- ⚠️ {}\n", redact::clean(w)));
     }
     append_step_summary(&md);
     if outcome.dashboard.warnings.is_empty() {

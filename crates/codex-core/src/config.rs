@@ -112,9 +112,12 @@ fn reject(subject: impl Into<String>, message: impl Into<String>) -> ConfigError
 pub struct Token(String);
 
 impl Token {
-    /// Wrap a token string.
+    /// Wrap a token string, and register it with [`crate::redact`] so that it is masked in
+    /// everything that leaves the process.
     pub fn new(value: impl Into<String>) -> Self {
-        Token(value.into())
+        let value = value.into();
+        crate::redact::register_secret(&value);
+        Token(value)
     }
 
     /// The secret itself, for the one place that builds the `Authorization` header.
@@ -518,6 +521,12 @@ fn parse_bool(raw: &str) -> Option<bool> {
 fn parse_url(raw: &str, subject: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(raw.trim())
         .map_err(|e| reject(subject, format!("{raw:?} is not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(reject(
+            subject,
+            "must not carry credentials (user:password@): give the token in GH_CI_PAT",
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(reject(subject, format!("{raw:?} is not an http(s) URL")));
     }
@@ -692,6 +701,22 @@ mod tests {
                 "--run-id / GITHUB_RUN_ID",
             ),
             (
+                CommonArgs {
+                    api_url: Some("https://user:ghp_inurl0000@ghe.example.com/api/v3".into()),
+                    ..args("a/b")
+                },
+                vec![("GH_CI_PAT", "x")],
+                "--api-url / GITHUB_API_URL: must not carry credentials (user:password@): give the token in GH_CI_PAT",
+            ),
+            (
+                CommonArgs {
+                    graphql_url: Some("https://ghp_inurl0000@ghe.example.com/graphql".into()),
+                    ..args("a/b")
+                },
+                vec![("GH_CI_PAT", "x")],
+                "--graphql-url / GITHUB_GRAPHQL_URL: must not carry credentials",
+            ),
+            (
                 args("a/b"),
                 vec![("GH_CI_PAT", "x"), ("CODEX_SELFTEST_RETAIN", "five")],
                 "CODEX_SELFTEST_RETAIN: expected a whole number",
@@ -743,6 +768,7 @@ mod tests {
                 "{err:?} should start with {expected:?}"
             );
             assert!(!err.contains('\n'), "one line: {err:?}");
+            assert!(!err.contains("ghp_inurl"), "credentials echoed: {err:?}");
         }
     }
 

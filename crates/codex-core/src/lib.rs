@@ -6,6 +6,7 @@
 //! - [`rules`]: pure decisions (managed issues, tracks, labels, milestones, activity).
 //! - [`telemetry`]: the versioned JSON the components write and the dashboard reads.
 //! - [`pages`]: the gh-pages checkout: atomic, never-overwriting telemetry writes.
+//! - [`redact`]: the one redaction point for everything that leaves the process.
 //!
 //! No function here exits the process or reads the clock inside a rule.
 #![warn(missing_docs)]
@@ -17,6 +18,7 @@ pub mod github;
 pub mod jobs;
 pub mod logging;
 pub mod pages;
+pub mod redact;
 pub mod rules;
 pub mod telemetry;
 

@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod diagnostics;
 mod help;
+mod hostile;
 mod merge;
 mod runs;
 mod self_test;

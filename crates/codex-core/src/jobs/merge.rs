@@ -243,7 +243,13 @@ pub fn run(
     let previous: Option<Dashboard> = std::fs::read(&path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let dashboard = merge(pages.scan()?, previous.as_ref(), repo, now);
+    let merged = merge(pages.scan()?, previous.as_ref(), repo, now);
+    // telemetry written by an older Codex, or by hand, passes the redaction point too
+    let dashboard = crate::redact::scrub(&merged).map_err(|e| crate::Error::Io {
+        action: "redacting",
+        path: path.display().to_string(),
+        source: std::io::Error::other(e),
+    })?;
     write_atomic(&path, &to_json(&dashboard)?)?;
     for (name, content) in DASHBOARD_FILES {
         write_atomic(&dir.join(name), content.as_bytes())?;

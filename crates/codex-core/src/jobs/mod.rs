@@ -91,16 +91,16 @@ impl<F> Report<F> {
         }
     }
 
-    /// Add a warning (also logged).
+    /// Add a warning (also logged), redacted and bounded by [`crate::redact::clean`].
     pub fn warn(&mut self, message: impl Into<String>) {
-        let message = message.into();
+        let message = crate::redact::clean(&message.into());
         tracing::warn!("{message}");
         self.warnings.push(message);
     }
 
-    /// Add an error (also logged).
+    /// Add an error (also logged), redacted and bounded by [`crate::redact::clean`].
     pub fn error(&mut self, message: impl Into<String>) {
-        let message = message.into();
+        let message = crate::redact::clean(&message.into());
         tracing::error!("{message}");
         self.errors.push(message);
     }
@@ -137,9 +137,9 @@ impl<F> Report<F> {
         }
     }
 
-    /// Add a line for people.
+    /// Add a line for people, redacted and bounded by [`crate::redact::clean`].
     pub fn say(&mut self, line: impl Into<String>) {
-        self.summary.push(line.into());
+        self.summary.push(crate::redact::clean(&line.into()));
     }
 
     /// The status this report earns.
@@ -213,7 +213,21 @@ pub fn finish<F: Serialize>(ctx: &Context, component: Component, report: Report<
         },
         fields,
     };
-    let written = ctx.pages.write_telemetry(&telemetry);
+    // Every string of the component's fields (check details, malformed reasons, titles)
+    // passes the redaction point on its way to the public pages.
+    let written = serde_json::to_value(&telemetry.fields)
+        .map_err(|e| crate::Error::Io {
+            action: "serialising telemetry for",
+            path: ctx.pages.telemetry_dir().display().to_string(),
+            source: std::io::Error::other(e),
+        })
+        .and_then(|mut fields| {
+            crate::redact::scrub_json(&crate::redact::redactor(), &mut fields);
+            ctx.pages.write_telemetry(&Telemetry {
+                envelope: telemetry.envelope.clone(),
+                fields,
+            })
+        });
     match &written {
         Ok(path) => {
             tracing::info!(path = %path.display(), status = ?status, "telemetry written");
