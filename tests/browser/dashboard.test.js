@@ -5,6 +5,7 @@ const { describe, test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { launch, dashboardUrl } = require("./lib/browser");
 const { openDashboard, texts, utc } = require("./lib/page");
+const { dashboardSchemaErrors } = require("./lib/schema");
 
 const COMPONENTS = ["selftest", "cleaner", "sync", "supervisor", "activity", "diagnostics"];
 const TRACKS = ["main", "dashboard"];
@@ -26,6 +27,7 @@ describe("Codex dashboard in Chromium", () => {
     const response = await fetch(dashboardUrl() + "dashboard.json", { headers: { connection: "close" } });
     assert.equal(response.status, 200, "the served dashboard.json");
     demo = await response.json();
+    assert.deepEqual(dashboardSchemaErrors(demo), [], "the served dashboard.json validates against docs/dashboard.schema.json");
     for (const key of COMPONENTS) assert.ok(demo[key], `the demo produced ${key} telemetry`);
     browser = await launch();
   });

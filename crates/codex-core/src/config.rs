@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::env;
+use crate::rules::{PerTrack, Track};
 
 /// Flags shared by every component. Each has an environment fallback (shown by `--help`).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -139,7 +140,15 @@ impl fmt::Debug for Token {
 
 /// GitHub's token families, told apart by their documented prefixes.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum TokenKind {
@@ -152,6 +161,7 @@ pub enum TokenKind {
     /// `gho_`/`ghu_`: OAuth or user-to-server token.
     OAuth,
     /// Anything else.
+    #[default]
     Unknown,
 }
 
@@ -228,6 +238,41 @@ pub struct Thresholds {
     pub escalation_days: u32,
 }
 
+/// One track's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackSettings {
+    /// `CODEX_MAIN_MILESTONE` / `CODEX_DASHBOARD_MILESTONE`, default `Codex Main Track` /
+    /// `Codex Dashboard Track`: the milestone the track's issues belong to.
+    pub milestone: String,
+    /// `CODEX_<TRACK>_STALE_DAYS` / `CODEX_<TRACK>_ESCALATION_DAYS`, default 14 / 30.
+    pub thresholds: Thresholds,
+}
+
+/// The variables a track's settings are read from, and its default milestone.
+struct TrackVariables {
+    milestone: &'static str,
+    default_milestone: &'static str,
+    stale_days: &'static str,
+    escalation_days: &'static str,
+}
+
+fn track_variables(track: Track) -> TrackVariables {
+    match track {
+        Track::Main => TrackVariables {
+            milestone: env::CODEX_MAIN_MILESTONE,
+            default_milestone: "Codex Main Track",
+            stale_days: env::CODEX_MAIN_STALE_DAYS,
+            escalation_days: env::CODEX_MAIN_ESCALATION_DAYS,
+        },
+        Track::Dashboard => TrackVariables {
+            milestone: env::CODEX_DASHBOARD_MILESTONE,
+            default_milestone: "Codex Dashboard Track",
+            stale_days: env::CODEX_DASHBOARD_STALE_DAYS,
+            escalation_days: env::CODEX_DASHBOARD_ESCALATION_DAYS,
+        },
+    }
+}
+
 /// The environment-only settings, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -245,10 +290,6 @@ pub struct Settings {
     pub retry_base_ms: u64,
     /// `CODEX_MAX_RETRIES`, default 4.
     pub max_retries: u32,
-    /// `CODEX_MAIN_MILESTONE`, default `Codex Main Track`.
-    pub main_milestone: String,
-    /// `CODEX_DASHBOARD_MILESTONE`, default `Codex Dashboard Track`.
-    pub dashboard_milestone: String,
     /// `CODEX_SELFTEST_MILESTONE`, default `Codex Internal`.
     pub selftest_milestone: String,
     /// `CODEX_SELFTEST_RETAIN`, default 5.
@@ -257,10 +298,8 @@ pub struct Settings {
     pub selftest_max_age_days: u32,
     /// `CODEX_TELEMETRY_MAX_AGE_DAYS`, default 30.
     pub telemetry_max_age_days: u32,
-    /// Main track thresholds, default 14 / 30.
-    pub main: Thresholds,
-    /// Dashboard track thresholds, default 14 / 30.
-    pub dashboard: Thresholds,
+    /// Per track: milestone and activity thresholds (see [`Settings::track`]).
+    pub tracks: PerTrack<TrackSettings>,
     /// `CODEX_PROJECT_TITLE`, default `Codex Dual-Track Development`.
     pub project_title: String,
     /// `CODEX_PROJECT_OWNER`, default the repository's owner (filled by [`Config::resolve`]).
@@ -333,20 +372,27 @@ impl Settings {
             http_timeout_secs: number(env::CODEX_HTTP_TIMEOUT_SECS, 30, 1)?,
             retry_base_ms: number(env::CODEX_RETRY_BASE_MS, 1000, 0)?,
             max_retries: small(env::CODEX_MAX_RETRIES, 4, 0)?,
-            main_milestone: text(env::CODEX_MAIN_MILESTONE, "Codex Main Track"),
-            dashboard_milestone: text(env::CODEX_DASHBOARD_MILESTONE, "Codex Dashboard Track"),
             selftest_milestone: text(env::CODEX_SELFTEST_MILESTONE, SELFTEST_FALLBACK_MILESTONE),
             selftest_retain: small(env::CODEX_SELFTEST_RETAIN, 5, 0)?,
             selftest_max_age_days: small(env::CODEX_SELFTEST_MAX_AGE_DAYS, 7, 0)?,
             telemetry_max_age_days: small(env::CODEX_TELEMETRY_MAX_AGE_DAYS, 30, 1)?,
-            main: thresholds(env::CODEX_MAIN_STALE_DAYS, env::CODEX_MAIN_ESCALATION_DAYS)?,
-            dashboard: thresholds(
-                env::CODEX_DASHBOARD_STALE_DAYS,
-                env::CODEX_DASHBOARD_ESCALATION_DAYS,
-            )?,
+            tracks: PerTrack::try_from_fn(|track| {
+                let vars = track_variables(track);
+                Ok(TrackSettings {
+                    milestone: text(vars.milestone, vars.default_milestone),
+                    thresholds: thresholds(vars.stale_days, vars.escalation_days)?,
+                })
+            })?,
             project_title: text(env::CODEX_PROJECT_TITLE, "Codex Dual-Track Development"),
             project_owner: get(env::CODEX_PROJECT_OWNER),
         })
+    }
+}
+
+impl Settings {
+    /// One track's settings.
+    pub fn track(&self, track: Track) -> &TrackSettings {
+        &self.tracks[track]
     }
 }
 
@@ -604,15 +650,15 @@ mod tests {
             (5, 7, 30)
         );
         assert_eq!(
-            s.main,
+            s.track(Track::Main).thresholds,
             Thresholds {
                 stale_days: 14,
                 escalation_days: 30
             }
         );
         assert_eq!(s.selftest_milestone, "Codex Internal");
-        assert_eq!(s.main_milestone, "Codex Main Track");
-        assert_eq!(s.dashboard_milestone, "Codex Dashboard Track");
+        assert_eq!(s.track(Track::Main).milestone, "Codex Main Track");
+        assert_eq!(s.track(Track::Dashboard).milestone, "Codex Dashboard Track");
         assert_eq!(cfg.project_owner(), "acme");
         assert_eq!(s.max_mutations, None);
     }

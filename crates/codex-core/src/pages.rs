@@ -14,7 +14,27 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::telemetry::{Component, Envelope, SCHEMA_VERSION, Telemetry};
+use crate::telemetry::{
+    Component, Envelope, Fields, Figures, SCHEMA_VERSION, Telemetry, stored_figures,
+};
+
+/// A valid telemetry file, read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    /// Its envelope.
+    pub envelope: Envelope,
+    /// Its headline figures, from its typed fields.
+    pub figures: Figures,
+    /// The document as written (fields a newer writer added included), for the dashboard.
+    pub document: Value,
+}
+
+impl Stored {
+    /// The document as its component's typed telemetry.
+    pub fn read<F: Fields>(&self) -> std::result::Result<Telemetry<F>, String> {
+        Telemetry::from_value(&self.document)
+    }
+}
 
 /// A telemetry file found on disk.
 #[derive(Debug, Clone)]
@@ -23,14 +43,14 @@ pub struct StoredTelemetry {
     pub path: PathBuf,
     /// Its component (from the file name).
     pub component: Component,
-    /// Parsed envelope and the whole document, or why it is unusable.
-    pub content: std::result::Result<(Envelope, Value), String>,
+    /// The file read back as its component's telemetry, or why it is unusable.
+    pub content: std::result::Result<Stored, String>,
 }
 
 impl StoredTelemetry {
     /// `finished_at`, when the file is valid.
     pub fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.content.as_ref().ok().map(|(e, _)| e.finished_at)
+        self.content.as_ref().ok().map(|s| s.envelope.finished_at)
     }
 
     /// The file name.
@@ -137,6 +157,27 @@ impl Pages {
     pub fn latest(&self, component: Component) -> Result<(Option<StoredTelemetry>, Vec<String>)> {
         Ok(latest_of(self.scan()?, component))
     }
+
+    /// [`Pages::latest`], typed: the latest valid telemetry of `F`'s component, and a warning
+    /// for every malformed file of it.
+    pub fn latest_typed<F: Fields>(&self) -> Result<(Option<Telemetry<F>>, Vec<String>)> {
+        let (latest, mut warnings) = self.latest(F::COMPONENT)?;
+        let typed = latest.and_then(|s| {
+            match s
+                .content
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(Stored::read)
+            {
+                Ok(t) => Some(t),
+                Err(reason) => {
+                    warnings.push(format!("skipped {}: {reason}", s.file_name()));
+                    None
+                }
+            }
+        });
+        Ok((typed, warnings))
+    }
 }
 
 /// Pick the latest valid file of `component` from a scan, with warnings for malformed ones.
@@ -167,11 +208,9 @@ pub fn latest_of(
 }
 
 /// Parse and check a telemetry document: JSON object, our schema version, the component its
-/// file name says, a valid envelope.
-pub fn parse_telemetry(
-    bytes: &[u8],
-    component: Component,
-) -> std::result::Result<(Envelope, Value), String> {
+/// file name says, a valid envelope, then the component's fields with their types (fields it
+/// does not know are ignored).
+pub fn parse_telemetry(bytes: &[u8], component: Component) -> std::result::Result<Stored, String> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
     if !value.is_object() {
         return Err("not a JSON object".into());
@@ -191,7 +230,12 @@ pub fn parse_telemetry(
             component.name()
         ));
     }
-    Ok((envelope, value))
+    let figures = stored_figures(component, &value)?;
+    Ok(Stored {
+        envelope,
+        figures,
+        document: value,
+    })
 }
 
 /// Pretty JSON with a trailing newline.
@@ -348,6 +392,30 @@ mod tests {
         );
         let (none, _) = pages.latest(Component::Activity).unwrap();
         assert!(none.is_none());
+    }
+
+    #[test]
+    fn latest_typed_reads_the_components_fields_and_skips_files_missing_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path());
+        let mut cleaner = telemetry(Component::Cleaner, "old", "2026-01-01T00:00:00Z");
+        cleaner.fields.kept = vec![9];
+        pages.write_telemetry(&cleaner).unwrap();
+        // Newer, but only an envelope: not cleaner telemetry.
+        let envelope_only = to_json(&cleaner.envelope).unwrap();
+        fs::write(
+            pages.telemetry_dir().join("cleaner-new.json"),
+            envelope_only,
+        )
+        .unwrap();
+
+        let (latest, warnings) = pages.latest_typed::<CleanerFields>().unwrap();
+        assert_eq!(latest.unwrap().fields.kept, vec![9]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("cleaner-new.json") && warnings[0].contains("missing field"),
+            "{warnings:?}"
+        );
     }
 
     #[test]

@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Duration, Utc};
+use codex_core::telemetry::{Component, Fields, FieldsVisitor, for_fields};
 use codex_sandbox::{Sandbox, SandboxOptions, Scenario};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -153,13 +155,16 @@ impl World {
         cmd.output().expect("binary runs").into()
     }
 
-    /// `telemetry/<component>-<file_run>.json`, parsed.
+    /// `telemetry/<component>-<file_run>.json`, parsed and validated against the checked-in
+    /// `docs/telemetry.schema.json` (every test reading telemetry back checks it for free).
     #[track_caller]
     pub(crate) fn telemetry(&self, component: &str, file_run: &str) -> Value {
         let path = self
             .telemetry_dir()
             .join(format!("{component}-{file_run}.json"));
-        read_json(&path)
+        let doc = read_json(&path);
+        assert_valid(&TELEMETRY_SCHEMA, &doc, &path);
+        doc
     }
 
     pub(crate) fn telemetry_dir(&self) -> PathBuf {
@@ -234,6 +239,50 @@ impl World {
     }
 }
 
+/// A checked-in schema of `docs/`, compiled (draft 2020-12, formats such as `date-time` checked).
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(name);
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&read_json(&path))
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()))
+}
+
+/// `docs/telemetry.schema.json`.
+pub(crate) static TELEMETRY_SCHEMA: LazyLock<jsonschema::Validator> =
+    LazyLock::new(|| schema("telemetry.schema.json"));
+/// `docs/dashboard.schema.json`.
+pub(crate) static DASHBOARD_SCHEMA: LazyLock<jsonschema::Validator> =
+    LazyLock::new(|| schema("dashboard.schema.json"));
+
+/// Panics with every violation unless `doc` (read from `path`) validates against `schema`.
+#[track_caller]
+pub(crate) fn assert_valid(schema: &jsonschema::Validator, doc: &Value, path: &Path) {
+    let errors: Vec<String> = schema
+        .iter_errors(doc)
+        .map(|e| format!("{} at {:?}", e, e.instance_path().to_string()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} does not validate against its schema:\n{}",
+        path.display(),
+        errors.join("\n")
+    );
+}
+
+/// `dashboard/dashboard.json` under `pages`, parsed and validated against the checked-in
+/// `docs/dashboard.schema.json`.
+#[track_caller]
+pub(crate) fn read_dashboard(pages: &Path) -> Value {
+    let path = pages.join("dashboard/dashboard.json");
+    let doc = read_json(&path);
+    assert_valid(&DASHBOARD_SCHEMA, &doc, &path);
+    doc
+}
+
 /// A JSON file, parsed.
 #[track_caller]
 pub(crate) fn read_json(path: &Path) -> Value {
@@ -264,10 +313,19 @@ pub(crate) fn numbers(value: &Value) -> Vec<u64> {
     out
 }
 
-/// A valid telemetry document of `component` that finished `age` ago.
+/// A valid telemetry document of `component` that finished `age` ago: the envelope, the
+/// component's fields (empty), and a `marker` field no writer knows (readers ignore it).
 pub(crate) fn fake_telemetry(component: &str, run_id: &str, age: Duration) -> Value {
+    struct Empty;
+    impl FieldsVisitor for Empty {
+        type Output = Value;
+        fn visit<F: Fields>(self) -> Value {
+            serde_json::to_value(F::default()).expect("fields serialise")
+        }
+    }
+    let parsed: Component = serde_json::from_value(json!(component)).expect("a component name");
     let finished: DateTime<Utc> = Utc::now() - age;
-    json!({
+    let mut doc = json!({
         "schema_version": 1,
         "component": component,
         "status": "ok",
@@ -280,7 +338,12 @@ pub(crate) fn fake_telemetry(component: &str, run_id: &str, age: Duration) -> Va
         "errors": [],
         "api": {"requests": 1, "mutations": 0, "rate_limit_remaining": 4999},
         "marker": run_id,
-    })
+    });
+    if let (Some(doc), Value::Object(fields)) = (doc.as_object_mut(), for_fields(parsed, Empty)) {
+        doc.extend(fields);
+    }
+    assert_valid(&TELEMETRY_SCHEMA, &doc, Path::new("fake telemetry"));
+    doc
 }
 
 /// Write `telemetry/<component>-<run_id>.json` under `pages`.

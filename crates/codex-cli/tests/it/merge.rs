@@ -7,7 +7,8 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::common::{
-    REPO, Run, clean_command, fake_telemetry, read_json, strings, write_telemetry,
+    DASHBOARD_SCHEMA, REPO, Run, TELEMETRY_SCHEMA, clean_command, fake_telemetry, read_dashboard,
+    strings, write_telemetry,
 };
 
 const KEYS: [&str; 8] = [
@@ -30,7 +31,7 @@ fn merge(pages: &TempDir) -> (Run, Value) {
         .expect("runs")
         .into();
     run.expect_code(0);
-    let dashboard = read_json(&pages.path().join("dashboard/dashboard.json"));
+    let dashboard = read_dashboard(pages.path());
     (run, dashboard)
 }
 
@@ -155,4 +156,32 @@ fn merge_of_nothing_writes_a_dashboard_of_nulls() {
             .as_str()
             .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok())
     );
+}
+
+#[test]
+fn the_checked_in_schemas_reject_a_renamed_field() {
+    let mut doc = fake_telemetry("sync", "renamed", Duration::zero());
+    assert!(TELEMETRY_SCHEMA.is_valid(&doc));
+    let scanned = doc
+        .as_object_mut()
+        .and_then(|d| d.remove("scanned"))
+        .expect("scanned");
+    doc["scanned_items"] = scanned;
+    assert!(!TELEMETRY_SCHEMA.is_valid(&doc));
+
+    let pages = tempfile::tempdir().expect("tempdir");
+    write_telemetry(
+        pages.path(),
+        "activity",
+        "a",
+        &fake_telemetry("activity", "a", Duration::hours(1)),
+    );
+    let (_, mut dash) = merge(&pages);
+    assert!(dash["activity"].is_object());
+    dash["activity"]["summary"]["dashboard"]["escalated"] =
+        dash["activity"]["summary"]["dashboard"]
+            .as_object_mut()
+            .and_then(|c| c.remove("escalation"))
+            .expect("escalation");
+    assert!(!DASHBOARD_SCHEMA.is_valid(&dash));
 }

@@ -5,7 +5,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{COMPONENT_BINS, REPO, Run, World, clean_command, read_json, strings};
+use crate::common::{
+    COMPONENT_BINS, REPO, Run, TELEMETRY_SCHEMA, World, assert_valid, clean_command,
+    read_dashboard, read_json, strings,
+};
 
 #[test]
 fn strict_exits_1_only_when_the_status_is_error() {
@@ -182,7 +185,12 @@ fn demo_runs_the_whole_pipeline() {
             "{component}: {telemetry:?}"
         );
     }
-    let dash = read_json(&dir.join("dashboard/dashboard.json"));
+    // Every file the demo wrote validates against the checked-in schemas.
+    for name in &telemetry {
+        let path = dir.join("telemetry").join(name);
+        assert_valid(&TELEMETRY_SCHEMA, &read_json(&path), &path);
+    }
+    let dash = read_dashboard(&dir);
     assert_eq!(dash["repo"], REPO);
     for key in [
         "supervisor",

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Settings;
 use crate::github::Issue;
 use crate::jobs::{Context, Outcome, Report, finish, managed_issues, reporting_track};
-use crate::rules::{ActivityStatus, Track, classify_activity};
+use crate::rules::{ActivityStatus, classify_activity};
 use crate::telemetry::{ActivityCounts, ActivityFields, ActivityItem, Component};
 
 /// Classify managed issues (pure). Lists are sorted oldest first (most days inactive).
@@ -14,10 +14,7 @@ pub fn classify(issues: &[Issue], settings: &Settings, now: DateTime<Utc>) -> Ac
     let mut fields = ActivityFields::default();
     for issue in issues {
         let track = reporting_track(issue);
-        let thresholds = match track {
-            Track::Main => settings.main,
-            Track::Dashboard => settings.dashboard,
-        };
+        let thresholds = settings.track(track).thresholds;
         let (status, days_inactive) = classify_activity(issue.updated_at, now, thresholds);
         let item = ActivityItem {
             number: issue.number.0,
@@ -26,14 +23,10 @@ pub fn classify(issues: &[Issue], settings: &Settings, now: DateTime<Utc>) -> Ac
             days_inactive,
             url: issue.html_url.clone(),
         };
-        let (list, counts) = match track {
-            Track::Main => (&mut fields.main, &mut fields.summary.main),
-            Track::Dashboard => (&mut fields.dashboard, &mut fields.summary.dashboard),
-        };
-        bump(counts, status);
-        list.push(item);
+        bump(&mut fields.summary[track], status);
+        fields.issues[track].push(item);
     }
-    for list in [&mut fields.main, &mut fields.dashboard] {
+    for (_, list) in fields.issues.iter_mut() {
         list.sort_by(|a, b| {
             b.days_inactive
                 .unwrap_or(u32::MAX)
@@ -58,17 +51,27 @@ pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
     match managed_issues(ctx).await {
         Ok(managed) => {
             report.fields = classify(&managed.issues, &ctx.config.settings, ctx.now);
-            let s = report.fields.summary.clone();
-            report.say(format!(
-                "activity: main {} active / {} stale / {} escalated; dashboard {} / {} / {}",
-                s.main.active,
-                s.main.stale,
-                s.main.escalation,
-                s.dashboard.active,
-                s.dashboard.stale,
-                s.dashboard.escalation
-            ));
-            let escalated = s.main.escalation + s.dashboard.escalation;
+            let s = &report.fields.summary;
+            // The first track's counts are named, the next ones follow in the same order.
+            let per_track: Vec<String> = s
+                .iter()
+                .enumerate()
+                .map(|(i, (track, c))| {
+                    let [a, st, e] = if i == 0 {
+                        [" active", " stale", " escalated"]
+                    } else {
+                        ["", "", ""]
+                    };
+                    let key = track.key();
+                    format!(
+                        "{key} {}{a} / {}{st} / {}{e}",
+                        c.active, c.stale, c.escalation
+                    )
+                })
+                .collect();
+            let line = format!("activity: {}", per_track.join("; "));
+            let escalated: u64 = s.values().map(|c| c.escalation).sum();
+            report.say(line);
             if escalated > 0 {
                 report.warn(format!(
                     "{escalated} issue(s) escalated (no update beyond the escalation threshold)"
@@ -86,6 +89,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::rules::Track;
 
     #[test]
     fn per_track_thresholds_and_oldest_first() {
@@ -113,13 +117,15 @@ mod tests {
             &settings,
             now,
         );
-        let main: Vec<_> = fields.main.iter().map(|i| (i.number, i.status)).collect();
+        let main: Vec<_> = fields.issues[Track::Main]
+            .iter()
+            .map(|i| (i.number, i.status))
+            .collect();
         assert_eq!(
             main,
             vec![(4, ActivityStatus::Escalation), (1, ActivityStatus::Active)]
         );
-        let dash: Vec<_> = fields
-            .dashboard
+        let dash: Vec<_> = fields.issues[Track::Dashboard]
             .iter()
             .map(|i| (i.number, i.status))
             .collect();
@@ -128,7 +134,7 @@ mod tests {
             vec![(3, ActivityStatus::Escalation), (2, ActivityStatus::Stale)]
         );
         assert_eq!(
-            fields.summary.dashboard,
+            fields.summary[Track::Dashboard],
             ActivityCounts {
                 active: 0,
                 stale: 1,

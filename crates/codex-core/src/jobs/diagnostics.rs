@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::env;
 use crate::github::{Label, Milestone};
 use crate::jobs::{Context, Outcome, Report, finish};
-use crate::rules::{LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN};
+use crate::rules::{LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN, Track};
 use crate::telemetry::{Check, Component, DiagnosticsFields};
 
 /// The labels Codex needs, with the colour and description `--repair` gives them.
@@ -50,18 +50,18 @@ pub struct DiagnosticsOptions {
 }
 
 /// The milestones Codex needs, with descriptions.
-pub fn required_milestones(settings: &Settings) -> Vec<(String, &'static str)> {
-    vec![
-        (
-            settings.selftest_milestone.clone(),
-            "Codex self-test and internal maintenance issues",
-        ),
-        (settings.main_milestone.clone(), "Codex main track"),
-        (
-            settings.dashboard_milestone.clone(),
-            "Codex dashboard track",
-        ),
-    ]
+pub fn required_milestones(settings: &Settings) -> Vec<(String, String)> {
+    let mut out = vec![(
+        settings.selftest_milestone.clone(),
+        "Codex self-test and internal maintenance issues".to_owned(),
+    )];
+    for track in Track::ALL {
+        out.push((
+            settings.track(track).milestone.clone(),
+            format!("Codex {} track", track.key()),
+        ));
+    }
+    out
 }
 
 /// Label checks (pure).
@@ -169,7 +169,7 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
                 if milestones.iter().any(|m| m.title == title) {
                     continue;
                 }
-                match gh.create_milestone(repo, &title, description).await {
+                match gh.create_milestone(repo, &title, &description).await {
                     Ok(_) => report
                         .fields
                         .repaired

@@ -3,15 +3,22 @@
 //!
 //! A malformed or missing file never blanks the dashboard: the component keeps the data the
 //! previous `dashboard.json` had for it, marked in `stale_components`.
+//!
+//! `dashboard.json` is described by a JSON Schema generated from [`Dashboard`] and checked in
+//! at `docs/dashboard.schema.json`: the dashboard's `app.js` depends on its keys.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::pages::{StoredTelemetry, latest_of, to_json, write_atomic};
-use crate::telemetry::{Component, Status};
+use crate::telemetry::{
+    ActivityFields, CleanerFields, Component, DiagnosticsFields, Figures, SelfTestFields, Status,
+    SupervisorFields, SyncFields, Telemetry,
+};
 
 /// Runs kept per component in `history`.
 pub const HISTORY_LIMIT: usize = 50;
@@ -30,7 +37,7 @@ pub const DASHBOARD_FILES: [(&str, &str); 3] = [
 ];
 
 /// One past run, for trends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryEntry {
     /// Run id.
     pub run_id: String,
@@ -39,27 +46,39 @@ pub struct HistoryEntry {
     /// Its status.
     pub status: Status,
     /// Headline figures.
-    pub figures: BTreeMap<String, u64>,
+    pub figures: Figures,
 }
 
 /// `dashboard.json` (CONTRACT.md section 4), keys in contract order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// A component's latest telemetry is kept as the document the component wrote (a `Value`,
+/// checked as the component's typed telemetry when it was read): the dashboard passes on
+/// fields a newer writer added, and a component without valid telemetry keeps the previous
+/// dashboard's document as it was. The schema describes each as the component's telemetry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Codex dashboard data")]
 pub struct Dashboard {
     /// When merged.
     pub generated_at: DateTime<Utc>,
     /// `owner/name`.
     pub repo: String,
     /// Latest supervisor telemetry.
+    #[schemars(with = "Option<Telemetry<SupervisorFields>>")]
     pub supervisor: Option<Value>,
     /// Latest cleaner telemetry.
+    #[schemars(with = "Option<Telemetry<CleanerFields>>")]
     pub cleaner: Option<Value>,
     /// Latest self-test telemetry.
+    #[schemars(with = "Option<Telemetry<SelfTestFields>>")]
     pub selftest: Option<Value>,
     /// Latest sync telemetry.
+    #[schemars(with = "Option<Telemetry<SyncFields>>")]
     pub sync: Option<Value>,
     /// Latest activity telemetry.
+    #[schemars(with = "Option<Telemetry<ActivityFields>>")]
     pub activity: Option<Value>,
     /// Latest diagnostics telemetry.
+    #[schemars(with = "Option<Telemetry<DiagnosticsFields>>")]
     pub diagnostics: Option<Value>,
     /// Up to [`HISTORY_LIMIT`] runs per component, oldest first.
     pub history: BTreeMap<String, Vec<HistoryEntry>>,
@@ -94,65 +113,6 @@ impl Dashboard {
     }
 }
 
-/// Headline figures of one telemetry document, for the history (pure).
-pub fn figures(component: Component, doc: &Value) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    let mut put = |key: &str, value: Option<u64>| {
-        if let Some(v) = value {
-            out.insert(key.to_owned(), v);
-        }
-    };
-    let len = |v: &Value| v.as_array().map(|a| a.len() as u64);
-    match component {
-        Component::Sync => {
-            put("scanned", doc["scanned"].as_u64());
-            let c = &doc["corrections"];
-            let total: u64 = [
-                "codex_label",
-                "track_main",
-                "track_dashboard",
-                "milestone",
-                "project_adjustments",
-            ]
-            .iter()
-            .filter_map(|k| c[*k].as_u64())
-            .sum();
-            put("corrections", Some(total));
-            put("malformed", len(&doc["integrity"]["malformed"]));
-        }
-        Component::Supervisor | Component::Activity => {
-            for track in ["main", "dashboard"] {
-                let (stale, escalated) = if component == Component::Supervisor {
-                    let t = &doc["tracks"][track];
-                    put(&format!("{track}_problems"), t["problems"].as_u64());
-                    (t["stale"].as_u64(), t["escalated"].as_u64())
-                } else {
-                    let t = &doc["summary"][track];
-                    put(&format!("{track}_active"), t["active"].as_u64());
-                    (t["stale"].as_u64(), t["escalation"].as_u64())
-                };
-                put(&format!("{track}_stale"), stale);
-                put(&format!("{track}_escalated"), escalated);
-            }
-        }
-        Component::Cleaner => {
-            put("closed", len(&doc["issues_closed"]));
-            put("deleted", len(&doc["issues_deleted"]));
-            put("pruned", doc["telemetry_pruned_count"].as_u64());
-        }
-        Component::SelfTest => put("verified", doc["verified"].as_bool().map(u64::from)),
-        Component::Diagnostics => {
-            put(
-                "failed_checks",
-                doc["checks"]
-                    .as_array()
-                    .map(|c| c.iter().filter(|c| c["ok"] == false).count() as u64),
-            );
-        }
-    }
-    out
-}
-
 /// Merge a scan of the telemetry directory (pure): latest valid file per component, history,
 /// and for components without a valid file, the previous dashboard's data.
 pub fn merge(
@@ -181,11 +141,11 @@ pub fn merge(
             .iter()
             .filter(|s| s.component == component)
             .filter_map(|s| s.content.as_ref().ok())
-            .map(|(env, doc)| HistoryEntry {
-                run_id: env.run_id.clone(),
-                finished_at: env.finished_at,
-                status: env.status,
-                figures: figures(component, doc),
+            .map(|stored| HistoryEntry {
+                run_id: stored.envelope.run_id.clone(),
+                finished_at: stored.envelope.finished_at,
+                status: stored.envelope.status,
+                figures: stored.figures.clone(),
             })
             .collect();
         history.sort_by(|a, b| {
@@ -203,7 +163,7 @@ pub fn merge(
         dash.history
             .insert(component.dashboard_key().to_owned(), history);
         match latest.and_then(|s| s.content.ok()) {
-            Some((_, doc)) => *dash.slot(component) = Some(doc),
+            Some(stored) => *dash.slot(component) = Some(stored.document),
             None => {
                 let kept = previous.and_then(|p| p.get(component).cloned());
                 if kept.is_some() {
@@ -219,6 +179,35 @@ pub fn merge(
         }
     }
     dash
+}
+
+/// The JSON Schema of `dashboard.json`, as checked in at `docs/dashboard.schema.json`.
+pub fn json_schema() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut schema = generator.into_root_schema_for::<Dashboard>().to_value();
+    if let Some(object) = schema.as_object_mut() {
+        // Every key is always written (a component without telemetry as `null`), though serde
+        // would read a missing `Option` as `None`: app.js relies on the keys.
+        let keys: Vec<Value> = object
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().map(Value::from).collect())
+            .unwrap_or_default();
+        object.insert("required".into(), keys.into());
+        object.insert(
+            "$id".into(),
+            "https://github.com/acme/codex/docs/dashboard.schema.json".into(),
+        );
+        object.insert(
+            "description".into(),
+            format!(
+                "dashboard/dashboard.json: the latest telemetry of every component (telemetry schema_version {}), a bounded history and what the merge skipped",
+                crate::telemetry::SCHEMA_VERSION
+            )
+            .into(),
+        );
+    }
+    schema
 }
 
 /// Result of a merge run.
@@ -274,4 +263,182 @@ pub fn run(
         path,
         summary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pages::parse_telemetry;
+    use crate::rules::PerTrack;
+    use crate::telemetry::{ActivityCounts, ApiSummary, Envelope, SCHEMA_VERSION, TrackHealth};
+
+    /// The checked-in schema must match the types. Regenerate with
+    /// `CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema`.
+    #[test]
+    fn checked_in_dashboard_schema_is_up_to_date() {
+        crate::telemetry::check_schema_file("dashboard.schema.json", &json_schema());
+    }
+
+    fn envelope(component: Component, run: &str, finished: &str) -> Envelope {
+        Envelope {
+            schema_version: SCHEMA_VERSION,
+            component,
+            status: Status::Ok,
+            run_id: run.into(),
+            repo: "acme/widgets".into(),
+            started_at: finished.parse().unwrap(),
+            finished_at: finished.parse().unwrap(),
+            dry_run: false,
+            warnings: vec![],
+            errors: vec![],
+            api: ApiSummary::default(),
+        }
+    }
+
+    fn stored<F: crate::telemetry::Fields>(
+        run: &str,
+        finished: &str,
+        fields: F,
+    ) -> StoredTelemetry {
+        let t = Telemetry {
+            envelope: envelope(F::COMPONENT, run, finished),
+            fields,
+        };
+        StoredTelemetry {
+            path: format!("telemetry/{}-{run}.json", F::COMPONENT.name()).into(),
+            component: F::COMPONENT,
+            content: parse_telemetry(&to_json(&t).unwrap(), F::COMPONENT),
+        }
+    }
+
+    #[test]
+    fn history_figures_come_from_the_typed_fields() {
+        let mut supervisor = SupervisorFields {
+            tracks: PerTrack::from_fn(|_| TrackHealth::default()),
+            deteriorating: false,
+        };
+        supervisor.tracks[crate::rules::Track::Dashboard].problems = 3;
+        supervisor.tracks[crate::rules::Track::Main].escalated = 2;
+        let mut activity = ActivityFields::default();
+        activity.summary[crate::rules::Track::Main] = ActivityCounts {
+            active: 4,
+            stale: 1,
+            escalation: 0,
+        };
+        let scan = vec![
+            stored("1", "2026-01-01T00:00:00Z", supervisor),
+            stored("2", "2026-01-01T00:00:00Z", activity),
+            stored(
+                "3",
+                "2026-01-01T00:00:00Z",
+                CleanerFields {
+                    issues_closed: vec![4, 5],
+                    telemetry_pruned_count: 7,
+                    ..CleanerFields::default()
+                },
+            ),
+        ];
+        let dash = merge(
+            scan,
+            None,
+            "acme/widgets",
+            "2026-01-02T00:00:00Z".parse().unwrap(),
+        );
+        let figures = |key: &str| dash.history[key][0].figures.clone();
+        let expect = |pairs: &[(&str, u64)]| -> Figures {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+        };
+        assert_eq!(
+            figures("supervisor"),
+            expect(&[
+                ("dashboard_escalated", 0),
+                ("dashboard_problems", 3),
+                ("dashboard_stale", 0),
+                ("main_escalated", 2),
+                ("main_problems", 0),
+                ("main_stale", 0),
+            ])
+        );
+        assert_eq!(
+            figures("activity"),
+            expect(&[
+                ("dashboard_active", 0),
+                ("dashboard_escalated", 0),
+                ("dashboard_stale", 0),
+                ("main_active", 4),
+                ("main_escalated", 0),
+                ("main_stale", 1),
+            ])
+        );
+        assert_eq!(
+            figures("cleaner"),
+            expect(&[("closed", 2), ("deleted", 0), ("pruned", 7)])
+        );
+        assert!(dash.history["sync"].is_empty());
+        assert_eq!(dash.sync, None);
+    }
+
+    #[test]
+    fn a_newer_writers_extra_field_passes_through_and_a_missing_field_is_malformed() {
+        let good = Telemetry {
+            envelope: envelope(Component::Sync, "new", "2026-01-01T00:00:00Z"),
+            fields: SyncFields {
+                scanned: 9,
+                ..SyncFields::default()
+            },
+        };
+        let mut newer = serde_json::to_value(&good).unwrap();
+        newer["added_later"] = serde_json::json!({"x": 1});
+        newer["corrections"]["also_new"] = 5.into();
+        let read = parse_telemetry(&serde_json::to_vec(&newer).unwrap(), Component::Sync)
+            .expect("unknown fields are ignored");
+        assert_eq!(read.figures["scanned"], 9);
+        assert_eq!(read.read::<SyncFields>().unwrap(), good);
+        assert!(
+            read.read::<CleanerFields>().is_err(),
+            "a sync file is not a cleaner's"
+        );
+
+        let mut renamed = serde_json::to_value(&good).unwrap();
+        let scanned = renamed.as_object_mut().unwrap().remove("scanned").unwrap();
+        renamed["scanned_items"] = scanned;
+        let err =
+            parse_telemetry(&serde_json::to_vec(&renamed).unwrap(), Component::Sync).unwrap_err();
+        assert!(err.contains("missing field `scanned`"), "{err}");
+
+        let scan = vec![StoredTelemetry {
+            path: "telemetry/sync-new.json".into(),
+            component: Component::Sync,
+            content: Ok(read),
+        }];
+        let dash = merge(
+            scan,
+            None,
+            "acme/widgets",
+            "2026-01-02T00:00:00Z".parse().unwrap(),
+        );
+        assert_eq!(dash.sync.as_ref().unwrap()["added_later"]["x"], 1);
+        let text = String::from_utf8(to_json(&dash).unwrap()).unwrap();
+        let keys = [
+            "generated_at",
+            "repo",
+            "supervisor",
+            "cleaner",
+            "selftest",
+            "sync",
+            "activity",
+            "diagnostics",
+            "history",
+            "stale_components",
+            "warnings",
+        ];
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|k| {
+                text.find(&format!("\n  \"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k}"))
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
 }

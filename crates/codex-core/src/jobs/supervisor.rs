@@ -1,39 +1,28 @@
 //! Supervisor: per-track health (main, dashboard) and deterioration against the previous run.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use crate::config::Settings;
 use crate::github::Issue;
 use crate::jobs::{Context, Outcome, Report, finish, managed_issues, reporting_track};
-use crate::rules::{self, ActivityStatus, Track, TrackDecision, classify_activity};
-use crate::telemetry::{Component, Health, SupervisorFields, TrackHealth, Tracks};
+use crate::rules::{self, ActivityStatus, PerTrack, TrackDecision, classify_activity};
+use crate::telemetry::{Component, Health, SupervisorFields, TrackHealth};
 
-/// Which track milestones exist (a missing one makes its track `failing`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Configured {
-    /// The main track's milestone exists.
-    pub main_milestone: bool,
-    /// The dashboard track's milestone exists.
-    pub dashboard_milestone: bool,
-}
+/// Per track: its milestone exists (a missing one makes the track `failing`).
+pub type Configured = PerTrack<bool>;
 
-/// Assess both tracks (pure). `previous` is the last supervisor telemetry, if any.
+/// Assess both tracks (pure). `previous` is the last supervisor run's fields, if any.
 pub fn assess(
     issues: &[Issue],
     settings: &Settings,
     configured: Configured,
-    previous: Option<&Value>,
+    previous: Option<&SupervisorFields>,
     now: DateTime<Utc>,
 ) -> SupervisorFields {
-    let mut main = empty();
-    let mut dashboard = empty();
+    let mut tracks = PerTrack::<TrackHealth>::default();
     for issue in issues {
         let track = reporting_track(issue);
-        let h = match track {
-            Track::Main => &mut main,
-            Track::Dashboard => &mut dashboard,
-        };
+        let h = &mut tracks[track];
         h.open += 1;
         if !issue.has_label(rules::LABEL_CODEX) {
             h.missing_codex_label += 1;
@@ -49,54 +38,31 @@ pub fn assess(
             TrackDecision::FromTitle(_) => h.missing_track_label += 1,
             TrackDecision::Labelled(_) => {}
         }
-        let thresholds = match track {
-            Track::Main => settings.main,
-            Track::Dashboard => settings.dashboard,
-        };
-        match classify_activity(issue.updated_at, now, thresholds).0 {
+        match classify_activity(issue.updated_at, now, settings.track(track).thresholds).0 {
             ActivityStatus::Stale => h.stale += 1,
             ActivityStatus::Escalation => h.escalated += 1,
             ActivityStatus::Active => {}
         }
     }
-    for (h, key, ok) in [
-        (&mut main, "main", configured.main_milestone),
-        (&mut dashboard, "dashboard", configured.dashboard_milestone),
-    ] {
+    for (track, h) in tracks.iter_mut() {
         h.problems =
             h.missing_codex_label + h.missing_milestone + h.wrong_track + h.missing_track_label;
-        h.health = if h.escalated > 0 || !ok {
+        h.health = if h.escalated > 0 || !configured[track] {
             Health::Failing
         } else if h.problems > 0 || h.stale > 0 {
             Health::Degraded
         } else {
             Health::Healthy
         };
-        h.previous_problems = previous.and_then(|p| p["tracks"][key]["problems"].as_u64());
+        h.previous_problems = previous.map(|p| p.tracks[track].problems);
         h.deteriorating = h
             .previous_problems
             .is_some_and(|before| h.problems > before);
     }
-    let deteriorating = main.deteriorating || dashboard.deteriorating;
+    let deteriorating = tracks.values().any(|h| h.deteriorating);
     SupervisorFields {
-        tracks: Tracks { main, dashboard },
+        tracks,
         deteriorating,
-    }
-}
-
-fn empty() -> TrackHealth {
-    TrackHealth {
-        open: 0,
-        missing_codex_label: 0,
-        missing_milestone: 0,
-        missing_track_label: 0,
-        wrong_track: 0,
-        stale: 0,
-        escalated: 0,
-        problems: 0,
-        health: Health::Healthy,
-        deteriorating: false,
-        previous_problems: None,
     }
 }
 
@@ -105,20 +71,17 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
     let mut report = Report::new(assess(
         &[],
         &ctx.config.settings,
-        Configured {
-            main_milestone: true,
-            dashboard_milestone: true,
-        },
+        PerTrack::splat(true),
         None,
         ctx.now,
     ));
     let settings = &ctx.config.settings;
-    let previous = match ctx.pages.latest(Component::Supervisor) {
+    let previous = match ctx.pages.latest_typed::<SupervisorFields>() {
         Ok((latest, warnings)) => {
             for w in warnings {
                 report.warn(w);
             }
-            latest.and_then(|s| s.content.ok()).map(|(_, v)| v)
+            latest.map(|t| t.fields)
         }
         Err(e) => {
             report.warn(format!("could not read previous supervisor telemetry: {e}"));
@@ -126,28 +89,20 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
         }
     };
     let configured = match ctx.github().milestones(&ctx.config.repo).await {
-        Ok(list) => {
-            let has = |t: &str| list.iter().any(|m| m.title == t);
-            Configured {
-                main_milestone: has(&settings.main_milestone),
-                dashboard_milestone: has(&settings.dashboard_milestone),
-            }
-        }
+        Ok(list) => PerTrack::from_fn(|track| {
+            list.iter()
+                .any(|m| m.title == settings.track(track).milestone)
+        }),
         Err(e) => {
             report.api_failure("could not list milestones", &e);
             return finish(ctx, Component::Supervisor, report);
         }
     };
-    if !configured.main_milestone {
+    for (track, _) in configured.iter().filter(|(_, exists)| !**exists) {
         report.warn(format!(
-            "milestone {:?} is missing: main track failing",
-            settings.main_milestone
-        ));
-    }
-    if !configured.dashboard_milestone {
-        report.warn(format!(
-            "milestone {:?} is missing: dashboard track failing",
-            settings.dashboard_milestone
+            "milestone {:?} is missing: {} track failing",
+            settings.track(track).milestone,
+            track.key()
         ));
     }
     match managed_issues(ctx).await {
@@ -160,9 +115,10 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
                 ctx.now,
             );
             let tracks = report.fields.tracks.clone();
-            for (key, h) in [("main", &tracks.main), ("dashboard", &tracks.dashboard)] {
+            for (track, h) in tracks.iter() {
                 let line = format!(
-                    "supervisor: {key} {:?}: {} open, {} problems, {} stale, {} escalated{}",
+                    "supervisor: {} {:?}: {} open, {} problems, {} stale, {} escalated{}",
+                    track.key(),
                     h.health,
                     h.open,
                     h.problems,
@@ -176,11 +132,12 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
                 );
                 report.say(line.to_lowercase());
             }
-            for (key, h) in [("main", &tracks.main), ("dashboard", &tracks.dashboard)] {
+            for (track, h) in tracks.iter() {
                 // A missing milestone was warned about above; here, the escalations.
                 if h.escalated > 0 {
                     report.warn(format!(
-                        "{key} track failing: {} escalated issue(s)",
+                        "{} track failing: {} escalated issue(s)",
+                        track.key(),
                         h.escalated
                     ));
                 }
@@ -199,6 +156,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::rules::Track;
 
     fn issue(n: u64, title: &str, labels: &[&str], milestone: bool, days: i64) -> Issue {
         let now: DateTime<Utc> = "2026-11-23T00:00:00Z".parse().unwrap();
@@ -207,10 +165,7 @@ mod tests {
             "updated_at": (now - chrono::Duration::days(days)).to_rfc3339()})).unwrap()
     }
 
-    const ALL: Configured = Configured {
-        main_milestone: true,
-        dashboard_milestone: true,
-    };
+    const ALL: Configured = PerTrack::splat(true);
 
     #[test]
     fn health_levels() {
@@ -218,38 +173,33 @@ mod tests {
         let now = "2026-11-23T00:00:00Z".parse().unwrap();
         let good = issue(1, "x", &["codex", "codex-trackmain"], true, 1);
         assert_eq!(
-            assess(std::slice::from_ref(&good), &s, ALL, None, now)
-                .tracks
-                .main
-                .health,
+            assess(std::slice::from_ref(&good), &s, ALL, None, now).tracks[Track::Main].health,
             Health::Healthy
         );
         let stale = issue(2, "x", &["codex", "codex-trackmain"], true, 20);
         assert_eq!(
-            assess(&[good.clone(), stale], &s, ALL, None, now)
-                .tracks
-                .main
-                .health,
+            assess(&[good.clone(), stale], &s, ALL, None, now).tracks[Track::Main].health,
             Health::Degraded
         );
         let unlabelled = issue(3, "x", &[], true, 1);
         let f = assess(&[good.clone(), unlabelled], &s, ALL, None, now);
         assert_eq!(
-            (f.tracks.main.problems, f.tracks.main.health),
+            (f.tracks[Track::Main].problems, f.tracks[Track::Main].health),
             (2, Health::Degraded)
         );
         let escalated = issue(4, "x", &["codex", "codex-trackmain"], true, 31);
         assert_eq!(
-            assess(&[escalated], &s, ALL, None, now).tracks.main.health,
+            assess(&[escalated], &s, ALL, None, now).tracks[Track::Main].health,
             Health::Failing
         );
-        let no_milestone = Configured {
-            main_milestone: false,
-            dashboard_milestone: true,
-        };
+        let mut no_milestone = ALL;
+        no_milestone[Track::Main] = false;
         let f = assess(std::slice::from_ref(&good), &s, no_milestone, None, now);
         assert_eq!(
-            (f.tracks.main.health, f.tracks.dashboard.health),
+            (
+                f.tracks[Track::Main].health,
+                f.tracks[Track::Dashboard].health
+            ),
             (Health::Failing, Health::Healthy)
         );
     }
@@ -267,13 +217,12 @@ mod tests {
         );
         let mislabelled = issue(2, "Dashboard thing", &["codex", "codex-trackmain"], true, 1);
         let first = assess(std::slice::from_ref(&both), &s, ALL, None, now);
-        assert_eq!(first.tracks.main.wrong_track, 1);
+        assert_eq!(first.tracks[Track::Main].wrong_track, 1);
         assert!(!first.deteriorating);
-        let previous = serde_json::to_value(&first).unwrap();
-        let second = assess(&[both, mislabelled], &s, ALL, Some(&previous), now);
-        assert_eq!(second.tracks.main.wrong_track, 2);
-        assert_eq!(second.tracks.main.previous_problems, Some(1));
-        assert!(second.tracks.main.deteriorating && second.deteriorating);
-        assert!(!second.tracks.dashboard.deteriorating);
+        let second = assess(&[both, mislabelled], &s, ALL, Some(&first), now);
+        assert_eq!(second.tracks[Track::Main].wrong_track, 2);
+        assert_eq!(second.tracks[Track::Main].previous_problems, Some(1));
+        assert!(second.tracks[Track::Main].deteriorating && second.deteriorating);
+        assert!(!second.tracks[Track::Dashboard].deteriorating);
     }
 }

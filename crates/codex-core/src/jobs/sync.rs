@@ -98,7 +98,7 @@ pub fn plan_issue(
     if issue.milestone.is_none()
         && let Some(track) = decision.track()
     {
-        let title = rules::milestone_for(track, settings);
+        let title = settings.track(track).milestone.as_str();
         match milestones.number(title) {
             Some(number) => plan.set_milestone = Some(number),
             None => plan.missing_milestone = Some(title.to_owned()),

@@ -8,6 +8,6 @@ mod tracks;
 
 pub use activity::{ActivityStatus, classify_activity, days_inactive};
 pub use tracks::{
-    LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN, Track, TrackDecision,
-    decide_track, is_managed, is_selftest, milestone_for, missing_labels, title_track,
+    LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN, PerTrack, Track,
+    TrackDecision, decide_track, is_managed, is_selftest, missing_labels, title_track,
 };

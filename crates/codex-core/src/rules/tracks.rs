@@ -33,12 +33,162 @@ impl Track {
         }
     }
 
-    /// `main` or `dashboard`, as telemetry keys it.
+    /// `main` or `dashboard`, as telemetry keys it. The only place these words are written.
     pub fn key(self) -> &'static str {
         match self {
             Track::Main => "main",
             Track::Dashboard => "dashboard",
         }
+    }
+
+    /// The track a telemetry key names.
+    pub fn from_key(key: &str) -> Option<Track> {
+        Track::ALL.into_iter().find(|t| t.key() == key)
+    }
+
+    /// Its position in [`Track::ALL`].
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One value per track, serialised as a JSON object keyed by [`Track::key`] in [`Track::ALL`]
+/// order (`{"main": …, "dashboard": …}`). Unknown keys are ignored when reading (a newer
+/// writer's extra track does not break an older reader); a missing track is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct PerTrack<T>([T; Track::ALL.len()]);
+
+impl<T> PerTrack<T> {
+    /// The same value for every track.
+    pub const fn splat(value: T) -> Self
+    where
+        T: Copy,
+    {
+        PerTrack([value; Track::ALL.len()])
+    }
+
+    /// A value for every track, from `f(track)`.
+    pub fn from_fn(mut f: impl FnMut(Track) -> T) -> Self {
+        PerTrack(Track::ALL.map(&mut f))
+    }
+
+    /// Like [`PerTrack::from_fn`], stopping at the first error (in [`Track::ALL`] order).
+    pub fn try_from_fn<E>(mut f: impl FnMut(Track) -> Result<T, E>) -> Result<Self, E> {
+        // Destructured so that a third track fails to compile here rather than pass silently.
+        let [first, second] = Track::ALL.map(&mut f);
+        Ok(PerTrack([first?, second?]))
+    }
+
+    /// Each track with its value, in [`Track::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Track, &T)> {
+        Track::ALL.into_iter().zip(self.0.iter())
+    }
+
+    /// Each track with its value, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (Track, &mut T)> {
+        Track::ALL.into_iter().zip(self.0.iter_mut())
+    }
+
+    /// The values, in [`Track::ALL`] order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter()
+    }
+
+    /// A value per track computed from this one's.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> PerTrack<U> {
+        PerTrack(self.0.map(f))
+    }
+}
+
+impl<T> std::ops::Index<Track> for PerTrack<T> {
+    type Output = T;
+    fn index(&self, track: Track) -> &T {
+        &self.0[track.index()]
+    }
+}
+
+impl<T> std::ops::IndexMut<Track> for PerTrack<T> {
+    fn index_mut(&mut self, track: Track) -> &mut T {
+        &mut self.0[track.index()]
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for PerTrack<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(Track::ALL.len()))?;
+        for (track, value) in self.iter() {
+            map.serialize_entry(track.key(), value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for PerTrack<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = PerTrack<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object with one entry per track")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut found: [Option<T>; Track::ALL.len()] = Default::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match Track::from_key(&key) {
+                        Some(track) if found[track.index()].is_some() => {
+                            return Err(serde::de::Error::custom(format_args!(
+                                "duplicate field `{}`",
+                                track.key()
+                            )));
+                        }
+                        Some(track) => found[track.index()] = Some(map.next_value()?),
+                        None => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                PerTrack::try_from_fn(|track| {
+                    found[track.index()]
+                        .take()
+                        .ok_or_else(|| serde::de::Error::missing_field(track.key()))
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for PerTrack<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("{}PerTrack", T::schema_name()).into()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        format!("codex_core::rules::PerTrack<{}>", T::schema_id()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut properties = serde_json::Map::new();
+        for track in Track::ALL {
+            let mut schema = generator.subschema_for::<T>().to_value();
+            if let Some(object) = schema.as_object_mut() {
+                object.insert(
+                    "description".into(),
+                    format!("The {} track.", track.key()).into(),
+                );
+            }
+            properties.insert(track.key().into(), schema);
+        }
+        schemars::json_schema!({
+            "description": "One entry per track.",
+            "type": "object",
+            "properties": properties,
+            "required": Track::ALL.map(Track::key),
+        })
     }
 }
 
@@ -98,14 +248,6 @@ pub fn is_selftest(issue: &Issue, selftest_milestone: &str) -> bool {
 /// Managed issues: open issues, pull requests excluded, minus self-test issues.
 pub fn is_managed(issue: &Issue, settings: &Settings) -> bool {
     issue.is_open() && !issue.is_pull_request && !is_selftest(issue, &settings.selftest_milestone)
-}
-
-/// The milestone a track's issues belong to.
-pub fn milestone_for(track: Track, settings: &Settings) -> &str {
-    match track {
-        Track::Main => &settings.main_milestone,
-        Track::Dashboard => &settings.dashboard_milestone,
-    }
 }
 
 /// Labels a managed issue lacks: `codex`, and its track label when it has none. Never one to
@@ -197,7 +339,32 @@ mod tests {
     #[test]
     fn milestones_per_track() {
         let s = settings();
-        assert_eq!(milestone_for(Track::Main, &s), "Codex Main Track");
-        assert_eq!(milestone_for(Track::Dashboard, &s), "Codex Dashboard Track");
+        assert_eq!(s.track(Track::Main).milestone, "Codex Main Track");
+        assert_eq!(s.track(Track::Dashboard).milestone, "Codex Dashboard Track");
+    }
+
+    #[test]
+    fn per_track_serialises_keyed_by_track_in_order() {
+        let mut p = PerTrack::from_fn(|t| t.label().len());
+        p[Track::Dashboard] += 1;
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"main":15,"dashboard":21}"#
+        );
+        let keys: Vec<&str> = p.iter().map(|(t, _)| t.key()).collect();
+        assert_eq!(keys, ["main", "dashboard"]);
+        assert_eq!(p.map(|n| n * 2)[Track::Main], 30);
+        // Unknown keys are ignored, in any order; a missing or repeated track is an error.
+        let back: PerTrack<usize> =
+            serde_json::from_str(r#"{"later": [1], "dashboard": 21, "main": 15}"#).unwrap();
+        assert_eq!(back, p);
+        let missing = serde_json::from_str::<PerTrack<usize>>(r#"{"main": 1}"#).unwrap_err();
+        assert!(
+            missing.to_string().contains("missing field `dashboard`"),
+            "{missing}"
+        );
+        let twice =
+            serde_json::from_str::<PerTrack<usize>>(r#"{"main": 1, "main": 2, "dashboard": 3}"#);
+        assert!(twice.is_err());
     }
 }

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::TokenKind;
 use crate::github::Malformed;
-use crate::rules::ActivityStatus;
+use crate::rules::{ActivityStatus, PerTrack};
 
 /// The version of the telemetry format this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -149,7 +150,7 @@ pub struct Telemetry<F> {
 }
 
 /// What the token may do, as self-test saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TokenReport {
     /// Token family, from its prefix.
     pub kind: TokenKind,
@@ -164,7 +165,7 @@ pub struct TokenReport {
 }
 
 /// `self-test` fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SelfTestFields {
     /// The issue created (or found again), if any.
     pub issue_number: Option<u64>,
@@ -247,11 +248,12 @@ pub struct SyncFields {
 
 /// A track's health verdict.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     /// No problems.
+    #[default]
     Healthy,
     /// Problems or stale issues.
     Degraded,
@@ -260,7 +262,7 @@ pub enum Health {
 }
 
 /// One track's figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TrackHealth {
     /// Open managed issues.
     pub open: u64,
@@ -286,20 +288,11 @@ pub struct TrackHealth {
     pub previous_problems: Option<u64>,
 }
 
-/// Both tracks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Tracks {
-    /// Main track.
-    pub main: TrackHealth,
-    /// Dashboard track.
-    pub dashboard: TrackHealth,
-}
-
 /// `supervisor` fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SupervisorFields {
     /// Per track.
-    pub tracks: Tracks,
+    pub tracks: PerTrack<TrackHealth>,
     /// Any track deteriorating.
     pub deteriorating: bool,
 }
@@ -330,24 +323,14 @@ pub struct ActivityCounts {
     pub escalation: u64,
 }
 
-/// Counts for both tracks.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ActivitySummary {
-    /// Main track.
-    pub main: ActivityCounts,
-    /// Dashboard track.
-    pub dashboard: ActivityCounts,
-}
-
 /// `activity` fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ActivityFields {
-    /// Main track issues.
-    pub main: Vec<ActivityItem>,
-    /// Dashboard track issues.
-    pub dashboard: Vec<ActivityItem>,
-    /// Counts.
-    pub summary: ActivitySummary,
+    /// Each track's issues, under the track's key (`main`, `dashboard`), oldest first.
+    #[serde(flatten)]
+    pub issues: PerTrack<Vec<ActivityItem>>,
+    /// Counts per track.
+    pub summary: PerTrack<ActivityCounts>,
 }
 
 /// One diagnostics check.
@@ -370,17 +353,168 @@ pub struct DiagnosticsFields {
     pub repaired: Vec<String>,
 }
 
+/// Headline figures of one run, for the dashboard's history (name → count).
+pub type Figures = BTreeMap<String, u64>;
+
+/// A component's own telemetry fields: what follows the [`Envelope`] in its file.
+///
+/// Reading a stored file back goes through this type, so a renamed field fails to compile
+/// where it is used (merge's figures, the supervisor's deterioration) instead of reading as
+/// zero. Unknown fields are ignored: a file from a newer writer still reads.
+pub trait Fields: Serialize + DeserializeOwned + JsonSchema + Default {
+    /// The component that writes these fields.
+    const COMPONENT: Component;
+
+    /// Headline figures of a run, for trends (pure).
+    fn figures(&self) -> Figures;
+}
+
+/// Something to do with a component's [`Fields`] type; see [`for_fields`].
+pub trait FieldsVisitor {
+    /// What it gives back.
+    type Output;
+    /// Do it with `F`.
+    fn visit<F: Fields>(self) -> Self::Output;
+}
+
+/// Run `visitor` with the fields type of `component`: the one place a component is tied to the
+/// type of its telemetry.
+pub fn for_fields<V: FieldsVisitor>(component: Component, visitor: V) -> V::Output {
+    match component {
+        Component::SelfTest => visitor.visit::<SelfTestFields>(),
+        Component::Cleaner => visitor.visit::<CleanerFields>(),
+        Component::Sync => visitor.visit::<SyncFields>(),
+        Component::Supervisor => visitor.visit::<SupervisorFields>(),
+        Component::Activity => visitor.visit::<ActivityFields>(),
+        Component::Diagnostics => visitor.visit::<DiagnosticsFields>(),
+    }
+}
+
+impl<F: Fields> Telemetry<F> {
+    /// Read a stored telemetry document as `F`'s telemetry: the envelope must name `F`'s
+    /// component, every field must be there with its type; unknown fields are ignored.
+    pub fn from_value(document: &serde_json::Value) -> Result<Self, String> {
+        let telemetry: Self = Self::deserialize(document)
+            .map_err(|e| format!("not {} telemetry ({e})", F::COMPONENT.name()))?;
+        if telemetry.envelope.component != F::COMPONENT {
+            return Err(format!(
+                "component {:?} in {} telemetry",
+                telemetry.envelope.component.name(),
+                F::COMPONENT.name()
+            ));
+        }
+        Ok(telemetry)
+    }
+}
+
+fn count(items: &[impl Sized]) -> u64 {
+    items.len() as u64
+}
+
+impl Fields for SelfTestFields {
+    const COMPONENT: Component = Component::SelfTest;
+    fn figures(&self) -> Figures {
+        Figures::from([("verified".into(), u64::from(self.verified))])
+    }
+}
+
+impl Fields for CleanerFields {
+    const COMPONENT: Component = Component::Cleaner;
+    fn figures(&self) -> Figures {
+        Figures::from([
+            ("closed".into(), count(&self.issues_closed)),
+            ("deleted".into(), count(&self.issues_deleted)),
+            ("pruned".into(), self.telemetry_pruned_count),
+        ])
+    }
+}
+
+impl Fields for SyncFields {
+    const COMPONENT: Component = Component::Sync;
+    fn figures(&self) -> Figures {
+        let c = &self.corrections;
+        let corrections =
+            c.codex_label + c.track_main + c.track_dashboard + c.milestone + c.project_adjustments;
+        Figures::from([
+            ("scanned".into(), self.scanned),
+            ("corrections".into(), corrections),
+            ("malformed".into(), count(&self.integrity.malformed)),
+        ])
+    }
+}
+
+impl Fields for SupervisorFields {
+    const COMPONENT: Component = Component::Supervisor;
+    fn figures(&self) -> Figures {
+        let mut out = Figures::new();
+        for (track, h) in self.tracks.iter() {
+            let key = track.key();
+            out.insert(format!("{key}_problems"), h.problems);
+            out.insert(format!("{key}_stale"), h.stale);
+            out.insert(format!("{key}_escalated"), h.escalated);
+        }
+        out
+    }
+}
+
+impl Fields for ActivityFields {
+    const COMPONENT: Component = Component::Activity;
+    fn figures(&self) -> Figures {
+        let mut out = Figures::new();
+        for (track, c) in self.summary.iter() {
+            let key = track.key();
+            out.insert(format!("{key}_active"), c.active);
+            out.insert(format!("{key}_stale"), c.stale);
+            out.insert(format!("{key}_escalated"), c.escalation);
+        }
+        out
+    }
+}
+
+impl Fields for DiagnosticsFields {
+    const COMPONENT: Component = Component::Diagnostics;
+    fn figures(&self) -> Figures {
+        let failed = self.checks.iter().filter(|c| !c.ok).count() as u64;
+        Figures::from([("failed_checks".into(), failed)])
+    }
+}
+
+/// The headline figures of a stored document of `component`, read as its typed telemetry, or
+/// why it cannot be read so.
+pub fn stored_figures(
+    component: Component,
+    document: &serde_json::Value,
+) -> Result<Figures, String> {
+    struct Read<'a>(&'a serde_json::Value);
+    impl FieldsVisitor for Read<'_> {
+        type Output = Result<Figures, String>;
+        fn visit<F: Fields>(self) -> Self::Output {
+            Telemetry::<F>::from_value(self.0).map(|t| t.fields.figures())
+        }
+    }
+    for_fields(component, Read(document))
+}
+
+/// The schema of every component's telemetry file, in [`Component::ALL`] order, from
+/// `generator` (their definitions stay in it).
+pub fn file_schemas(generator: &mut schemars::SchemaGenerator) -> Vec<serde_json::Value> {
+    struct Schema<'a>(&'a mut schemars::SchemaGenerator);
+    impl FieldsVisitor for Schema<'_> {
+        type Output = serde_json::Value;
+        fn visit<F: Fields>(self) -> Self::Output {
+            self.0.subschema_for::<Telemetry<F>>().to_value()
+        }
+    }
+    Component::ALL
+        .into_iter()
+        .map(|c| for_fields(c, Schema(generator)))
+        .collect()
+}
+
 /// The JSON Schema of every telemetry file, as checked in at `docs/telemetry.schema.json`.
 pub fn json_schema() -> serde_json::Value {
     let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
-    let variants = [
-        generator.subschema_for::<Telemetry<SelfTestFields>>(),
-        generator.subschema_for::<Telemetry<CleanerFields>>(),
-        generator.subschema_for::<Telemetry<SyncFields>>(),
-        generator.subschema_for::<Telemetry<SupervisorFields>>(),
-        generator.subschema_for::<Telemetry<ActivityFields>>(),
-        generator.subschema_for::<Telemetry<DiagnosticsFields>>(),
-    ];
+    let variants = file_schemas(&mut generator);
     let defs: serde_json::Map<String, serde_json::Value> =
         generator.take_definitions(true).into_iter().collect();
     serde_json::json!({
@@ -388,35 +522,112 @@ pub fn json_schema() -> serde_json::Value {
         "$id": "https://github.com/acme/codex/docs/telemetry.schema.json",
         "title": "Codex telemetry file",
         "description": format!("schema_version {SCHEMA_VERSION}: the envelope, then one component's fields"),
-        "oneOf": variants.iter().map(|s| s.as_value().clone()).collect::<Vec<_>>(),
+        "oneOf": variants,
         "$defs": defs,
     })
 }
 
+/// Compare `docs/<name>` with `schema`; with `CODEX_UPDATE_SCHEMA` set, write it first.
+#[cfg(test)]
+pub(crate) fn check_schema_file(name: &str, schema: &serde_json::Value) {
+    let generated = serde_json::to_string_pretty(schema).unwrap() + "\n";
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs")
+        .join(name);
+    if std::env::var_os("CODEX_UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "docs/{name} is out of date: run CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema"
+    );
+}
+
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-
-    fn schema_path() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/telemetry.schema.json")
-    }
+    use crate::rules::Track;
 
     /// The checked-in schema must match the types. Regenerate with
     /// `CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema`.
     #[test]
     fn checked_in_schema_is_up_to_date() {
-        let generated = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
-        let path = schema_path();
-        if std::env::var_os("CODEX_UPDATE_SCHEMA").is_some() {
-            std::fs::write(&path, &generated).unwrap();
+        check_schema_file("telemetry.schema.json", &json_schema());
+    }
+
+    #[test]
+    fn per_track_fields_keep_the_contract_shape() {
+        let mut activity = ActivityFields::default();
+        activity.issues[Track::Dashboard].push(ActivityItem {
+            number: 3,
+            title: "chart".into(),
+            status: ActivityStatus::Stale,
+            days_inactive: Some(20),
+            url: None,
+        });
+        activity.summary[Track::Dashboard].stale = 1;
+        insta::assert_json_snapshot!(activity, @r#"
+        {
+          "main": [],
+          "dashboard": [
+            {
+              "number": 3,
+              "title": "chart",
+              "status": "stale",
+              "days_inactive": 20,
+              "url": null
+            }
+          ],
+          "summary": {
+            "main": {
+              "active": 0,
+              "stale": 0,
+              "escalation": 0
+            },
+            "dashboard": {
+              "active": 0,
+              "stale": 1,
+              "escalation": 0
+            }
+          }
         }
-        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            checked_in == generated,
-            "docs/telemetry.schema.json is out of date: run CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema"
+        "#);
+        let mut supervisor = SupervisorFields::default();
+        supervisor.tracks[Track::Main].problems = 2;
+        let text = serde_json::to_string(&supervisor).unwrap();
+        let health = r#"{"open":0,"missing_codex_label":0,"missing_milestone":0,"missing_track_label":0,"wrong_track":0,"stale":0,"escalated":0,"problems":PROBLEMS,"health":"healthy","deteriorating":false,"previous_problems":null}"#;
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"tracks":{{"main":{},"dashboard":{}}},"deteriorating":false}}"#,
+                health.replace("PROBLEMS", "2"),
+                health.replace("PROBLEMS", "0")
+            )
         );
+        // And both read back through the telemetry envelope.
+        let file = Telemetry {
+            envelope: sample().envelope,
+            fields: activity.clone(),
+        };
+        let mut value = serde_json::to_value(&file).unwrap();
+        value["component"] = "activity".into();
+        let back = Telemetry::<ActivityFields>::from_value(&value).unwrap();
+        assert_eq!(back.fields, activity);
+    }
+
+    #[test]
+    fn every_component_has_its_fields_type() {
+        struct Of;
+        impl FieldsVisitor for Of {
+            type Output = Component;
+            fn visit<F: Fields>(self) -> Component {
+                F::COMPONENT
+            }
+        }
+        for component in Component::ALL {
+            assert_eq!(for_fields(component, Of), component);
+        }
     }
 
     fn sample() -> Telemetry<SyncFields> {

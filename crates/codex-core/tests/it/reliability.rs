@@ -293,7 +293,8 @@ async fn hangs_time_out_and_the_run_completes() {
     );
     assert!(stat(&sb, "hangs") >= 1, "a hang happened: {}", sb.stats());
     let a = &out.telemetry.fields.summary;
-    assert!(a.main.active + a.main.stale + a.main.escalation > 0);
+    let main = &a[codex_core::rules::Track::Main];
+    assert!(main.active + main.stale + main.escalation > 0);
     eprintln!(
         "hang-rate 0.03: {} hang(s) over {} requests, both runs took {:.1}s",
         stat(&sb, "hangs"),
