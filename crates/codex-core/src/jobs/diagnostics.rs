@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::env;
 use crate::github::{Label, Milestone};
 use crate::jobs::{Context, Outcome, Report, finish};
+use crate::pages::PagesPath;
 use crate::rules::{LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN};
 use crate::telemetry::{Check, Component, DiagnosticsFields};
 
@@ -137,7 +138,7 @@ pub async fn run(ctx: &Context, opts: &DiagnosticsOptions) -> Outcome<Diagnostic
 
 async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let verb = if gh.dry_run() {
         "would create"
     } else {
@@ -180,7 +181,7 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
 
 async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<DiagnosticsFields>) {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let settings = &ctx.config.settings;
     let mut checks = Vec::new();
 
@@ -266,30 +267,33 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
             detail: format!("cannot read: {e}"),
         },
     });
-    for dir in ["telemetry", "dashboard"] {
+    for place in [PagesPath::TelemetryDir, PagesPath::DashboardDir] {
+        let dir = ctx.pages.relative(place);
         let name = format!("gh-pages:{dir}/");
-        checks.push(match (&branch, gh.directory(repo, dir, "gh-pages").await) {
-            (Ok(false), _) => Check {
-                name,
-                ok: false,
-                detail: "no gh-pages branch".into(),
+        checks.push(
+            match (&branch, gh.directory(repo, &dir, "gh-pages").await) {
+                (Ok(false), _) => Check {
+                    name,
+                    ok: false,
+                    detail: "no gh-pages branch".into(),
+                },
+                (_, Ok(Some(entries))) => Check {
+                    name,
+                    ok: true,
+                    detail: format!("{} entries", entries.len()),
+                },
+                (_, Ok(None)) => Check {
+                    name,
+                    ok: false,
+                    detail: "missing: the first publish creates it".into(),
+                },
+                (_, Err(e)) => Check {
+                    name,
+                    ok: false,
+                    detail: format!("cannot read: {e}"),
+                },
             },
-            (_, Ok(Some(entries))) => Check {
-                name,
-                ok: true,
-                detail: format!("{} entries", entries.len()),
-            },
-            (_, Ok(None)) => Check {
-                name,
-                ok: false,
-                detail: "missing: the first publish creates it".into(),
-            },
-            (_, Err(e)) => Check {
-                name,
-                ok: false,
-                detail: format!("cannot read: {e}"),
-            },
-        });
+        );
     }
     report.fields.checks = checks;
 }

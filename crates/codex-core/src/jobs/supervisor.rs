@@ -125,7 +125,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
             None
         }
     };
-    let configured = match ctx.github().milestones(&ctx.config.repo).await {
+    let configured = match ctx.github().milestones(ctx.repo()).await {
         Ok(list) => {
             let has = |t: &str| list.iter().any(|m| m.title == t);
             Configured {
