@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Codex's performance benchmark (issue 7; results and method in docs/performance.md).
 #
-# For each case (N issues x L ms of latency) it starts one `codex-sandbox serve --scenario large`
+# For each case (N items, issues and pull requests together, x L ms of latency) it starts one `codex-sandbox serve --scenario large`
 # and measures, on that same sandbox:
 #   1. octokit: @octokit/rest's paginate over the open issues (scripts/bench/paginate.mjs);
 #   2. a dry-run `codex-project-sync`: requests, wall time, peak RSS;
@@ -374,7 +374,7 @@ jq -r '
   .machine as $m |
   "Machine: \($m.nproc) CPUs, \($m.cpu), \($m.mem_gb) GB; \($m.rustc); node \($m.node), @octokit/rest \($m.octokit_rest); commit \($m.commit)\(if $m.modified_files > 0 then " + \($m.modified_files) modified file(s)" else "" end); \($m.date); load average \($m.loadavg_at_start) at start, \($m.loadavg_at_end) at end",
   "",
-  "| N | latency | open items | ceil(items/100) | octokit requests | octokit paginate s | dry-run sync requests (telemetry / sandbox) | of which lists | dry-run sync s | sync / octokit | dry-run sync peak RSS MB | cached rerun requests | rerun 304s | 304 share of lists | pipeline requests | pipeline writes | pipeline s | pipeline max RSS MB | pipeline rerun with cache: requests, 304 share of lists |",
+  "| N (issues + PRs) | latency | open items | ceil(items/100) | octokit requests | octokit paginate s | dry-run sync requests (telemetry / sandbox) | of which lists | dry-run sync s | sync / octokit | dry-run sync peak RSS MB | cached rerun requests | rerun 304s | 304 share of lists | pipeline requests | pipeline writes | pipeline s | pipeline max RSS MB | pipeline rerun with cache: requests, 304 share of lists |",
   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   (.cases[] |
     "| \(.issues) | \(.latency_ms) ms | \(.open_items) | \(.min_list_requests) | \(.octokit.requests) | \(.octokit.paginate_ms_median | s) | \(.dry_run_sync.telemetry_requests | n) / \(.dry_run_sync.requests) | \(.dry_run_sync.list_requests) | \(.dry_run_sync.wall_ms_median | s) | \(.ratios.dry_sync_over_octokit_paginate) | \(.dry_run_sync.peak_rss_kb_max | mb) | \(.cached_sync.rerun_requests) | \(.cached_sync.rerun_not_modified) | \(.cached_sync.rerun_list_304_share | pct) | \(.pipeline.requests | n) | \(.pipeline.writes | n) | \(.pipeline.wall_ms | s) | \(.pipeline.max_peak_rss_kb | mb) | \(if .pipeline_cache_rerun then "\(.pipeline_cache_rerun.requests), \((if .pipeline_cache_rerun.list_requests > 0 then .pipeline_cache_rerun.list_not_modified / .pipeline_cache_rerun.list_requests else null end) | pct)" else "–" end) |")

@@ -6,9 +6,11 @@
 //! components), boolean `exclusiveMinimum`/`exclusiveMaximum`, `readOnly`/`writeOnly`
 //! (which change what `required` means per direction), and OpenAPI-only annotations
 //! (`example`, `discriminator`, `xml`, `x-*`) that are dropped. `format` is dropped
-//! too unless asked for ([`Formats::Keep`], used for parameters): GitHub's own
-//! examples break `uri` and friends, so bodies are checked for types, required,
-//! enums, nullability, composition, items and additionalProperties only.
+//! unless asked for ([`Formats::Keep`]): parameters and response bodies keep it (an
+//! answer's `uri` and `date-time` strings must be what GitHub sends); request bodies and
+//! GitHub's own examples drop it (the examples break `uri` and friends), so those are
+//! checked for types, required, enums, nullability, composition, items and
+//! additionalProperties only.
 
 use serde_json::{Map, Value, json};
 
@@ -30,14 +32,14 @@ pub(crate) enum Formats {
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// Converts every `components.schemas` entry of `document` into a `$defs` map.
-pub(crate) fn defs(document: &Value, direction: Direction) -> Map<String, Value> {
+pub(crate) fn defs(document: &Value, direction: Direction, formats: Formats) -> Map<String, Value> {
     document
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .map(|schemas| {
             schemas
                 .iter()
-                .map(|(name, schema)| (name.clone(), convert(schema, direction, Formats::Drop)))
+                .map(|(name, schema)| (name.clone(), convert(schema, direction, formats)))
                 .collect()
         })
         .unwrap_or_default()

@@ -54,7 +54,10 @@ struct Inner {
     doc: &'static Value,
     routes: Vec<Route>,
     request_defs: Map<String, Value>,
+    /// Response components with their `format`s, for answers.
     response_defs: Map<String, Value>,
+    /// Response components without `format`s, for GitHub's own examples.
+    response_defs_unformatted: Map<String, Value>,
     validators: Mutex<HashMap<String, Arc<Validator>>>,
 }
 
@@ -95,8 +98,9 @@ impl RestSpec {
             Inner {
                 doc,
                 routes: routes(doc),
-                request_defs: openapi::defs(doc, Direction::Request),
-                response_defs: openapi::defs(doc, Direction::Response),
+                request_defs: openapi::defs(doc, Direction::Request, Formats::Drop),
+                response_defs: openapi::defs(doc, Direction::Response, Formats::Keep),
+                response_defs_unformatted: openapi::defs(doc, Direction::Response, Formats::Drop),
                 validators: Mutex::default(),
             }
         });
@@ -153,18 +157,20 @@ impl RestSpec {
         status: u16,
         body: Option<&Value>,
     ) -> Result<(), Vec<String>> {
-        self.validate_media_response(operation_id, status, None, body)
+        self.validate_media_response(operation_id, status, None, body, Formats::Keep)
     }
 
     /// Validates one of the description's own examples against the schema it is
     /// documented with (its operation, status or request body, and media type).
     pub fn validate_example(&self, example: &Example) -> Result<(), Vec<String>> {
         match example.status {
+            // GitHub's examples are checked without `format`s: they break `uri` and friends.
             Some(status) => self.validate_media_response(
                 example.operation_id,
                 status,
                 Some(example.media_type),
                 Some(example.value),
+                Formats::Drop,
             ),
             None => {
                 let route = self.by_id(example.operation_id)?;
@@ -194,13 +200,15 @@ impl RestSpec {
             .ok_or_else(|| vec![format!("unknown operation {operation_id}")])
     }
 
-    /// Response validation against the schema for `media_type` (`None`: JSON).
+    /// Response validation against the schema for `media_type` (`None`: JSON), with or
+    /// without its `format`s.
     fn validate_media_response(
         &self,
         operation_id: &str,
         status: u16,
         media_type: Option<&str>,
         body: Option<&Value>,
+        formats: Formats,
     ) -> Result<(), Vec<String>> {
         let route = self.by_id(operation_id)?;
         let responses = &route.operation["responses"];
@@ -236,8 +244,8 @@ impl RestSpec {
             (None, _) => Ok(()), // documented, but not as JSON: nothing to check
             (Some(schema), Some(body)) => {
                 let media = media_type.unwrap_or("json");
-                let key = format!("{operation_id} response {status} {media}");
-                let validator = self.validator(&key, schema, Direction::Response, Formats::Drop)?;
+                let key = format!("{operation_id} response {status} {media} {formats:?}");
+                let validator = self.validator(&key, schema, Direction::Response, formats)?;
                 check(&validator, body, &context)
             }
         }
@@ -528,9 +536,10 @@ impl RestSpec {
         if let Some(v) = cache.get(key) {
             return Ok(Arc::clone(v));
         }
-        let defs = match direction {
-            Direction::Request => &self.inner.request_defs,
-            Direction::Response => &self.inner.response_defs,
+        let defs = match (direction, formats) {
+            (Direction::Request, _) => &self.inner.request_defs,
+            (Direction::Response, Formats::Keep) => &self.inner.response_defs,
+            (Direction::Response, Formats::Drop) => &self.inner.response_defs_unformatted,
         };
         let root = openapi::root(schema, defs, direction, formats);
         let validator = jsonschema::options()

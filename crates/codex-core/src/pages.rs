@@ -1,5 +1,9 @@
 //! The pages directory (a checkout of gh-pages): telemetry files and the dashboard.
 //!
+//! Where a file goes is decided in one place, [`Layout::path`], a function of the repository,
+//! the component and the run id. Today's layout ([`Layout::Single`]) is one repository per
+//! pages tree: `<pages>/telemetry/<component>-<run-id>.json` and `<pages>/dashboard/…`.
+//!
 //! Writes are atomic: a temporary file in the same directory, then a rename (or, for
 //! telemetry, a hard link, which fails rather than overwrite: an existing telemetry file is
 //! never replaced). Reading skips malformed files with a warning, so one bad file never blanks
@@ -13,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::config::RepoSlug;
 use crate::error::{Error, Result};
 use crate::telemetry::{
     Component, Envelope, Fields, Figures, SCHEMA_VERSION, Telemetry, stored_figures,
@@ -62,58 +67,133 @@ impl StoredTelemetry {
     }
 }
 
-/// The pages directory.
+/// A place in a repository's part of the pages tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagesPath<'a> {
+    /// The directory of the telemetry files.
+    TelemetryDir,
+    /// One run's telemetry file: `<component>-<run-id>.json`.
+    Telemetry {
+        /// The component that ran.
+        component: Component,
+        /// The run id (with a `-rN` suffix for a rerun that found the name taken).
+        run_id: &'a str,
+    },
+    /// The directory of the dashboard page and its data.
+    DashboardDir,
+    /// The dashboard's data, `dashboard.json`.
+    Dashboard,
+}
+
+/// How a pages tree is laid out: the one place that says where a repository's files go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// One repository per pages tree, at its root: `telemetry/<component>-<run-id>.json`,
+    /// `dashboard/dashboard.json` (CONTRACT.md section 4).
+    #[default]
+    Single,
+}
+
+impl Layout {
+    /// Where `place` of `repo` lives, relative to the root of the pages tree, with `/` between
+    /// segments (the same string names the file on the gh-pages branch).
+    pub fn path(self, repo: &RepoSlug, place: PagesPath<'_>) -> String {
+        let base = match self {
+            // One repository per tree: its files sit at the root. A tree for many repositories
+            // gives each its own subtree here (`<owner>/<name>/`), and nowhere else.
+            Layout::Single => {
+                let _ = repo;
+                String::new()
+            }
+        };
+        match place {
+            PagesPath::TelemetryDir => format!("{base}telemetry"),
+            PagesPath::Telemetry { component, run_id } => {
+                format!("{base}telemetry/{}-{run_id}.json", component.name())
+            }
+            PagesPath::DashboardDir => format!("{base}dashboard"),
+            PagesPath::Dashboard => format!("{base}dashboard/dashboard.json"),
+        }
+    }
+}
+
+/// A repository's part of a pages directory.
 #[derive(Debug, Clone)]
 pub struct Pages {
     root: PathBuf,
+    repo: RepoSlug,
+    layout: Layout,
 }
 
 impl Pages {
-    /// A pages directory at `root` (created on first write).
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Pages { root: root.into() }
+    /// The pages directory at `root` (created on first write) for `repo`, in today's layout.
+    pub fn new(root: impl Into<PathBuf>, repo: RepoSlug) -> Self {
+        Pages {
+            root: root.into(),
+            repo,
+            layout: Layout::Single,
+        }
     }
 
-    /// Its root.
+    /// The root of the pages tree.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// `<root>/telemetry`.
+    /// The repository whose files these are.
+    pub fn repo(&self) -> &RepoSlug {
+        &self.repo
+    }
+
+    /// `place` on disk: the root joined with [`Pages::relative`].
+    pub fn path(&self, place: PagesPath<'_>) -> PathBuf {
+        self.root.join(self.relative(place))
+    }
+
+    /// `place` relative to the root, `/`-separated: its path on the gh-pages branch.
+    pub fn relative(&self, place: PagesPath<'_>) -> String {
+        self.layout.path(&self.repo, place)
+    }
+
+    /// The directory of the telemetry files (`<root>/telemetry`).
     pub fn telemetry_dir(&self) -> PathBuf {
-        self.root.join("telemetry")
+        self.path(PagesPath::TelemetryDir)
     }
 
-    /// `<root>/dashboard`.
+    /// One run's telemetry file (`<root>/telemetry/<component>-<run-id>.json`).
+    pub fn telemetry_path(&self, component: Component, run_id: &str) -> PathBuf {
+        self.path(PagesPath::Telemetry { component, run_id })
+    }
+
+    /// The dashboard's directory (`<root>/dashboard`).
     pub fn dashboard_dir(&self) -> PathBuf {
-        self.root.join("dashboard")
+        self.path(PagesPath::DashboardDir)
     }
 
-    /// Write a run's telemetry as `telemetry/<component>-<run-id>.json`. When that name is
-    /// taken (a rerun with the same id), `-r2`, `-r3`, … is appended: nothing is overwritten.
+    /// The dashboard's data (`<root>/dashboard/dashboard.json`).
+    pub fn dashboard_path(&self) -> PathBuf {
+        self.path(PagesPath::Dashboard)
+    }
+
+    /// Write a run's telemetry at [`Pages::telemetry_path`]. When that name is taken (a rerun
+    /// with the same id), the run id gets `-r2`, `-r3`, …: nothing is overwritten.
     pub fn write_telemetry<F: Serialize>(&self, telemetry: &Telemetry<F>) -> Result<PathBuf> {
-        let dir = self.telemetry_dir();
-        create_dir(&dir)?;
+        let component = telemetry.envelope.component;
+        let run_id = &telemetry.envelope.run_id;
         let bytes = to_json(telemetry)?;
-        let base = format!(
-            "{}-{}",
-            telemetry.envelope.component.name(),
-            telemetry.envelope.run_id
-        );
         for attempt in 1..=100 {
-            let name = if attempt == 1 {
-                format!("{base}.json")
+            let path = if attempt == 1 {
+                self.telemetry_path(component, run_id)
             } else {
-                format!("{base}-r{attempt}.json")
+                self.telemetry_path(component, &format!("{run_id}-r{attempt}"))
             };
-            let path = dir.join(name);
             if write_new(&path, &bytes)? {
                 return Ok(path);
             }
         }
         Err(Error::Io {
             action: "finding a free telemetry file name for",
-            path: dir.join(base).display().to_string(),
+            path: self.telemetry_path(component, run_id).display().to_string(),
             source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
         })
     }
@@ -321,6 +401,41 @@ mod tests {
     use super::*;
     use crate::telemetry::{ApiSummary, CleanerFields, Status};
 
+    fn widgets() -> RepoSlug {
+        RepoSlug::parse("acme/widgets").unwrap()
+    }
+
+    #[test]
+    fn the_single_layout_is_the_contracts() {
+        let pages = Pages::new("/srv/pages", widgets());
+        assert_eq!(pages.repo(), &widgets());
+        assert_eq!(
+            pages.telemetry_path(Component::SelfTest, "42-2"),
+            Path::new("/srv/pages/telemetry/self-test-42-2.json")
+        );
+        assert_eq!(pages.telemetry_dir(), Path::new("/srv/pages/telemetry"));
+        assert_eq!(pages.dashboard_dir(), Path::new("/srv/pages/dashboard"));
+        assert_eq!(
+            pages.dashboard_path(),
+            Path::new("/srv/pages/dashboard/dashboard.json")
+        );
+        // The relative form names the same files on the gh-pages branch.
+        let other = RepoSlug::parse("octo/tools").unwrap();
+        assert_eq!(
+            Layout::Single.path(&other, PagesPath::TelemetryDir),
+            "telemetry"
+        );
+        // Every file a component writes parses back to its component and run id.
+        for component in Component::ALL {
+            let path = pages.telemetry_path(component, "20261123T000000Z");
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert_eq!(
+                Component::parse_file_name(&name),
+                Some((component, "20261123T000000Z"))
+            );
+        }
+    }
+
     fn telemetry(component: Component, run: &str, finished: &str) -> Telemetry<CleanerFields> {
         Telemetry {
             envelope: Envelope {
@@ -343,7 +458,7 @@ mod tests {
     #[test]
     fn never_overwrites_a_telemetry_file() {
         let dir = tempfile::tempdir().unwrap();
-        let pages = Pages::new(dir.path());
+        let pages = Pages::new(dir.path(), widgets());
         let first = pages
             .write_telemetry(&telemetry(Component::Cleaner, "7", "2026-01-01T00:00:00Z"))
             .unwrap();
@@ -365,7 +480,7 @@ mod tests {
     #[test]
     fn latest_by_finished_at_skipping_malformed() {
         let dir = tempfile::tempdir().unwrap();
-        let pages = Pages::new(dir.path());
+        let pages = Pages::new(dir.path(), widgets());
         pages
             .write_telemetry(&telemetry(Component::Cleaner, "b", "2026-01-01T00:00:00Z"))
             .unwrap();
@@ -397,7 +512,7 @@ mod tests {
     #[test]
     fn latest_typed_reads_the_components_fields_and_skips_files_missing_them() {
         let dir = tempfile::tempdir().unwrap();
-        let pages = Pages::new(dir.path());
+        let pages = Pages::new(dir.path(), widgets());
         let mut cleaner = telemetry(Component::Cleaner, "old", "2026-01-01T00:00:00Z");
         cleaner.fields.kept = vec![9];
         pages.write_telemetry(&cleaner).unwrap();
@@ -435,7 +550,7 @@ mod tests {
 
     #[test]
     fn missing_directory_is_empty() {
-        let pages = Pages::new("/nonexistent/codex/pages");
+        let pages = Pages::new("/nonexistent/codex/pages", widgets());
         assert!(pages.scan().unwrap().is_empty());
     }
 }

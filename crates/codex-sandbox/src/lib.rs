@@ -3,11 +3,13 @@
 //! (field names, required fields, nullability, `Link` and `x-ratelimit-*` headers), and every
 //! GraphQL document is validated against GitHub's schema (the subsets in `spec/`).
 //!
-//! ```no_run
-//! # async fn f() -> anyhow::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> anyhow::Result<()> {
 //! use codex_sandbox::{Sandbox, SandboxOptions, Scenario};
 //! let sb = Sandbox::start(SandboxOptions { scenario: Scenario::Demo, ..Default::default() }).await?;
-//! println!("{}", sb.base_url()); // http://127.0.0.1:PORT
+//! assert!(sb.base_url().starts_with("http://127.0.0.1:")); // http://127.0.0.1:PORT
+//! assert_eq!(sb.state()["repos"][0]["full_name"], "acme/widgets");
 //! # Ok(()) }
 //! ```
 //!
@@ -144,7 +146,8 @@ use server::{Shared, lock};
 pub struct SandboxOptions {
     /// Which world to build.
     pub scenario: Scenario,
-    /// For `Large`: the number of issues (default 10,000).
+    /// For `Large`: the number of items, issues and pull requests together (about one in ten is
+    /// a pull request), as GitHub numbers and lists them (default 10,000).
     pub issues: usize,
     /// Seed of the generated details (default 1).
     pub seed: u64,

@@ -31,8 +31,9 @@ struct ServeArgs {
     /// Which world to serve.
     #[arg(long, value_enum, default_value_t = Scenario::Demo)]
     scenario: Scenario,
-    /// Number of issues of the `large` scenario.
-    #[arg(long, default_value_t = 10_000)]
+    /// Number of items of the `large` scenario: issues and pull requests together (about one in
+    /// ten is a pull request), as GitHub numbers them and its issues endpoint lists them.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
     issues: usize,
     /// Milliseconds added to every answer.
     #[arg(long, default_value_t = 0)]

@@ -19,7 +19,13 @@ pub(crate) fn user(api: &str, u: &User) -> Value {
         UserKind::Organization => ("Organization", ids::ORG),
         UserKind::Bot => ("Bot", ids::BOT),
     };
-    let base = format!("{api}/users/{login}");
+    // GitHub percent-encodes a login in its API URLs (`github-actions%5Bbot%5D`: brackets are
+    // not allowed in a URI path) and links an app's bot account to the app's page.
+    let base = format!("{api}/users/{}", encode_path(login));
+    let html_url = match (u.kind, login.strip_suffix("[bot]")) {
+        (UserKind::Bot, Some(app)) => format!("{HTML}/apps/{}", encode_path(app)),
+        _ => format!("{HTML}/{}", encode_path(login)),
+    };
     json!({
         "login": login,
         "id": u.id,
@@ -27,7 +33,7 @@ pub(crate) fn user(api: &str, u: &User) -> Value {
         "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", u.id),
         "gravatar_id": "",
         "url": base,
-        "html_url": format!("{HTML}/{login}"),
+        "html_url": html_url,
         "followers_url": format!("{base}/followers"),
         "following_url": format!("{base}/following{{/other_user}}"),
         "gists_url": format!("{base}/gists{{/gist_id}}"),
@@ -447,6 +453,33 @@ mod tests {
         );
         let strings = issue("http://x", &s, r, r.issue(101).unwrap(), false);
         assert!(strings["labels"][0].is_string());
+    }
+
+    #[test]
+    fn bot_users_are_rendered_as_github_does() {
+        let s = build(Scenario::Demo, 1, 0, false, 1_750_000_000);
+        let find = |login: &str| s.users.iter().find(|u| u.login == login).unwrap();
+        let bot = user("https://api.github.com", find("github-actions[bot]"));
+        assert_eq!(bot["login"], "github-actions[bot]");
+        assert_eq!(bot["type"], "Bot");
+        assert_eq!(
+            bot["url"],
+            "https://api.github.com/users/github-actions%5Bbot%5D"
+        );
+        assert_eq!(bot["html_url"], "https://github.com/apps/github-actions");
+        assert_eq!(
+            bot["followers_url"],
+            "https://api.github.com/users/github-actions%5Bbot%5D/followers"
+        );
+        assert_eq!(
+            bot["following_url"],
+            "https://api.github.com/users/github-actions%5Bbot%5D/following{/other_user}"
+        );
+        let dependabot = user("https://api.github.com", find("dependabot[bot]"));
+        assert_eq!(dependabot["html_url"], "https://github.com/apps/dependabot");
+        let person = user("https://api.github.com", find("octocat"));
+        assert_eq!(person["url"], "https://api.github.com/users/octocat");
+        assert_eq!(person["html_url"], "https://github.com/octocat");
     }
 
     #[test]

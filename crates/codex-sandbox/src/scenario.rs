@@ -21,7 +21,8 @@ pub enum Scenario {
     Demo,
     /// `acme/widgets` with nothing in it: no labels, milestones, project, variables or gh-pages.
     Empty,
-    /// `acme/widgets` with `--issues` generated issues (default 10,000).
+    /// `acme/widgets` with `--issues` generated items (default 10,000): issues and pull requests
+    /// together, about one in ten a pull request.
     Large,
 }
 

@@ -124,7 +124,7 @@ pub async fn run(ctx: &Context, opts: CleanerOptions) -> Outcome<CleanerFields> 
 
 async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<CleanerFields>) {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let settings = &ctx.config.settings;
     let milestones = match gh.milestones(repo).await {
         Ok(m) => m,

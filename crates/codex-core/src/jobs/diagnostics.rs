@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::env;
 use crate::github::{Label, Milestone};
 use crate::jobs::{Context, Outcome, Report, finish};
+use crate::pages::PagesPath;
 use crate::rules::{LABEL_CODEX, LABEL_SELFTEST, LABEL_TRACK_DASHBOARD, LABEL_TRACK_MAIN, Track};
 use crate::telemetry::{Check, Component, DiagnosticsFields};
 
@@ -137,7 +138,7 @@ pub async fn run(ctx: &Context, opts: &DiagnosticsOptions) -> Outcome<Diagnostic
 
 async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let verb = if gh.dry_run() {
         "would create"
     } else {
@@ -189,7 +190,7 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
 
 async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<DiagnosticsFields>) {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let settings = &ctx.config.settings;
     let mut checks = Vec::new();
     // The one rule for a stop (a rate limit): reported through `Report::api_failure`, and no
@@ -301,11 +302,12 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
             detail: format!("cannot read: {e}"),
         },
     });
-    for dir in ["telemetry", "dashboard"] {
+    for place in [PagesPath::TelemetryDir, PagesPath::DashboardDir] {
+        let dir = ctx.pages.relative(place);
         let name = format!("gh-pages:{dir}/");
         let listing = unless_stopped!(
             "could not read gh-pages",
-            gh.directory(repo, dir, "gh-pages").await
+            gh.directory(repo, &dir, "gh-pages").await
         );
         checks.push(match (&branch, listing) {
             (Ok(false), _) => Check {

@@ -228,7 +228,7 @@ pub fn run(
     now: DateTime<Utc>,
 ) -> crate::Result<MergeOutcome> {
     let dir = pages.dashboard_dir();
-    let path = dir.join("dashboard.json");
+    let path = pages.dashboard_path();
     let previous: Option<Dashboard> = std::fs::read(&path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());

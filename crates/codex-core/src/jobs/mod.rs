@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, RepoSlug};
 use crate::github::GitHub;
 use crate::pages::Pages;
 use crate::telemetry::{ApiSummary, Component, Envelope, SCHEMA_VERSION, Status, Telemetry};
@@ -44,13 +44,18 @@ impl Context {
             ))?),
             None => None,
         };
-        let pages = Pages::new(config.pages_dir.clone());
+        let pages = Pages::new(config.pages_dir.clone(), config.repo.clone());
         Ok(Context {
             config,
             github,
             pages,
             now,
         })
+    }
+
+    /// The repository this run works on (its part of the pages tree is [`Context::pages`]).
+    pub fn repo(&self) -> &RepoSlug {
+        self.pages.repo()
     }
 
     /// The client; components that call GitHub are only run with a token (config checks it).
@@ -203,7 +208,7 @@ pub fn finish<F: Serialize>(ctx: &Context, component: Component, report: Report<
             component,
             status,
             run_id: ctx.config.run_id.clone(),
-            repo: ctx.config.repo.to_string(),
+            repo: ctx.repo().to_string(),
             started_at: ctx.now,
             finished_at: Utc::now().max(ctx.now),
             dry_run: ctx.config.dry_run,
@@ -255,7 +260,7 @@ pub struct ManagedIssues {
 pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
     let mut lister = crate::github::IssueLister::new(
         ctx.github(),
-        &ctx.config.repo,
+        ctx.repo(),
         &crate::github::IssueQuery::open(),
     );
     let mut out = ManagedIssues::default();
@@ -288,7 +293,7 @@ pub(crate) async fn with_readable_labels(
     if issue.labels_complete {
         return Ok(issue);
     }
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let items = ctx
         .github()
         .list_all(&format!(

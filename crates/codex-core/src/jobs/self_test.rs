@@ -84,7 +84,7 @@ async fn find_own_issue(ctx: &Context, title: &str) -> crate::Result<Option<Issu
         newest_first: true,
         ..IssueQuery::open()
     };
-    let mut lister = IssueLister::new(ctx.github(), &ctx.config.repo, &recent);
+    let mut lister = IssueLister::new(ctx.github(), ctx.repo(), &recent);
     Ok(lister
         .next_page()
         .await?
@@ -123,7 +123,7 @@ pub async fn run(ctx: &Context) -> Outcome<SelfTestFields> {
 
 async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let settings = &ctx.config.settings;
     let repository = match gh.repository(repo).await {
         Ok(r) => r,

@@ -88,7 +88,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
             None
         }
     };
-    let configured = match ctx.github().milestones(&ctx.config.repo).await {
+    let configured = match ctx.github().milestones(ctx.repo()).await {
         Ok(list) => PerTrack::from_fn(|track| {
             list.iter()
                 .any(|m| m.title == settings.track(track).milestone)

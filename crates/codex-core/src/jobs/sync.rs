@@ -254,7 +254,7 @@ pub async fn run(ctx: &Context) -> Outcome<SyncFields> {
 
 async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     let settings = &ctx.config.settings;
 
     let milestones = match gh.milestones(repo).await {
@@ -402,7 +402,7 @@ async fn apply(
     project: Option<&(String, HashSet<String>)>,
 ) -> Applied {
     let gh = ctx.github();
-    let repo = &ctx.config.repo;
+    let repo = ctx.repo();
     // A dry run writes nothing, so nothing can be clobbered: the listing is fresh enough, and
     // re-reading every issue would cost a request each. Both paths see the same labels: where
     // a payload hides some, they are read from the labels endpoint.

@@ -125,6 +125,16 @@ async fn exercise(sb: &Sandbox) {
             &json!({"title": "Reader", "labels": ["codex"], "milestone": 1}),
         )
         .await;
+    // Written by `github-actions[bot]`: its user's URLs must be URIs, as GitHub's are.
+    let by_bot = actions
+        .post(
+            &format!("{r}/issues"),
+            &json!({"title": "From a workflow", "labels": ["codex"]}),
+        )
+        .await;
+    assert_eq!(by_bot.body["user"]["login"], "github-actions[bot]");
+    let bot_number = by_bot.body["number"].as_u64().unwrap();
+    admin.get(&format!("{r}/issues/{bot_number}")).await;
     admin
         .post(
             &format!("{r}/issues"),
