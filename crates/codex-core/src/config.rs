@@ -315,27 +315,16 @@ impl Settings {
     pub fn from_env(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let text = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
-        let number = |name: &str, default: u64, min: u64| -> Result<u64, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(n) if n >= min => Ok(n),
-                    Ok(n) => Err(reject(name, format!("must be at least {min}, got {n}"))),
-                    Err(_) => Err(reject(
-                        name,
-                        format!("expected a whole number, got {raw:?}"),
-                    )),
-                },
-            }
+        let number = |name: &str, default: u64, range: Bounds| -> Result<u64, ConfigError> {
+            get(name).map_or(Ok(default), |raw| bounded(name, &raw, range))
         };
-        let small = |name: &str, default: u32, min: u32| -> Result<u32, ConfigError> {
-            let n = number(name, u64::from(default), u64::from(min))?;
-            u32::try_from(n).map_err(|_| reject(name, format!("{n} is too large")))
+        let small = |name: &str, default: u32, range: Bounds| -> Result<u32, ConfigError> {
+            get(name).map_or(Ok(default), |raw| bounded(name, &raw, range))
         };
         let thresholds = |stale: &str, escalation: &str| -> Result<Thresholds, ConfigError> {
             let t = Thresholds {
-                stale_days: small(stale, 14, 1)?,
-                escalation_days: small(escalation, 30, 1)?,
+                stale_days: small(stale, 14, bounds::DAYS)?,
+                escalation_days: small(escalation, 30, bounds::DAYS)?,
             };
             if t.escalation_days < t.stale_days {
                 return Err(reject(
@@ -350,32 +339,31 @@ impl Settings {
         };
         let max_mutations = match get(env::CODEX_MAX_MUTATIONS) {
             None => None,
-            Some(_) => Some(number(env::CODEX_MAX_MUTATIONS, 0, 0)?),
+            Some(_) => Some(number(env::CODEX_MAX_MUTATIONS, 0, bounds::MAX_MUTATIONS)?),
         };
         Ok(Settings {
             max_mutations,
-            max_wait_secs: number(env::CODEX_MAX_WAIT_SECS, 300, 0)?,
-            read_concurrency: {
-                let n = small(env::CODEX_READ_CONCURRENCY, 1, 1)?;
-                if n > 8 {
-                    return Err(reject(
-                        env::CODEX_READ_CONCURRENCY,
-                        format!("at most 8, got {n}"),
-                    ));
-                }
-                n
-            },
+            max_wait_secs: number(env::CODEX_MAX_WAIT_SECS, 300, bounds::MAX_WAIT_SECS)?,
+            read_concurrency: small(env::CODEX_READ_CONCURRENCY, 1, bounds::READ_CONCURRENCY)?,
             write_spacing_ms: match get(env::CODEX_WRITE_SPACING_MS) {
                 None => None,
-                Some(_) => Some(number(env::CODEX_WRITE_SPACING_MS, 0, 0)?),
+                Some(_) => Some(number(
+                    env::CODEX_WRITE_SPACING_MS,
+                    0,
+                    bounds::WRITE_SPACING_MS,
+                )?),
             },
-            http_timeout_secs: number(env::CODEX_HTTP_TIMEOUT_SECS, 30, 1)?,
-            retry_base_ms: number(env::CODEX_RETRY_BASE_MS, 1000, 0)?,
-            max_retries: small(env::CODEX_MAX_RETRIES, 4, 0)?,
+            http_timeout_secs: number(env::CODEX_HTTP_TIMEOUT_SECS, 30, bounds::HTTP_TIMEOUT_SECS)?,
+            retry_base_ms: number(env::CODEX_RETRY_BASE_MS, 1000, bounds::RETRY_BASE_MS)?,
+            max_retries: small(env::CODEX_MAX_RETRIES, 4, bounds::MAX_RETRIES)?,
             selftest_milestone: text(env::CODEX_SELFTEST_MILESTONE, SELFTEST_FALLBACK_MILESTONE),
-            selftest_retain: small(env::CODEX_SELFTEST_RETAIN, 5, 0)?,
-            selftest_max_age_days: small(env::CODEX_SELFTEST_MAX_AGE_DAYS, 7, 0)?,
-            telemetry_max_age_days: small(env::CODEX_TELEMETRY_MAX_AGE_DAYS, 30, 1)?,
+            selftest_retain: small(env::CODEX_SELFTEST_RETAIN, 5, bounds::SELFTEST_RETAIN)?,
+            selftest_max_age_days: small(
+                env::CODEX_SELFTEST_MAX_AGE_DAYS,
+                7,
+                bounds::SELFTEST_MAX_AGE_DAYS,
+            )?,
+            telemetry_max_age_days: small(env::CODEX_TELEMETRY_MAX_AGE_DAYS, 30, bounds::DAYS)?,
             tracks: PerTrack::try_from_fn(|track| {
                 let vars = track_variables(track);
                 Ok(TrackSettings {
@@ -484,12 +472,7 @@ impl Config {
 
         let attempt = match get(env::GITHUB_RUN_ATTEMPT) {
             None => 1,
-            Some(raw) => raw.trim().parse::<u32>().map_err(|_| {
-                reject(
-                    env::GITHUB_RUN_ATTEMPT,
-                    format!("expected a whole number, got {raw:?}"),
-                )
-            })?,
+            Some(raw) => bounded(env::GITHUB_RUN_ATTEMPT, &raw, bounds::RUN_ATTEMPT)?,
         };
         let run_id = match args
             .run_id
@@ -554,6 +537,82 @@ impl Config {
             .as_deref()
             .unwrap_or(&self.repo.owner)
     }
+}
+
+/// The inclusive range a numeric setting must lie in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Smallest value allowed.
+    pub min: u64,
+    /// Largest value allowed.
+    pub max: u64,
+}
+
+impl Bounds {
+    fn describe(self, got: &str) -> String {
+        format!(
+            "must be at least {} and at most {}, got {got}",
+            self.min, self.max
+        )
+    }
+}
+
+/// The range of every numeric setting (CONTRACT.md section 2): wide enough for any real use,
+/// narrow enough that no value can overflow a duration, sleep for ever or exhaust memory.
+pub mod bounds {
+    use super::Bounds;
+
+    const fn b(min: u64, max: u64) -> Bounds {
+        Bounds { min, max }
+    }
+
+    /// `CODEX_MAX_MUTATIONS`.
+    pub const MAX_MUTATIONS: Bounds = b(0, 100_000);
+    /// `CODEX_MAX_WAIT_SECS`: GitHub's primary limit resets within the hour.
+    pub const MAX_WAIT_SECS: Bounds = b(0, 3_600);
+    /// `CODEX_READ_CONCURRENCY`.
+    pub const READ_CONCURRENCY: Bounds = b(1, 8);
+    /// `CODEX_WRITE_SPACING_MS`.
+    pub const WRITE_SPACING_MS: Bounds = b(0, 60_000);
+    /// `CODEX_HTTP_TIMEOUT_SECS`.
+    pub const HTTP_TIMEOUT_SECS: Bounds = b(1, 600);
+    /// `CODEX_RETRY_BASE_MS` (the backoff itself stops growing at 60 s).
+    pub const RETRY_BASE_MS: Bounds = b(0, 60_000);
+    /// `CODEX_MAX_RETRIES`.
+    pub const MAX_RETRIES: Bounds = b(0, 10);
+    /// `CODEX_SELFTEST_RETAIN`.
+    pub const SELFTEST_RETAIN: Bounds = b(0, 1_000);
+    /// `CODEX_SELFTEST_MAX_AGE_DAYS`.
+    pub const SELFTEST_MAX_AGE_DAYS: Bounds = b(0, 3_650);
+    /// `CODEX_TELEMETRY_MAX_AGE_DAYS` and every track's stale and escalation days.
+    pub const DAYS: Bounds = b(1, 3_650);
+    /// `GITHUB_RUN_ATTEMPT`.
+    pub const RUN_ATTEMPT: Bounds = b(1, 1_000);
+}
+
+/// Parse a whole number of variable `name` within `range`; the error is one line naming the
+/// variable and the range, also for values too large for any integer type.
+fn bounded<T: TryFrom<u64>>(name: &str, raw: &str, range: Bounds) -> Result<T, ConfigError> {
+    let trimmed = raw.trim();
+    let n = match trimmed.parse::<u64>() {
+        Ok(n) => n,
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            return Err(reject(name, range.describe(trimmed)));
+        }
+        Err(_) => {
+            return Err(reject(
+                name,
+                format!(
+                    "expected a whole number from {} to {}, got {raw:?}",
+                    range.min, range.max
+                ),
+            ));
+        }
+    };
+    if !(range.min..=range.max).contains(&n) {
+        return Err(reject(name, range.describe(&n.to_string())));
+    }
+    T::try_from(n).map_err(|_| reject(name, range.describe(&n.to_string())))
 }
 
 fn parse_bool(raw: &str) -> Option<bool> {
@@ -816,6 +875,105 @@ mod tests {
             assert!(!err.contains('\n'), "one line: {err:?}");
             assert!(!err.contains("ghp_inurl"), "credentials echoed: {err:?}");
         }
+    }
+
+    /// Every numeric variable with its range.
+    const NUMBERS: [(&str, Bounds); 15] = [
+        (env::CODEX_MAX_MUTATIONS, bounds::MAX_MUTATIONS),
+        (env::CODEX_MAX_WAIT_SECS, bounds::MAX_WAIT_SECS),
+        (env::CODEX_READ_CONCURRENCY, bounds::READ_CONCURRENCY),
+        (env::CODEX_WRITE_SPACING_MS, bounds::WRITE_SPACING_MS),
+        (env::CODEX_HTTP_TIMEOUT_SECS, bounds::HTTP_TIMEOUT_SECS),
+        (env::CODEX_RETRY_BASE_MS, bounds::RETRY_BASE_MS),
+        (env::CODEX_MAX_RETRIES, bounds::MAX_RETRIES),
+        (env::CODEX_SELFTEST_RETAIN, bounds::SELFTEST_RETAIN),
+        (
+            env::CODEX_SELFTEST_MAX_AGE_DAYS,
+            bounds::SELFTEST_MAX_AGE_DAYS,
+        ),
+        (env::CODEX_TELEMETRY_MAX_AGE_DAYS, bounds::DAYS),
+        (env::CODEX_MAIN_STALE_DAYS, bounds::DAYS),
+        (env::CODEX_MAIN_ESCALATION_DAYS, bounds::DAYS),
+        (env::CODEX_DASHBOARD_STALE_DAYS, bounds::DAYS),
+        (env::CODEX_DASHBOARD_ESCALATION_DAYS, bounds::DAYS),
+        (env::GITHUB_RUN_ATTEMPT, bounds::RUN_ATTEMPT),
+    ];
+
+    #[test]
+    fn every_number_is_bounded_and_a_rejection_names_the_range() {
+        let range_text = |b: Bounds| format!("at least {} and at most {}", b.min, b.max);
+        for (var, range) in NUMBERS {
+            let above = (range.max + 1).to_string();
+            let too_big = [
+                above.as_str(),
+                "4294967296",
+                "18446744073709551615",
+                "18446744073709551616",
+                "99999999999999999999999999",
+            ];
+            for bad in too_big {
+                let err = resolve(args("a/b"), &[("GH_CI_PAT", "x"), (var, bad)])
+                    .expect_err(var)
+                    .to_string();
+                assert!(err.starts_with(&format!("{var}: ")), "{err}");
+                assert!(err.contains(&range_text(range)), "{err}");
+                assert!(err.contains(bad), "{err}");
+                assert!(!err.contains('\n'), "{err}");
+            }
+            if range.min > 0 {
+                let below = (range.min - 1).to_string();
+                let err = resolve(args("a/b"), &[("GH_CI_PAT", "x"), (var, &below)])
+                    .expect_err(var)
+                    .to_string();
+                assert!(err.contains(&range_text(range)), "{err}");
+            }
+            let err = resolve(args("a/b"), &[("GH_CI_PAT", "x"), (var, "ten")])
+                .expect_err(var)
+                .to_string();
+            assert!(
+                err.contains(&format!("from {} to {}", range.min, range.max)),
+                "{err}"
+            );
+            // Both ends are accepted (escalation days may not be below stale days: 14).
+            for edge in [range.min, range.max] {
+                let value = edge.to_string();
+                let mut vars = vec![("GH_CI_PAT", "x"), (var, value.as_str())];
+                if var.ends_with("_STALE_DAYS") {
+                    vars.push((
+                        if var.starts_with("CODEX_MAIN") {
+                            env::CODEX_MAIN_ESCALATION_DAYS
+                        } else {
+                            env::CODEX_DASHBOARD_ESCALATION_DAYS
+                        },
+                        "3650",
+                    ));
+                }
+                let accepted = resolve(args("a/b"), &vars);
+                let below_stale = var.ends_with("_ESCALATION_DAYS") && edge < 14;
+                assert_eq!(accepted.is_ok(), !below_stale, "{var}={edge}: {accepted:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_largest_timeout_and_base_stay_usable() {
+        let cfg = resolve(
+            args("a/b"),
+            &[
+                ("GH_CI_PAT", "x"),
+                ("CODEX_HTTP_TIMEOUT_SECS", "600"),
+                ("CODEX_RETRY_BASE_MS", "60000"),
+                ("GITHUB_RUN_ATTEMPT", "1000"),
+            ],
+        )
+        .unwrap();
+        let opts = crate::github::ClientOptions::from_config(&cfg);
+        // The client's overall timeout is twice the read timeout: no overflow.
+        assert_eq!(opts.read_timeout * 2, std::time::Duration::from_secs(1200));
+        assert!(
+            crate::github::governor::backoff(opts.governor.backoff_base, 10, 1.0)
+                <= crate::github::governor::MAX_BACKOFF
+        );
     }
 
     #[test]

@@ -109,6 +109,23 @@ pub enum Error {
         /// The link.
         url: String,
     },
+    /// A `Link` rel="next" pointed back at a page this listing had already read.
+    #[error(
+        "the listing stopped because its next page {url} had already been read (a pagination loop)"
+    )]
+    PaginationLoop {
+        /// The link.
+        url: String,
+    },
+    /// A listing ran past the most pages the repository can hold (see
+    /// [`crate::github::pagination::PageGuard`]).
+    #[error("the listing stopped before {url} after {cap} pages, more than the repository holds")]
+    PageCap {
+        /// The page it did not read.
+        url: String,
+        /// The cap.
+        cap: u64,
+    },
     /// Reading or writing a local file.
     #[error("{action} {path}: {source}")]
     Io {

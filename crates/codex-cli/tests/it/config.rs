@@ -110,6 +110,21 @@ fn every_bad_value_exits_2_naming_it_before_any_request() {
         for bad in ["ten", "-1", "1.5"] {
             rejected(&world, sync, &with(&[(var, bad)]), &[], var);
         }
+        // Too large for the setting, for any u64, and u64::MAX itself (once a panic, exit
+        // 101): one line naming the variable and its range.
+        for bad in ["100000000", "18446744073709551615", "18446744073709551616"] {
+            rejected(&world, sync, &with(&[(var, bad)]), &[], var);
+            rejected(&world, sync, &with(&[(var, bad)]), &[], "at most");
+        }
+    }
+    // Below the range, where zero makes no sense.
+    for var in [
+        "CODEX_HTTP_TIMEOUT_SECS",
+        "CODEX_READ_CONCURRENCY",
+        "CODEX_TELEMETRY_MAX_AGE_DAYS",
+        "GITHUB_RUN_ATTEMPT",
+    ] {
+        rejected(&world, sync, &with(&[(var, "0")]), &[], var);
     }
     // URLs, by variable and by flag.
     rejected(

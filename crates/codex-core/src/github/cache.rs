@@ -6,6 +6,9 @@
 //! One entry is two files named by a hash of the URL: the body, and a small JSON with the URL,
 //! the `ETag` and the `Link` header (a 304 need not repeat it). Both are written atomically;
 //! an entry whose URL does not match (a hash collision) or that cannot be read is a miss.
+//! An entry whose body is not JSON (truncated by a full disk, a crash, a bad answer) is
+//! removed and is a miss, so the request goes out without `If-None-Match` and its fresh
+//! answer replaces it: one bad entry never fails every later run.
 
 use std::path::{Path, PathBuf};
 
@@ -61,14 +64,21 @@ impl EtagCache {
         )
     }
 
-    /// The entry for `url`, if there is a readable one.
+    /// The entry for `url`, if there is a readable one whose body is JSON.
     pub fn get(&self, url: &str) -> Option<Entry> {
         let (meta_path, body_path) = self.paths(url);
-        let meta: Meta = serde_json::from_slice(&std::fs::read(meta_path).ok()?).ok()?;
+        let meta: Meta = serde_json::from_slice(&std::fs::read(&meta_path).ok()?).ok()?;
         if meta.url != url {
             return None;
         }
-        let body = std::fs::read(body_path).ok()?;
+        let body = std::fs::read(&body_path).ok()?;
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+            tracing::warn!(url, error = %e, "cached body is not JSON: entry dropped, asking afresh");
+            // Meta first: without it the body is never trusted again.
+            let _ = std::fs::remove_file(&meta_path);
+            let _ = std::fs::remove_file(&body_path);
+            return None;
+        }
         Some(Entry {
             etag: meta.etag,
             link: meta.link,
@@ -124,5 +134,18 @@ mod tests {
         assert_eq!(cache.get("https://x/other"), None);
         cache.put("https://x/a", "W/\"2\"", None, b"[2]");
         assert_eq!(cache.get("https://x/a").unwrap().body.as_ref(), b"[2]");
+    }
+
+    #[test]
+    fn an_entry_whose_body_is_not_json_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = EtagCache::new(dir.path());
+        cache.put("https://x/a", "\"1\"", None, br#"[{"number": 1}]"#);
+        let (meta, body) = cache.paths("https://x/a");
+        std::fs::write(&body, br#"[{"numb"#).unwrap();
+        assert_eq!(cache.get("https://x/a"), None);
+        assert!(!meta.exists() && !body.exists(), "both files removed");
+        cache.put("https://x/a", "\"2\"", None, b"[]");
+        assert_eq!(cache.get("https://x/a").unwrap().etag, "\"2\"");
     }
 }

@@ -581,10 +581,17 @@ impl GitHub {
     }
 
     /// GET one page of a paginated endpoint: its JSON and the `Link` rel="next" URL, which
-    /// must stay on the API's origin. Every page loop goes through here.
-    pub async fn get_page(&self, url: &Url) -> Result<(Value, Option<Url>)> {
+    /// must stay on the API's origin. Every page loop goes through here, with one `guard` per
+    /// listing: a page already read or one past the cap is an error, and nothing is sent.
+    pub async fn get_page(
+        &self,
+        url: &Url,
+        guard: &mut crate::github::pagination::PageGuard,
+    ) -> Result<(Value, Option<Url>)> {
         self.check_same_origin(url)?;
+        guard.enter(url)?;
         let response = self.get(url).await?;
+        guard.observe(response.header("link"));
         let next = match response
             .header("link")
             .and_then(crate::github::pagination::next_link)

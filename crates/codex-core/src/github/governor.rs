@@ -111,11 +111,19 @@ pub fn classify(
     Answer::Final
 }
 
-/// How long the `attempt`-th retry waits: `base * 2^attempt`, plus jitter of up to 25%.
+/// The longest any retry waits, whatever the base and the attempt.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The longest a hold may last: a server's `retry-after` or reset beyond it is taken as this
+/// (still far beyond any maximum wait, so the request stops cleanly), never an overflow.
+pub const MAX_HOLD: Duration = Duration::from_secs(24 * 3600);
+
+/// How long the `attempt`-th retry waits: `base * 2^attempt`, plus jitter of up to 25%, at
+/// most [`MAX_BACKOFF`].
 pub fn backoff(base: Duration, attempt: u32, jitter: f64) -> Duration {
     let factor = 2u32.saturating_pow(attempt.min(16));
-    let plain = base.saturating_mul(factor);
-    plain + plain.mul_f64(jitter.clamp(0.0, 1.0) * 0.25)
+    let plain = base.saturating_mul(factor).min(MAX_BACKOFF);
+    (plain + plain.mul_f64(jitter.clamp(0.0, 1.0) * 0.25)).min(MAX_BACKOFF)
 }
 
 /// Why a request may not go now.
@@ -249,7 +257,7 @@ impl Governor {
     /// Hold every request until `wait` from now (a primary limit, or `remaining: 0`).
     pub fn hold_for(&self, wait: Duration) {
         let mut st = self.lock();
-        let until = Instant::now() + wait;
+        let until = Instant::now() + wait.min(MAX_HOLD);
         st.not_before = Some(st.not_before.map_or(until, |t| t.max(until)));
     }
 
@@ -351,10 +359,32 @@ mod tests {
         assert_eq!(backoff(base, 0, 0.0), Duration::from_millis(100));
         assert_eq!(backoff(base, 3, 0.0), Duration::from_millis(800));
         assert_eq!(backoff(base, 3, 1.0), Duration::from_millis(1000));
-        assert!(
-            backoff(base, 40, 1.0) > Duration::from_secs(1000),
-            "saturates, never panics"
+        assert_eq!(
+            backoff(base, 40, 1.0),
+            MAX_BACKOFF,
+            "saturates at the cap, never panics"
         );
+        assert_eq!(backoff(Duration::from_secs(50), 0, 1.0), MAX_BACKOFF);
+        assert_eq!(
+            backoff(Duration::from_secs(40), 0, 0.0),
+            Duration::from_secs(40)
+        );
+        assert_eq!(backoff(Duration::MAX, u32::MAX, 1.0), MAX_BACKOFF);
+        assert_eq!(
+            backoff(Duration::from_millis(u64::MAX), 3, 0.5),
+            MAX_BACKOFF
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_endless_hold_is_refused_not_an_overflow() {
+        let governor = Governor::new(GovernorOptions {
+            max_wait: Duration::from_secs(300),
+            ..GovernorOptions::default()
+        });
+        governor.hold_for(Duration::from_secs(u64::MAX));
+        governor.hold_for(Duration::MAX);
+        assert_eq!(governor.ready(false).await, Err(Refusal::TooLong(MAX_HOLD)));
     }
 
     #[tokio::test(start_paused = true)]

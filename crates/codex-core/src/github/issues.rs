@@ -3,6 +3,12 @@
 //!
 //! Pull requests are dropped by their `pull_request` key; each item is parsed on its own, so an
 //! item that cannot be understood becomes a [`Malformed`] finding and the page goes on.
+//!
+//! The server is not trusted to paginate well: a [`PageGuard`] ends a listing whose next link
+//! points back at a page already read or that runs past what the repository holds, and an
+//! item whose number was already listed is dropped, so a page served twice counts once.
+
+use std::collections::HashSet;
 
 use serde_json::Value;
 use url::Url;
@@ -11,6 +17,7 @@ use crate::config::RepoSlug;
 use crate::error::{Error, Result};
 use crate::github::client::GitHub;
 use crate::github::model::{Issue, Malformed, MilestoneNumber};
+use crate::github::pagination::PageGuard;
 
 /// Which issues to list (GitHub's server-side filters).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +88,11 @@ pub struct IssuePage {
 pub struct IssueLister {
     client: GitHub,
     next: Option<Url>,
+    guard: PageGuard,
+    seen: HashSet<u64>,
     pages: u64,
     items: u64,
+    duplicates: u64,
 }
 
 impl IssueLister {
@@ -92,8 +102,11 @@ impl IssueLister {
         IssueLister {
             client: client.clone(),
             next: Some(first),
+            guard: PageGuard::new(),
+            seen: HashSet::new(),
             pages: 0,
             items: 0,
+            duplicates: 0,
         }
     }
 
@@ -102,17 +115,23 @@ impl IssueLister {
         self.pages
     }
 
-    /// Items (issues, pull requests and malformed ones) seen so far.
+    /// Items (issues, pull requests and malformed ones) seen so far, each number once.
     pub fn items(&self) -> u64 {
         self.items
     }
 
-    /// Fetch the next page, or `None` when the last one has been read.
+    /// Items dropped because their number had already been listed (a page served twice).
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+
+    /// Fetch the next page, or `None` when the last one has been read. An error ends the
+    /// listing: the next call returns `None`.
     pub async fn next_page(&mut self) -> Result<Option<IssuePage>> {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
-        let (body, next) = self.client.get_page(&url).await?;
+        let (body, next) = self.client.get_page(&url, &mut self.guard).await?;
         let items: Vec<Value> = match body {
             Value::Array(items) => items,
             other => {
@@ -123,14 +142,29 @@ impl IssueLister {
             }
         };
         self.pages += 1;
-        self.items += items.len() as u64;
         let mut page = IssuePage::default();
+        let mut duplicates = 0u64;
         for item in &items {
+            if let Some(number) = item.get("number").and_then(Value::as_u64)
+                && !self.seen.insert(number)
+            {
+                duplicates += 1;
+                continue;
+            }
+            self.items += 1;
             match Issue::from_json(item) {
                 Ok(issue) if issue.is_pull_request => page.pull_requests += 1,
                 Ok(issue) => page.issues.push(issue),
                 Err(malformed) => page.malformed.push(malformed),
             }
+        }
+        if duplicates > 0 {
+            self.duplicates += duplicates;
+            tracing::warn!(
+                url = %url,
+                duplicates,
+                "items already listed on an earlier page were dropped"
+            );
         }
         tracing::info!(
             page = self.pages,

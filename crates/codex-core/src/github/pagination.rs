@@ -4,6 +4,106 @@
 //! `/repositories/{id}/issues` and carry `after=` cursors, and building `page=` numbers instead
 //! fails past page 100 with a 422.
 
+use std::collections::HashSet;
+
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// The most pages one listing may read when the server does not say how many there are:
+/// 10,000 pages of 100 is a million issues and pull requests, several times the largest
+/// repositories on GitHub.
+pub const MAX_PAGES: u64 = 10_000;
+
+/// The guard every page loop carries, so that a listing ends whatever the server's `Link`
+/// headers say: a page already read is never asked for again ([`Error::PaginationLoop`]), and
+/// no more pages are read than the repository can hold ([`Error::PageCap`]).
+///
+/// The cap is [`MAX_PAGES`] until the first page's `Link` rel="last" names the number of
+/// pages; then it is that number plus a margin of a quarter and 10 pages (for items created
+/// while the listing runs), never above [`MAX_PAGES`]. It costs no request: the repository's
+/// `open_issues_count` would, and it counts the same issues and pull requests the listing
+/// returns.
+#[derive(Debug, Clone)]
+pub struct PageGuard {
+    visited: HashSet<String>,
+    pages: u64,
+    cap: u64,
+}
+
+impl Default for PageGuard {
+    fn default() -> Self {
+        PageGuard {
+            visited: HashSet::new(),
+            pages: 0,
+            cap: MAX_PAGES,
+        }
+    }
+}
+
+impl PageGuard {
+    /// A guard for a new listing.
+    pub fn new() -> Self {
+        PageGuard::default()
+    }
+
+    /// Admit `url` as the next page to read, or say why the listing must stop.
+    pub fn enter(&mut self, url: &Url) -> Result<()> {
+        if self.visited.contains(url.as_str()) {
+            return Err(Error::PaginationLoop {
+                url: url.to_string(),
+            });
+        }
+        if self.pages >= self.cap {
+            return Err(Error::PageCap {
+                url: url.to_string(),
+                cap: self.cap,
+            });
+        }
+        self.visited.insert(url.as_str().to_owned());
+        self.pages += 1;
+        Ok(())
+    }
+
+    /// Learn the number of pages from a page's `Link` header (the first page's only).
+    pub fn observe(&mut self, link_header: Option<&str>) {
+        if self.pages != 1 {
+            return;
+        }
+        if let Some(last) = link_header.and_then(last_page) {
+            self.cap = page_cap(last);
+        }
+    }
+
+    /// Pages admitted so far.
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+
+    /// The current cap.
+    pub fn cap(&self) -> u64 {
+        self.cap
+    }
+}
+
+/// The cap for a listing whose server says it has `last` pages.
+pub fn page_cap(last: u64) -> u64 {
+    last.saturating_add(last / 4)
+        .saturating_add(10)
+        .min(MAX_PAGES)
+}
+
+/// The page number of the `rel="last"` link, when it carries a `page=` parameter.
+pub fn last_page(header: &str) -> Option<u64> {
+    let (url, _) = links(header)
+        .into_iter()
+        .find(|(_, rels)| rels.split_whitespace().any(|r| r == "last"))?;
+    let url = Url::parse(&url).ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
 /// The URL of the `rel="next"` link, if any.
 pub fn next_link(header: &str) -> Option<String> {
     links(header)
@@ -60,6 +160,58 @@ fn find_next_link(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_page_already_read_ends_the_listing() {
+        let mut guard = PageGuard::new();
+        guard.enter(&url("https://x/r?page=1")).unwrap();
+        guard.enter(&url("https://x/r?page=2")).unwrap();
+        let err = guard.enter(&url("https://x/r?page=1")).unwrap_err();
+        assert!(
+            matches!(err, Error::PaginationLoop { ref url } if url == "https://x/r?page=1"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("pagination loop"), "{err}");
+        assert!(!err.to_string().contains('\n'));
+        assert_eq!(guard.pages(), 2);
+    }
+
+    #[test]
+    fn the_cap_follows_the_first_pages_last_link_with_a_margin() {
+        let mut guard = PageGuard::new();
+        assert_eq!(guard.cap(), MAX_PAGES);
+        guard.enter(&url("https://x/r")).unwrap();
+        guard.observe(Some(
+            r#"<https://x/r?after=a>; rel="next", <https://x/r?page=8>; rel="last""#,
+        ));
+        assert_eq!(guard.cap(), 8 + 2 + 10);
+        for n in 2..=20 {
+            guard
+                .enter(&url(&format!("https://x/r?after={n}")))
+                .unwrap();
+            // Later pages' `last` does not move the cap.
+            guard.observe(Some(r#"<https://x/r?page=100000>; rel="last""#));
+        }
+        let err = guard.enter(&url("https://x/r?after=21")).unwrap_err();
+        assert!(matches!(err, Error::PageCap { cap: 20, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn caps_stay_within_the_fixed_maximum() {
+        assert_eq!(page_cap(0), 10);
+        assert_eq!(page_cap(100), 135);
+        assert_eq!(page_cap(u64::MAX), MAX_PAGES);
+        assert_eq!(
+            last_page(r#"<https://x/r?page=3&per_page=100>; rel="last""#),
+            Some(3)
+        );
+        assert_eq!(last_page(r#"<https://x/r?after=abc>; rel="next""#), None);
+        assert_eq!(last_page(r#"<https://x/r?page=x>; rel="last""#), None);
+    }
 
     #[test]
     fn github_cursor_links() {

@@ -24,8 +24,9 @@ impl GitHub {
         if let (Some(url), Some((_, query))) = (next.as_mut(), path_and_query.split_once('?')) {
             url.set_query(Some(query));
         }
+        let mut guard = crate::github::pagination::PageGuard::new();
         while let Some(url) = next.take() {
-            let (body, following) = self.get_page(&url).await?;
+            let (body, following) = self.get_page(&url, &mut guard).await?;
             next = following;
             match body {
                 Value::Array(items) => out.extend(items),
@@ -232,8 +233,9 @@ impl GitHub {
         let mut url = self.url(&Self::repo_path(repo, "actions/variables"));
         url.query_pairs_mut().append_pair("per_page", "30");
         let mut next = Some(url);
+        let mut guard = crate::github::pagination::PageGuard::new();
         while let Some(url) = next.take() {
-            let (value, following) = self.get_page(&url).await?;
+            let (value, following) = self.get_page(&url, &mut guard).await?;
             next = following;
             for v in value
                 .get("variables")

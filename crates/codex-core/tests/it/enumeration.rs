@@ -306,3 +306,63 @@ async fn a_rerun_with_a_cache_answers_304_and_only_changed_pages_cost() {
         "the changed page was read fresh"
     );
 }
+
+#[tokio::test]
+async fn a_truncated_cache_entry_is_dropped_and_asked_for_afresh() {
+    let sb = sandbox(SandboxOptions {
+        scenario: Scenario::Large,
+        issues: 500,
+        record: true,
+        ..SandboxOptions::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cached_client = || {
+        let mut opts = crate::common::options(&sb);
+        opts.cache_dir = Some(dir.path().to_path_buf());
+        codex_core::GitHub::new(opts).unwrap()
+    };
+    let list = |gh: codex_core::GitHub| async move {
+        let all = IssueLister::new(&gh, &repo(), &IssueQuery::all())
+            .collect()
+            .await;
+        (gh.stats(), all)
+    };
+    let (cold_stats, cold) = list(cached_client()).await;
+    let cold = cold.unwrap();
+    let pages = cold_stats.requests;
+    assert_eq!(pages, 5);
+
+    // Cut one cached body in half, as a crash or a full disk would.
+    let mut bodies: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "body"))
+        .collect();
+    bodies.sort();
+    assert_eq!(bodies.len() as u64, pages);
+    let body = std::fs::read(&bodies[2]).unwrap();
+    std::fs::write(&bodies[2], &body[..body.len() / 2]).unwrap();
+
+    // The next run asks for that page without `If-None-Match` (a full 200), the others
+    // still answer 304, and the result is whole.
+    let before = sb.exchanges().len();
+    let (stats, warm) = list(cached_client()).await;
+    let warm = warm.expect("a bad cache entry does not fail the run");
+    assert_eq!(stats.requests, pages, "no extra request");
+    assert_eq!(stats.not_modified, pages - 1);
+    let statuses: Vec<u16> = sb.exchanges()[before..].iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    let numbers =
+        |p: &codex_core::github::IssuePage| p.issues.iter().map(|i| i.number.0).collect::<Vec<_>>();
+    assert_eq!(numbers(&warm), numbers(&cold));
+
+    // And the entry was replaced: the run after is all 304 again.
+    let (stats, again) = list(cached_client()).await;
+    assert_eq!(stats.not_modified, pages, "recovered");
+    assert_eq!(numbers(&again.unwrap()), numbers(&cold));
+}

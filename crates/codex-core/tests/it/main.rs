@@ -5,5 +5,6 @@
 mod common;
 mod conformance;
 mod enumeration;
+mod hostile_pagination;
 mod reliability;
 mod workflows;
