@@ -67,6 +67,7 @@ Environment (no flag):
   CODEX_WRITE_SPACING_MS         least time between writes [default: 1000; 0 on loopback]
   CODEX_HTTP_TIMEOUT_SECS        per-request answer timeout [default: 30]
   CODEX_RETRY_BASE_MS / CODEX_MAX_RETRIES  retry backoff start and count [default: 1000 / 4]
+  CODEX_DEADLINE_SECS            the run stops cleanly after this long, 10..=86400 [default: 1200]
   CODEX_MAIN_MILESTONE           [default: Codex Main Track]
   CODEX_DASHBOARD_MILESTONE      [default: Codex Dashboard Track]
   CODEX_SELFTEST_MILESTONE       [default: Codex Internal]
@@ -80,7 +81,8 @@ Environment (no flag):
   CODEX_DRY_RUN=true             same as --dry-run
 
 Exit codes: 0 ran (telemetry says how it went), 2 configuration rejected (nothing sent),
-1 only with --strict when the run's status is error.";
+1 only with --strict when the run's status is error, 130 / 143 cancelled by SIGINT / SIGTERM
+(telemetry written; a second signal exits at once).";
 
 /// A rejected configuration value: one line naming the flag and/or variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +244,9 @@ pub struct Settings {
     pub retry_base_ms: u64,
     /// `CODEX_MAX_RETRIES`, default 4.
     pub max_retries: u32,
+    /// `CODEX_DEADLINE_SECS`: the run stops cleanly after this many seconds, default
+    /// [`DEFAULT_DEADLINE_SECS`], within [`DEADLINE_SECS_RANGE`].
+    pub deadline_secs: u64,
     /// `CODEX_MAIN_MILESTONE`, default `Codex Main Track`.
     pub main_milestone: String,
     /// `CODEX_DASHBOARD_MILESTONE`, default `Codex Dashboard Track`.
@@ -263,6 +268,13 @@ pub struct Settings {
     /// `CODEX_PROJECT_OWNER`, default the repository's owner (filled by [`Config::resolve`]).
     pub project_owner: Option<String>,
 }
+
+/// `CODEX_DEADLINE_SECS` by default: 20 minutes, inside the component workflows'
+/// `timeout-minutes: 30` with room for their set-up and the publishing after the run.
+pub const DEFAULT_DEADLINE_SECS: u64 = 1200;
+
+/// The values `CODEX_DEADLINE_SECS` accepts: 10 seconds to a day.
+pub const DEADLINE_SECS_RANGE: std::ops::RangeInclusive<u64> = 10..=86_400;
 
 /// The fallback title of the self-test milestone, whatever `CODEX_SELFTEST_MILESTONE` says.
 pub const SELFTEST_FALLBACK_MILESTONE: &str = "Codex Internal";
@@ -330,6 +342,17 @@ impl Settings {
             http_timeout_secs: number(env::CODEX_HTTP_TIMEOUT_SECS, 30, 1)?,
             retry_base_ms: number(env::CODEX_RETRY_BASE_MS, 1000, 0)?,
             max_retries: small(env::CODEX_MAX_RETRIES, 4, 0)?,
+            deadline_secs: {
+                let range = DEADLINE_SECS_RANGE;
+                let n = number(env::CODEX_DEADLINE_SECS, DEFAULT_DEADLINE_SECS, *range.start())?;
+                if !range.contains(&n) {
+                    return Err(reject(
+                        env::CODEX_DEADLINE_SECS,
+                        format!("must be within {}..={}, got {n}", range.start(), range.end()),
+                    ));
+                }
+                n
+            },
             main_milestone: text(env::CODEX_MAIN_MILESTONE, "Codex Main Track"),
             dashboard_milestone: text(env::CODEX_DASHBOARD_MILESTONE, "Codex Dashboard Track"),
             selftest_milestone: text(env::CODEX_SELFTEST_MILESTONE, SELFTEST_FALLBACK_MILESTONE),
@@ -606,6 +629,30 @@ mod tests {
         assert_eq!(s.dashboard_milestone, "Codex Dashboard Track");
         assert_eq!(cfg.project_owner(), "acme");
         assert_eq!(s.max_mutations, None);
+        assert_eq!(s.deadline_secs, 1200);
+    }
+
+    #[test]
+    fn the_deadline_is_bounded() {
+        let deadline = |v: &str| {
+            resolve(
+                args("a/b"),
+                &[("GH_CI_PAT", "x"), ("CODEX_DEADLINE_SECS", v)],
+            )
+            .map(|c| c.settings.deadline_secs)
+        };
+        assert_eq!(deadline("10"), Ok(10));
+        assert_eq!(deadline("86400"), Ok(86_400));
+        for bad in ["9", "0", "86401", "18446744073709551615", "ten", "-1"] {
+            let err = deadline(bad).expect_err(bad).to_string();
+            assert!(err.starts_with("CODEX_DEADLINE_SECS: "), "{err}");
+        }
+        assert!(
+            deadline("86401")
+                .unwrap_err()
+                .to_string()
+                .contains("10..=86400")
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`rules`]: pure decisions (managed issues, tracks, labels, milestones, activity).
 //! - [`telemetry`]: the versioned JSON the components write and the dashboard reads.
 //! - [`pages`]: the gh-pages checkout: atomic, never-overwriting telemetry writes.
+//! - [`stop`]: a run's cancellation and deadline, which every request races.
 //!
 //! No function here exits the process or reads the clock inside a rule.
 #![warn(missing_docs)]
@@ -18,10 +19,12 @@ pub mod jobs;
 pub mod logging;
 pub mod pages;
 pub mod rules;
+pub mod stop;
 pub mod telemetry;
 
 pub use config::{CommonArgs, Config, ConfigError, Needs, RepoSlug, Settings, Token};
 pub use error::{Error, GraphQlErrorKind, Result};
 pub use github::{GitHub, Issue, IssueNumber, MilestoneNumber};
 pub use pages::Pages;
+pub use stop::{Stop, StopReason};
 pub use telemetry::{Component, Status, Telemetry};
