@@ -344,11 +344,19 @@ impl Settings {
             max_retries: small(env::CODEX_MAX_RETRIES, 4, 0)?,
             deadline_secs: {
                 let range = DEADLINE_SECS_RANGE;
-                let n = number(env::CODEX_DEADLINE_SECS, DEFAULT_DEADLINE_SECS, *range.start())?;
+                let n = number(
+                    env::CODEX_DEADLINE_SECS,
+                    DEFAULT_DEADLINE_SECS,
+                    *range.start(),
+                )?;
                 if !range.contains(&n) {
                     return Err(reject(
                         env::CODEX_DEADLINE_SECS,
-                        format!("must be within {}..={}, got {n}", range.start(), range.end()),
+                        format!(
+                            "must be within {}..={}, got {n}",
+                            range.start(),
+                            range.end()
+                        ),
                     ));
                 }
                 n

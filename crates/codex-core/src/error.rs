@@ -240,10 +240,8 @@ impl Error {
     /// [`crate::jobs::Report::api_failure`]), and the next run carries on (every component is
     /// idempotent).
     pub fn stops_run(&self) -> bool {
-        matches!(
-            self,
-            Error::BudgetExhausted { .. } | Error::Stopped { .. }
-        ) || self.is_rate_limit()
+        matches!(self, Error::BudgetExhausted { .. } | Error::Stopped { .. })
+            || self.is_rate_limit()
     }
 
     /// Why the run stopped, when this is [`Error::Stopped`].

@@ -213,8 +213,13 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(!waiter.is_finished());
         assert!(stop.clone().cancel("SIGTERM"));
-        assert!(!stop.cancel("SIGINT"), "a second cancellation changes nothing");
-        let cancelled = StopReason::Cancelled { by: "SIGTERM".into() };
+        assert!(
+            !stop.cancel("SIGINT"),
+            "a second cancellation changes nothing"
+        );
+        let cancelled = StopReason::Cancelled {
+            by: "SIGTERM".into(),
+        };
         assert_eq!(waiter.await.unwrap(), cancelled);
         assert_eq!(stop.check(), Err(cancelled.clone()));
         assert_eq!(cancelled.to_string(), "cancelled by SIGTERM");

@@ -11,5 +11,7 @@ mod help;
 mod merge;
 mod runs;
 mod self_test;
+#[cfg(unix)]
+mod signals;
 mod sync;
 mod tracks;

@@ -677,13 +677,10 @@ impl GitHub {
             tracing::info!(method = %what, url = %target, "dry-run: write not sent");
             return Ok(false);
         }
-        self.inner
-            .stop
-            .check()
-            .map_err(|reason| Error::Stopped {
-                reason,
-                write_abandoned: false,
-            })?;
+        self.inner.stop.check().map_err(|reason| Error::Stopped {
+            reason,
+            write_abandoned: false,
+        })?;
         if let Some(budget) = self.inner.max_mutations
             && stats.mutations >= budget
         {
