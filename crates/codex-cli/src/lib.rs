@@ -5,6 +5,7 @@
 
 mod demo;
 mod output;
+mod signals;
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -210,7 +211,8 @@ fn env_lookup(name: &str) -> Option<String> {
 }
 
 /// Resolve configuration and run one component: exit 2 on bad configuration (nothing sent),
-/// else 0, or 1 with `--strict` when the run's status is `error`.
+/// 130 / 143 when SIGINT / SIGTERM cancelled the run (telemetry written), else 0, or 1 with
+/// `--strict` when the run's status is `error`.
 pub fn run_component(command: ComponentCommand) -> ExitCode {
     let (common, needs_token) = match &command {
         ComponentCommand::TelemetryMerge(a) => (&a.common, false),
@@ -240,6 +242,9 @@ pub fn run_component(command: ComponentCommand) -> ExitCode {
         .map(|(k, _)| k)
         .collect();
     let status = runtime.block_on(execute(command, config, now, env_set));
+    if let Some(signal) = signals::received() {
+        return ExitCode::from(signal.exit_code());
+    }
     if strict && status == Status::Error {
         ExitCode::FAILURE
     } else {
@@ -263,6 +268,7 @@ pub async fn execute(
             return Status::Error;
         }
     };
+    let _signals = signals::listen(ctx.stop.clone());
     let span = tracing::info_span!("codex", repo = %repo);
     let _guard = span.enter();
     match command {

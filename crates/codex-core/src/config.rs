@@ -68,6 +68,7 @@ Environment (no flag):
   CODEX_WRITE_SPACING_MS         least time between writes [default: 1000; 0 on loopback]
   CODEX_HTTP_TIMEOUT_SECS        per-request answer timeout [default: 30]
   CODEX_RETRY_BASE_MS / CODEX_MAX_RETRIES  retry backoff start and count [default: 1000 / 4]
+  CODEX_DEADLINE_SECS            the run stops cleanly after this long, 10..=86400 [default: 1200]
   CODEX_MAIN_MILESTONE           [default: Codex Main Track]
   CODEX_DASHBOARD_MILESTONE      [default: Codex Dashboard Track]
   CODEX_SELFTEST_MILESTONE       [default: Codex Internal]
@@ -81,7 +82,8 @@ Environment (no flag):
   CODEX_DRY_RUN=true             same as --dry-run
 
 Exit codes: 0 ran (telemetry says how it went), 2 configuration rejected (nothing sent),
-1 only with --strict when the run's status is error.";
+1 only with --strict when the run's status is error, 130 / 143 cancelled by SIGINT / SIGTERM
+(telemetry written; a second signal exits at once).";
 
 /// A rejected configuration value: one line naming the flag and/or variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,6 +292,9 @@ pub struct Settings {
     pub retry_base_ms: u64,
     /// `CODEX_MAX_RETRIES`, default 4.
     pub max_retries: u32,
+    /// `CODEX_DEADLINE_SECS`: the run stops cleanly after this many seconds, default
+    /// [`DEFAULT_DEADLINE_SECS`], within [`bounds::DEADLINE_SECS`].
+    pub deadline_secs: u64,
     /// `CODEX_SELFTEST_MILESTONE`, default `Codex Internal`.
     pub selftest_milestone: String,
     /// `CODEX_SELFTEST_RETAIN`, default 5.
@@ -305,6 +310,10 @@ pub struct Settings {
     /// `CODEX_PROJECT_OWNER`, default the repository's owner (filled by [`Config::resolve`]).
     pub project_owner: Option<String>,
 }
+
+/// `CODEX_DEADLINE_SECS` by default: 20 minutes, inside the component workflows'
+/// `timeout-minutes: 30` with room for their set-up and the publishing after the run.
+pub const DEFAULT_DEADLINE_SECS: u64 = 1200;
 
 /// The fallback title of the self-test milestone, whatever `CODEX_SELFTEST_MILESTONE` says.
 pub const SELFTEST_FALLBACK_MILESTONE: &str = "Codex Internal";
@@ -356,6 +365,11 @@ impl Settings {
             http_timeout_secs: number(env::CODEX_HTTP_TIMEOUT_SECS, 30, bounds::HTTP_TIMEOUT_SECS)?,
             retry_base_ms: number(env::CODEX_RETRY_BASE_MS, 1000, bounds::RETRY_BASE_MS)?,
             max_retries: small(env::CODEX_MAX_RETRIES, 4, bounds::MAX_RETRIES)?,
+            deadline_secs: number(
+                env::CODEX_DEADLINE_SECS,
+                DEFAULT_DEADLINE_SECS,
+                bounds::DEADLINE_SECS,
+            )?,
             selftest_milestone: text(env::CODEX_SELFTEST_MILESTONE, SELFTEST_FALLBACK_MILESTONE),
             selftest_retain: small(env::CODEX_SELFTEST_RETAIN, 5, bounds::SELFTEST_RETAIN)?,
             selftest_max_age_days: small(
@@ -588,6 +602,8 @@ pub mod bounds {
     pub const DAYS: Bounds = b(1, 3_650);
     /// `GITHUB_RUN_ATTEMPT`.
     pub const RUN_ATTEMPT: Bounds = b(1, 1_000);
+    /// `CODEX_DEADLINE_SECS`: ten seconds to a day.
+    pub const DEADLINE_SECS: Bounds = b(10, 86_400);
 }
 
 /// Parse a whole number of variable `name` within `range`; the error is one line naming the
@@ -720,6 +736,30 @@ mod tests {
         assert_eq!(s.track(Track::Dashboard).milestone, "Codex Dashboard Track");
         assert_eq!(cfg.project_owner(), "acme");
         assert_eq!(s.max_mutations, None);
+        assert_eq!(s.deadline_secs, 1200);
+    }
+
+    #[test]
+    fn the_deadline_is_bounded() {
+        let deadline = |v: &str| {
+            resolve(
+                args("a/b"),
+                &[("GH_CI_PAT", "x"), ("CODEX_DEADLINE_SECS", v)],
+            )
+            .map(|c| c.settings.deadline_secs)
+        };
+        assert_eq!(deadline("10"), Ok(10));
+        assert_eq!(deadline("86400"), Ok(86_400));
+        for bad in ["9", "0", "86401", "18446744073709551615", "ten", "-1"] {
+            let err = deadline(bad).expect_err(bad).to_string();
+            assert!(err.starts_with("CODEX_DEADLINE_SECS: "), "{err}");
+        }
+        assert!(
+            deadline("86401")
+                .unwrap_err()
+                .to_string()
+                .contains("at most 86400")
+        );
     }
 
     #[test]

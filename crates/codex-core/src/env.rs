@@ -37,6 +37,8 @@ pub const CODEX_HTTP_TIMEOUT_SECS: &str = "CODEX_HTTP_TIMEOUT_SECS";
 pub const CODEX_RETRY_BASE_MS: &str = "CODEX_RETRY_BASE_MS";
 /// Retries of one request after transport errors, 5xx or secondary limits (default 4).
 pub const CODEX_MAX_RETRIES: &str = "CODEX_MAX_RETRIES";
+/// Seconds after which a run stops cleanly, as if its budget were spent (default 1200).
+pub const CODEX_DEADLINE_SECS: &str = "CODEX_DEADLINE_SECS";
 /// Main track milestone title.
 pub const CODEX_MAIN_MILESTONE: &str = "CODEX_MAIN_MILESTONE";
 /// Dashboard track milestone title.

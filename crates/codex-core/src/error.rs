@@ -103,6 +103,15 @@ pub enum Error {
         /// The budget.
         budget: u64,
     },
+    /// The run was stopped (cancelled from outside, or its deadline passed): the request was
+    /// not sent, or was abandoned in flight after the grace ([`crate::stop::Stop`]).
+    #[error("{reason}{}", if *write_abandoned { "; a write was in flight and its outcome is unknown" } else { "" })]
+    Stopped {
+        /// Why the run stopped.
+        reason: crate::stop::StopReason,
+        /// True when a write was sent and abandoned before its answer came.
+        write_abandoned: bool,
+    },
     /// A `Link` header pointed somewhere other than the API we were given.
     #[error("refusing to follow a pagination link off the API host: {url}")]
     ForeignLink {
@@ -242,11 +251,22 @@ impl Error {
     }
 
     /// True for the failures that end a run cleanly rather than fail it: a rate limit (beyond
-    /// the maximum wait, or still there after the retries) and the per-run write budget. The
-    /// component stops calling GitHub, reports a warning, and the next run carries on (every
-    /// component is idempotent).
+    /// the maximum wait, or still there after the retries), the per-run write budget, the
+    /// per-run deadline and a cancellation. The component stops calling GitHub, reports a
+    /// warning (an error for a cancellation that loses work, see
+    /// [`crate::jobs::Report::api_failure`]), and the next run carries on (every component is
+    /// idempotent).
     pub fn stops_run(&self) -> bool {
-        matches!(self, Error::BudgetExhausted { .. }) || self.is_rate_limit()
+        matches!(self, Error::BudgetExhausted { .. } | Error::Stopped { .. })
+            || self.is_rate_limit()
+    }
+
+    /// Why the run stopped, when this is [`Error::Stopped`].
+    pub fn stop_reason(&self) -> Option<&crate::stop::StopReason> {
+        match self {
+            Error::Stopped { reason, .. } => Some(reason),
+            _ => None,
+        }
     }
 }
 
@@ -313,6 +333,18 @@ mod tests {
             message: String::new(),
         };
         let budget = Error::BudgetExhausted { budget: 3 };
+        let cancelled = Error::Stopped {
+            reason: crate::stop::StopReason::Cancelled {
+                by: "SIGTERM".into(),
+            },
+            write_abandoned: true,
+        };
+        let deadline = Error::Stopped {
+            reason: crate::stop::StopReason::Deadline {
+                after: Duration::from_secs(1200),
+            },
+            write_abandoned: false,
+        };
         let denied = graphql(Some("INSUFFICIENT_SCOPES"), "needs project");
 
         assert!(limited.is_rate_limit() && gql_limited.is_rate_limit());
@@ -324,13 +356,30 @@ mod tests {
         for lost in [&timed_out, &reset, &server, &gql_timeout] {
             assert!(lost.is_answer_lost(), "{lost:?}");
         }
-        for kept in [&client, &limited, &gql_limited, &budget, &denied] {
+        for kept in [
+            &client,
+            &limited,
+            &gql_limited,
+            &budget,
+            &denied,
+            &cancelled,
+            &deadline,
+        ] {
             assert!(!kept.is_answer_lost(), "{kept:?}");
         }
 
-        for stop in [&limited, &gql_limited, &budget] {
+        for stop in [&limited, &gql_limited, &budget, &cancelled, &deadline] {
             assert!(stop.stops_run(), "{stop:?}");
         }
+        assert!(cancelled.stop_reason().is_some_and(|r| r.is_cancellation()));
+        assert!(deadline.stop_reason().is_some_and(|r| !r.is_cancellation()));
+        assert!(limited.stop_reason().is_none());
+        assert!(!cancelled.is_rate_limit() && !deadline.is_timeout());
+        assert_eq!(
+            cancelled.to_string(),
+            "cancelled by SIGTERM; a write was in flight and its outcome is unknown"
+        );
+        assert_eq!(deadline.to_string(), "deadline of 1200 s reached");
         for go_on in [&timed_out, &server, &denied, &gql_timeout] {
             assert!(!go_on.stops_run(), "{go_on:?}");
         }

@@ -7,6 +7,7 @@
 //! - [`telemetry`]: the versioned JSON the components write and the dashboard reads.
 //! - [`pages`]: the gh-pages checkout: atomic, never-overwriting telemetry writes.
 //! - [`redact`]: the one redaction point for everything that leaves the process.
+//! - [`stop`]: a run's cancellation and deadline, which every request races.
 //!
 //! No function here exits the process or reads the clock inside a rule.
 #![warn(missing_docs)]
@@ -20,10 +21,12 @@ pub mod logging;
 pub mod pages;
 pub mod redact;
 pub mod rules;
+pub mod stop;
 pub mod telemetry;
 
 pub use config::{CommonArgs, Config, ConfigError, Needs, RepoSlug, Settings, Token};
 pub use error::{Error, GraphQlErrorKind, Result};
 pub use github::{GitHub, Issue, IssueNumber, MilestoneNumber};
 pub use pages::Pages;
+pub use stop::{Stop, StopReason};
 pub use telemetry::{Component, Status, Telemetry};

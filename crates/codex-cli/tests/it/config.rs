@@ -106,6 +106,7 @@ fn every_bad_value_exits_2_naming_it_before_any_request() {
         "CODEX_HTTP_TIMEOUT_SECS",
         "CODEX_RETRY_BASE_MS",
         "CODEX_MAX_RETRIES",
+        "CODEX_DEADLINE_SECS",
     ] {
         for bad in ["ten", "-1", "1.5"] {
             rejected(&world, sync, &with(&[(var, bad)]), &[], var);

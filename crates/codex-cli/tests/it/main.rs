@@ -12,5 +12,7 @@ mod hostile;
 mod merge;
 mod runs;
 mod self_test;
+#[cfg(unix)]
+mod signals;
 mod sync;
 mod tracks;

@@ -19,6 +19,7 @@ use url::Url;
 use crate::config::{Config, Token, join};
 use crate::error::{Error, GraphQlErrorKind, Result};
 use crate::github::governor::{Answer, Governor, GovernorOptions, Refusal, classify};
+use crate::stop::Stop;
 
 /// `User-Agent` GitHub sees: `codex/<version>`.
 pub const USER_AGENT_VALUE: &str = concat!("codex/", env!("CARGO_PKG_VERSION"));
@@ -44,10 +45,13 @@ pub struct ClientOptions {
     pub governor: GovernorOptions,
     /// Conditional-request cache directory (`--cache-dir`), if any.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// The run's stop (cancellation and deadline), which every request races.
+    pub stop: Stop,
 }
 
 impl ClientOptions {
-    /// Options from a resolved configuration.
+    /// Options from a resolved configuration. The stop has no deadline:
+    /// [`crate::jobs::Context::new`] gives the client the run's own.
     pub fn from_config(cfg: &Config) -> Self {
         ClientOptions {
             api_url: cfg.api_url.clone(),
@@ -59,6 +63,7 @@ impl ClientOptions {
             read_timeout: Duration::from_secs(cfg.settings.http_timeout_secs),
             governor: governor_options(cfg),
             cache_dir: cfg.cache_dir.clone(),
+            stop: Stop::default(),
         }
     }
 }
@@ -217,6 +222,7 @@ struct Inner {
     read_timeout: Duration,
     governor: Governor,
     cache: Option<crate::github::cache::EtagCache>,
+    stop: Stop,
     stats: Mutex<ApiStats>,
 }
 
@@ -257,6 +263,7 @@ impl GitHub {
                 read_timeout: opts.read_timeout,
                 governor: Governor::new(opts.governor),
                 cache: opts.cache_dir.map(crate::github::cache::EtagCache::new),
+                stop: opts.stop,
                 stats: Mutex::new(ApiStats::default()),
             }),
         })
@@ -275,6 +282,11 @@ impl GitHub {
     /// A REST URL for `path` (e.g. `repos/acme/widgets/issues`).
     pub fn url(&self, path: &str) -> Url {
         join(&self.inner.api_url, path)
+    }
+
+    /// The run's stop this client's requests race.
+    pub fn stop(&self) -> &Stop {
+        &self.inner.stop
     }
 
     /// What this client has spent so far.
@@ -338,17 +350,45 @@ impl GitHub {
         protocol: Protocol,
     ) -> Result<Response> {
         let governor = &self.inner.governor;
-        let _permit = governor.permit(write).await;
+        let stop = &self.inner.stop;
+        // Once the run is stopped nothing new goes out, and no wait outlasts the stop.
+        let refused = |reason| {
+            tracing::info!(%method, url = %url, %reason, "run stopped: request not sent");
+            Error::Stopped {
+                reason,
+                write_abandoned: false,
+            }
+        };
+        stop.check().map_err(refused)?;
+        let _permit = tokio::select! {
+            biased;
+            reason = stop.stopped() => return Err(refused(reason)),
+            permit = governor.permit(write) => permit,
+        };
         let mut attempt = 0u32;
         loop {
-            governor
-                .ready(write)
-                .await
-                .map_err(|Refusal::TooLong(wait)| Error::RateLimited {
-                    url: url.to_string(),
-                    wait: Some(wait),
-                })?;
-            let outcome = self.send_once(method.clone(), url, body, headers).await;
+            tokio::select! {
+                biased;
+                reason = stop.stopped() => return Err(refused(reason)),
+                ready = governor.ready(write) => ready.map_err(|Refusal::TooLong(wait)| {
+                    Error::RateLimited {
+                        url: url.to_string(),
+                        wait: Some(wait),
+                    }
+                })?,
+            }
+            // A request in flight when the run stops gets the grace to finish, then is
+            // abandoned: a hang cannot outlive the deadline, nor a cancellation, by more.
+            let outcome = tokio::select! {
+                outcome = self.send_once(method.clone(), url, body, headers) => outcome,
+                reason = stop.stopped_then_grace() => {
+                    tracing::warn!(%method, url = %url, %reason, "run stopped: request in flight abandoned");
+                    return Err(Error::Stopped {
+                        reason,
+                        write_abandoned: write,
+                    });
+                }
+            };
             match self.judge(outcome, retry, attempt, protocol) {
                 Step::Done(last) => return last,
                 Step::Again(wait, last) => {
@@ -359,7 +399,11 @@ impl GitHub {
                     self.lock_stats().retries += 1;
                     if !wait.is_zero() {
                         tracing::info!(%method, url = %url, attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                        tokio::time::sleep(wait).await;
+                        tokio::select! {
+                            biased;
+                            reason = stop.stopped() => return Err(refused(reason)),
+                            () = tokio::time::sleep(wait) => {}
+                        }
                     }
                 }
             }
@@ -640,6 +684,10 @@ impl GitHub {
             tracing::info!(method = %what, url = %target, "dry-run: write not sent");
             return Ok(false);
         }
+        self.inner.stop.check().map_err(|reason| Error::Stopped {
+            reason,
+            write_abandoned: false,
+        })?;
         if let Some(budget) = self.inner.max_mutations
             && stats.mutations >= budget
         {

@@ -13,6 +13,7 @@ pub mod supervisor;
 pub mod sync;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::config::{Config, RepoSlug};
 use crate::github::GitHub;
 use crate::pages::Pages;
+use crate::stop::{Stop, StopReason};
 use crate::telemetry::{ApiSummary, Component, Envelope, SCHEMA_VERSION, Status, Telemetry};
 
 /// Everything a run needs.
@@ -33,15 +35,21 @@ pub struct Context {
     pub pages: Pages,
     /// The run's start; rules take their `now` from here.
     pub now: DateTime<Utc>,
+    /// The run's stop: its deadline (`CODEX_DEADLINE_SECS`, counted from here) and the
+    /// cancellation the binaries trigger on SIGTERM/SIGINT. The client races every request
+    /// against it.
+    pub stop: Stop,
 }
 
 impl Context {
     /// A context for `config`, building the client when a token is configured.
     pub fn new(config: Config, now: DateTime<Utc>) -> crate::Result<Self> {
+        let stop = Stop::new(Some(Duration::from_secs(config.settings.deadline_secs)));
         let github = match &config.token {
-            Some(_) => Some(GitHub::new(crate::github::ClientOptions::from_config(
-                &config,
-            ))?),
+            Some(_) => Some(GitHub::new(crate::github::ClientOptions {
+                stop: stop.clone(),
+                ..crate::github::ClientOptions::from_config(&config)
+            })?),
             None => None,
         };
         let pages = Pages::new(config.pages_dir.clone(), config.repo.clone());
@@ -50,6 +58,7 @@ impl Context {
             github,
             pages,
             now,
+            stop,
         })
     }
 
@@ -81,6 +90,8 @@ pub struct Report<F> {
     pub summary: Vec<String>,
     /// Set by the first failure that stops the run ([`crate::Error::stops_run`]).
     stopped: bool,
+    /// Set when that stop was a cancellation: its reason, e.g. `cancelled by SIGTERM`.
+    cancelled: Option<String>,
 }
 
 impl<F> Report<F> {
@@ -93,6 +104,7 @@ impl<F> Report<F> {
             fields,
             summary: Vec::new(),
             stopped: false,
+            cancelled: None,
         }
     }
 
@@ -111,11 +123,13 @@ impl<F> Report<F> {
     }
 
     /// Record an API failure: the one rule every component follows. A failure that stops the
-    /// run ([`crate::Error::stops_run`]: a rate limit, a spent write budget) is a warning, not
-    /// an error; the component then stops the work it was doing ([`Report::stopped`]), reports
-    /// what it leaves ([`Report::left_for_next_run`]), and the next run carries on (every
-    /// component is idempotent). A run stops once: a later stop is only logged. Anything else
-    /// is an error.
+    /// run ([`crate::Error::stops_run`]: a rate limit, a spent write budget, the deadline, a
+    /// cancellation) is a warning, not an error; the component then stops the work it was
+    /// doing ([`Report::stopped`]), reports what it leaves ([`Report::left_for_next_run`]),
+    /// and the next run carries on (every component is idempotent). A cancellation that loses
+    /// something is an error: a write abandoned in flight (its outcome unknown), or work left
+    /// for the next run. A run stops once: a later stop is only logged. Anything else is an
+    /// error.
     pub fn api_failure(&mut self, what: &str, err: &crate::Error) {
         if !err.stops_run() {
             self.error(format!("{what}: {err}"));
@@ -123,9 +137,21 @@ impl<F> Report<F> {
             tracing::info!(error = %err, "{what}: the run has stopped already");
         } else {
             self.stopped = true;
-            self.warn(format!(
-                "stopped early: {what}: {err}; the next run carries on"
-            ));
+            let message = format!("stopped early: {what}: {err}; the next run carries on");
+            match err {
+                crate::Error::Stopped {
+                    reason,
+                    write_abandoned,
+                } if reason.is_cancellation() => {
+                    self.cancelled = Some(reason.to_string());
+                    if *write_abandoned {
+                        self.error(message);
+                    } else {
+                        self.warn(message);
+                    }
+                }
+                _ => self.warn(message),
+            }
         }
     }
 
@@ -135,11 +161,24 @@ impl<F> Report<F> {
         self.stopped
     }
 
-    /// After a stop: say how much work is left for the next run (`count` of `what`).
+    /// After a stop: say how much work is left for the next run (`count` of `what`); an
+    /// error when the stop was a cancellation (the run did not finish what it could have).
     pub fn left_for_next_run(&mut self, count: u64, what: &str) {
-        if count > 0 {
-            self.warn(format!("{count} {what} left for the next run"));
+        if count == 0 {
+            return;
         }
+        match &self.cancelled {
+            Some(reason) => {
+                let message = format!("{reason}: {count} {what} left for the next run");
+                self.error(message);
+            }
+            None => self.warn(format!("{count} {what} left for the next run")),
+        }
+    }
+
+    /// True once a cancellation has stopped the run.
+    pub fn cancelled(&self) -> bool {
+        self.cancelled.is_some()
     }
 
     /// Add a line for people, redacted and bounded by [`crate::redact::clean`].
@@ -181,7 +220,20 @@ impl<F> Outcome<F> {
 
 /// Wrap a report in its envelope and write it to the pages directory. A failed write is
 /// logged and returned, never a panic: the run's summary still reaches the log.
-pub fn finish<F: Serialize>(ctx: &Context, component: Component, report: Report<F>) -> Outcome<F> {
+pub fn finish<F: Serialize>(
+    ctx: &Context,
+    component: Component,
+    mut report: Report<F>,
+) -> Outcome<F> {
+    // A cancellation that no refused request reported (it came after the last request, or
+    // a component swallowed the refusal) is still said: the telemetry of a cancelled run
+    // always says so.
+    if let Some(reason) = ctx.stop.reason().filter(StopReason::is_cancellation)
+        && report.cancelled.is_none()
+    {
+        report.cancelled = Some(reason.to_string());
+        report.warn(format!("{reason}; the next run carries on"));
+    }
     let status = report.status();
     let Report {
         warnings,

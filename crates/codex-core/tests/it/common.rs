@@ -37,6 +37,7 @@ pub(crate) fn options(sandbox: &Sandbox) -> ClientOptions {
             ..Default::default()
         },
         cache_dir: None,
+        stop: codex_core::Stop::default(),
     }
 }
 
