@@ -7,10 +7,13 @@
 pub mod activity;
 pub mod cleaner;
 pub mod diagnostics;
+mod dispatch;
 pub mod merge;
 pub mod self_test;
 pub mod supervisor;
 pub mod sync;
+
+pub use dispatch::{Options, run};
 
 use std::path::PathBuf;
 
@@ -206,7 +209,7 @@ pub fn finish<F: Serialize>(ctx: &Context, component: Component, report: Report<
         .map_err(|e| e.to_string());
     match &written {
         Ok(path) => {
-            tracing::info!(path = %path.display(), status = ?status, "telemetry written");
+            tracing::info!(path = %path.display(), status = %status, "telemetry written");
         }
         Err(e) => tracing::error!(error = %e, "telemetry could not be written"),
     }

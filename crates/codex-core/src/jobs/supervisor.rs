@@ -162,7 +162,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
             let tracks = report.fields.tracks.clone();
             for (key, h) in [("main", &tracks.main), ("dashboard", &tracks.dashboard)] {
                 let line = format!(
-                    "supervisor: {key} {:?}: {} open, {} problems, {} stale, {} escalated{}",
+                    "supervisor: {key} {}: {} open, {} problems, {} stale, {} escalated{}",
                     h.health,
                     h.open,
                     h.problems,
