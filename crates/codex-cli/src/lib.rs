@@ -1,9 +1,11 @@
 //! Process glue for Codex's binaries: argument parsing, configuration from the environment,
 //! logging, the GitHub Actions job summary and annotations, and exit codes (CONTRACT.md
 //! section 3). Every binary is a few lines calling its component's `main`; `codex` adds
-//! the front door and `codex demo`.
+//! the front door (in its own `src/bin/codex.rs`, the only code that references the
+//! `codex-demo` crate, so the component binaries do not link it) and, with the `demo` feature
+//! (on by default), `codex demo`. Names, binaries and `--help`'s abouts come from
+//! [`codex_core::component::PIPELINE`].
 
-mod demo;
 mod output;
 mod signals;
 
@@ -12,12 +14,11 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
+use codex_core::component::{self, Component, Info};
 use codex_core::config::ENV_HELP;
 use codex_core::jobs::{self, Context};
 use codex_core::telemetry::Status;
 use codex_core::{CommonArgs, Config, Needs};
-
-pub use demo::DemoArgs;
 
 /// `--delete` for the cleaner.
 #[derive(Debug, Clone, Default, Args)]
@@ -61,57 +62,87 @@ pub struct DiagnosticsArgs {
     flags: DiagnosticsFlags,
 }
 
-/// The seven components.
+/// The seven components, in the pipeline's order; names and abouts from their rows of the
+/// component table.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ComponentCommand {
-    /// Create a self-test issue, check token permissions and milestone, verify by reading back
-    #[command(after_help = ENV_HELP)]
+    #[command(
+        name = Component::SelfTest.info().subcommand,
+        about = Component::SelfTest.info().about,
+        after_help = ENV_HELP
+    )]
     SelfTest(Plain),
-    /// Close (or --delete) stale self-test issues; prune old telemetry files
-    #[command(after_help = ENV_HELP)]
+    #[command(
+        name = Component::Cleaner.info().subcommand,
+        about = Component::Cleaner.info().about,
+        after_help = ENV_HELP
+    )]
     Cleaner(CleanerArgs),
-    /// Repair missing codex label, track label, milestone and Project membership; integrity findings
-    #[command(after_help = ENV_HELP, alias = "sync")]
+    #[command(
+        name = Component::Sync.info().subcommand,
+        aliases = Component::Sync.info().aliases,
+        about = Component::Sync.info().about,
+        after_help = ENV_HELP
+    )]
     ProjectSync(Plain),
-    /// Per-track health (main, dashboard) and deterioration against the previous run
-    #[command(after_help = ENV_HELP)]
+    #[command(
+        name = Component::Supervisor.info().subcommand,
+        about = Component::Supervisor.info().about,
+        after_help = ENV_HELP
+    )]
     Supervisor(Plain),
-    /// Classify open issues active / stale / escalation per track
-    #[command(after_help = ENV_HELP)]
+    #[command(
+        name = Component::Activity.info().subcommand,
+        about = Component::Activity.info().about,
+        after_help = ENV_HELP
+    )]
     Activity(Plain),
-    /// Merge the latest telemetry into dashboard/dashboard.json and write the dashboard (no token needed)
-    #[command(after_help = ENV_HELP)]
-    TelemetryMerge(Plain),
-    /// Check variables, labels, milestones, Project and gh-pages; --repair creates what is missing
-    #[command(after_help = ENV_HELP)]
+    #[command(
+        name = Component::Diagnostics.info().subcommand,
+        about = Component::Diagnostics.info().about,
+        after_help = ENV_HELP
+    )]
     Diagnostics(DiagnosticsArgs),
+    #[command(
+        name = component::TELEMETRY_MERGE.subcommand,
+        about = component::TELEMETRY_MERGE.about,
+        after_help = ENV_HELP
+    )]
+    TelemetryMerge(Plain),
 }
 
-/// `codex`: the front door.
-#[derive(Debug, Parser)]
-#[command(
-    name = "codex",
-    version,
-    about = "Codex keeps a GitHub repository's issues in order: run any component, or the demo."
-)]
-pub struct FrontDoor {
-    #[command(subcommand)]
-    command: FrontCommand,
-}
+impl ComponentCommand {
+    /// Its row of the component table.
+    pub fn info(&self) -> &'static Info {
+        match self {
+            ComponentCommand::SelfTest(_) => Component::SelfTest.info(),
+            ComponentCommand::Cleaner(_) => Component::Cleaner.info(),
+            ComponentCommand::ProjectSync(_) => Component::Sync.info(),
+            ComponentCommand::Supervisor(_) => Component::Supervisor.info(),
+            ComponentCommand::Activity(_) => Component::Activity.info(),
+            ComponentCommand::Diagnostics(_) => Component::Diagnostics.info(),
+            ComponentCommand::TelemetryMerge(_) => component::TELEMETRY_MERGE,
+        }
+    }
 
-#[derive(Debug, Subcommand)]
-enum FrontCommand {
-    #[command(flatten)]
-    Component(ComponentCommand),
-    /// Run the whole pipeline on the embedded sandbox (no token, no network) and write the dashboard
-    Demo(DemoArgs),
+    fn common(&self) -> &CommonArgs {
+        match self {
+            ComponentCommand::SelfTest(a)
+            | ComponentCommand::ProjectSync(a)
+            | ComponentCommand::Supervisor(a)
+            | ComponentCommand::Activity(a)
+            | ComponentCommand::TelemetryMerge(a) => &a.common,
+            ComponentCommand::Cleaner(a) => &a.common,
+            ComponentCommand::Diagnostics(a) => &a.common,
+        }
+    }
 }
 
 macro_rules! dedicated {
-    ($(#[$doc:meta])* $name:ident, $bin:literal, $args:ty, $variant:ident, $about:literal) => {
+    ($(#[$doc:meta])* $name:ident, $args:ty, $variant:ident, $info:expr) => {
         $(#[$doc])*
         #[derive(Debug, Parser)]
-        #[command(name = $bin, version, about = $about, after_help = ENV_HELP)]
+        #[command(name = $info.binary, version, about = $info.about, after_help = ENV_HELP)]
         pub struct $name {
             #[command(flatten)]
             args: $args,
@@ -130,29 +161,22 @@ macro_rules! dedicated {
 }
 
 dedicated!(/// `codex-self-test`
-    SelfTestCli, "codex-self-test", Plain, SelfTest,
-    "Create a self-test issue, check token permissions and milestone, verify by reading back");
+    SelfTestCli, Plain, SelfTest, Component::SelfTest.info());
 dedicated!(/// `codex-cleaner`
-    CleanerCli, "codex-cleaner", CleanerArgs, Cleaner,
-    "Close (or --delete) stale self-test issues; prune old telemetry files");
+    CleanerCli, CleanerArgs, Cleaner, Component::Cleaner.info());
 dedicated!(/// `codex-project-sync`
-    ProjectSyncCli, "codex-project-sync", Plain, ProjectSync,
-    "Enumerate issues by REST and repair missing codex label, track label, milestone and Project membership");
+    ProjectSyncCli, Plain, ProjectSync, Component::Sync.info());
 dedicated!(/// `codex-supervisor`
-    SupervisorCli, "codex-supervisor", Plain, Supervisor,
-    "Per-track health (main, dashboard) and deterioration against the previous run");
+    SupervisorCli, Plain, Supervisor, Component::Supervisor.info());
 dedicated!(/// `codex-activity`
-    ActivityCli, "codex-activity", Plain, Activity,
-    "Classify open managed issues active / stale / escalation per track");
+    ActivityCli, Plain, Activity, Component::Activity.info());
 dedicated!(/// `codex-telemetry-merge`
-    TelemetryMergeCli, "codex-telemetry-merge", Plain, TelemetryMerge,
-    "Merge the latest telemetry of every component into dashboard/dashboard.json and write the dashboard");
+    TelemetryMergeCli, Plain, TelemetryMerge, component::TELEMETRY_MERGE);
 dedicated!(/// `codex-diagnostics`
-    DiagnosticsCli, "codex-diagnostics", DiagnosticsArgs, Diagnostics,
-    "Check variables, labels, milestones, Project and gh-pages layout; --repair creates what is missing");
+    DiagnosticsCli, DiagnosticsArgs, Diagnostics, Component::Diagnostics.info());
 
 /// Parse arguments; usage errors are one line on stderr and exit code 2.
-fn parse<P: Parser>() -> Result<P, ExitCode> {
+pub fn parse<P: Parser>() -> Result<P, ExitCode> {
     P::try_parse().map_err(|err| {
         use clap::error::ErrorKind;
         match err.kind() {
@@ -179,19 +203,8 @@ fn parse<P: Parser>() -> Result<P, ExitCode> {
     })
 }
 
-/// `codex`'s main.
-pub fn front_door() -> ExitCode {
-    match parse::<FrontDoor>() {
-        Ok(cli) => match cli.command {
-            FrontCommand::Component(c) => run_component(c),
-            FrontCommand::Demo(args) => demo::main(args),
-        },
-        Err(code) => code,
-    }
-}
-
 /// The single-threaded runtime every binary runs on (GitHub asks for serial requests).
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -214,15 +227,8 @@ fn env_lookup(name: &str) -> Option<String> {
 /// 130 / 143 when SIGINT / SIGTERM cancelled the run (telemetry written), else 0, or 1 with
 /// `--strict` when the run's status is `error`.
 pub fn run_component(command: ComponentCommand) -> ExitCode {
-    let (common, needs_token) = match &command {
-        ComponentCommand::TelemetryMerge(a) => (&a.common, false),
-        ComponentCommand::SelfTest(a)
-        | ComponentCommand::ProjectSync(a)
-        | ComponentCommand::Supervisor(a)
-        | ComponentCommand::Activity(a) => (&a.common, true),
-        ComponentCommand::Cleaner(a) => (&a.common, true),
-        ComponentCommand::Diagnostics(a) => (&a.common, true),
-    };
+    let common = command.common();
+    let needs_token = command.info().needs_token;
     codex_core::logging::init(common.verbose);
     let now = Utc::now();
     let config = match Config::resolve(common, &env_lookup, Needs { token: needs_token }, now) {
@@ -271,42 +277,56 @@ pub async fn execute(
     let _signals = signals::listen(ctx.stop.clone());
     let span = tracing::info_span!("codex", repo = %repo);
     let _guard = span.enter();
-    match command {
-        ComponentCommand::SelfTest(_) => {
-            output::report("self-test", &jobs::self_test::run(&ctx).await)
-        }
-        ComponentCommand::Cleaner(a) => {
-            let opts = jobs::cleaner::CleanerOptions {
-                delete: a.flags.delete,
-            };
-            output::report("cleaner", &jobs::cleaner::run(&ctx, opts).await)
-        }
-        ComponentCommand::ProjectSync(_) => {
-            output::report("project-sync", &jobs::sync::run(&ctx).await)
-        }
-        ComponentCommand::Supervisor(_) => {
-            output::report("supervisor", &jobs::supervisor::run(&ctx).await)
-        }
-        ComponentCommand::Activity(_) => {
-            output::report("activity", &jobs::activity::run(&ctx).await)
-        }
-        ComponentCommand::Diagnostics(a) => {
-            let opts = jobs::diagnostics::DiagnosticsOptions {
-                repair: a.flags.repair,
-                env_set,
-            };
-            output::report("diagnostics", &jobs::diagnostics::run(&ctx, &opts).await)
-        }
-        ComponentCommand::TelemetryMerge(_) => match jobs::merge::run(&ctx.pages, &repo, now) {
+    let info = command.info();
+    let Some(component) = info.component else {
+        return match jobs::merge::run(&ctx.pages, &repo, now) {
             Ok(outcome) => output::merge_report(&outcome),
             Err(e) => {
                 eprintln!(
                     "{}",
-                    codex_core::redact::clean(&format!("error: telemetry-merge: {e}"))
+                    codex_core::redact::clean(&format!("error: {}: {e}", info.subcommand))
                 );
-                output::annotate("error", &format!("telemetry-merge: {e}"));
+                output::annotate("error", &format!("{}: {e}", info.subcommand));
                 Status::Error
             }
-        },
+        };
+    };
+    let mut options = jobs::Options::default();
+    match command {
+        ComponentCommand::Cleaner(a) => options.cleaner.delete = a.flags.delete,
+        ComponentCommand::Diagnostics(a) => {
+            options.diagnostics = jobs::diagnostics::DiagnosticsOptions {
+                repair: a.flags.repair,
+                env_set,
+            };
+        }
+        _ => {}
+    }
+    output::report(info.subcommand, &jobs::run(component, &ctx, &options).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Subcommand;
+
+    use super::*;
+
+    /// The subcommands are the table's rows: same names, aliases, abouts and order.
+    #[test]
+    fn subcommands_are_the_component_table() {
+        let cmd = ComponentCommand::augment_subcommands(clap::Command::new("codex"));
+        let subs: Vec<&clap::Command> = cmd.get_subcommands().collect();
+        assert_eq!(subs.len(), component::PIPELINE.len());
+        for (sub, info) in subs.iter().zip(&component::PIPELINE) {
+            assert_eq!(sub.get_name(), info.subcommand);
+            assert_eq!(
+                sub.get_all_aliases().collect::<Vec<_>>(),
+                info.aliases.to_vec()
+            );
+            assert_eq!(
+                sub.get_about().map(ToString::to_string).as_deref(),
+                Some(info.about)
+            );
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `codex-core`: everything the seven Codex components share.
 //!
+//! - [`component`]: the table of the seven components (names, binaries, abouts, order).
 //! - [`config`]: flags, environment and defaults (CONTRACT.md section 2), validated once.
 //! - [`github`]: a careful client over octocrab: streaming enumeration that follows `Link`
 //!   headers exactly, lenient models, the dry-run gate on every write.
@@ -12,6 +13,7 @@
 //! No function here exits the process or reads the clock inside a rule.
 #![warn(missing_docs)]
 
+pub mod component;
 pub mod config;
 pub mod env;
 pub mod error;
@@ -24,9 +26,10 @@ pub mod rules;
 pub mod stop;
 pub mod telemetry;
 
+pub use component::Component;
 pub use config::{CommonArgs, Config, ConfigError, Needs, RepoSlug, Settings, Token};
 pub use error::{Error, GraphQlErrorKind, Result};
 pub use github::{GitHub, Issue, IssueNumber, MilestoneNumber};
 pub use pages::Pages;
 pub use stop::{Stop, StopReason};
-pub use telemetry::{Component, Status, Telemetry};
+pub use telemetry::{Status, Telemetry};

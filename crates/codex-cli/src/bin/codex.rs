@@ -1,6 +1,43 @@
 //! `codex`: the front door. `codex <component> [flags]` runs any of the seven components;
-//! `codex demo` runs the whole pipeline on the embedded sandbox.
+//! `codex demo` (feature `demo`, on by default) runs the whole pipeline on the embedded
+//! sandbox. The only code that references `codex-demo`: the library, and so the seven
+//! component binaries, link neither the sandbox nor axum.
 
-fn main() -> std::process::ExitCode {
-    codex_cli::front_door()
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use codex_cli::ComponentCommand;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "codex",
+    version,
+    about = "Codex keeps a GitHub repository's issues in order: run any component, or the demo."
+)]
+struct FrontDoor {
+    #[command(subcommand)]
+    command: FrontCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum FrontCommand {
+    #[command(flatten)]
+    Component(ComponentCommand),
+    /// Run the whole pipeline on the embedded sandbox (no token, no network) and write the dashboard
+    #[cfg(feature = "demo")]
+    Demo(codex_demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    match codex_cli::parse::<FrontDoor>() {
+        Ok(cli) => match cli.command {
+            FrontCommand::Component(c) => codex_cli::run_component(c),
+            #[cfg(feature = "demo")]
+            FrontCommand::Demo(args) => match codex_cli::runtime() {
+                Ok(rt) => codex_demo::main(&args, &rt),
+                Err(code) => code,
+            },
+        },
+        Err(code) => code,
+    }
 }

@@ -33,16 +33,16 @@ pub(crate) fn bin(name: &str) -> &'static str {
     }
 }
 
-/// The seven component binaries.
-pub(crate) const COMPONENT_BINS: [&str; 7] = [
-    "codex-self-test",
-    "codex-cleaner",
-    "codex-project-sync",
-    "codex-supervisor",
-    "codex-activity",
-    "codex-telemetry-merge",
-    "codex-diagnostics",
-];
+/// The seven component binaries, from the component table.
+pub(crate) const COMPONENT_BINS: [&str; 7] = {
+    let mut out = [""; 7];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = codex_core::component::PIPELINE[i].binary;
+        i += 1;
+    }
+    out
+};
 
 /// A finished process.
 #[derive(Debug)]

@@ -211,7 +211,10 @@ fn every_binary_rejects_a_missing_repository_and_an_unknown_flag() {
             &["--no-such-flag"],
             "--no-such-flag",
         );
-        if binary != "codex-telemetry-merge" {
+        let needs_token = codex_core::component::PIPELINE
+            .iter()
+            .any(|i| i.binary == binary && i.needs_token);
+        if needs_token {
             rejected(
                 &world,
                 binary,

@@ -37,16 +37,10 @@ fn help_documents_every_flag_and_variable() {
         .iter()
         .map(|b| ((*b).to_owned(), help(b, &[])))
         .collect();
-    for sub in [
-        "self-test",
-        "cleaner",
-        "project-sync",
-        "supervisor",
-        "activity",
-        "telemetry-merge",
-        "diagnostics",
-    ] {
-        pages.push((format!("codex {sub}"), help("codex", &[sub])));
+    for info in &codex_core::component::PIPELINE {
+        for sub in std::iter::once(info.subcommand).chain(info.aliases.iter().copied()) {
+            pages.push((format!("codex {sub}"), help("codex", &[sub])));
+        }
     }
     for (name, text) in &pages {
         for (flag, var) in flags {

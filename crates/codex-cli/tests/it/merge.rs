@@ -3,6 +3,7 @@
 //! the dashboard.
 
 use chrono::Duration;
+use codex_core::Component;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -11,16 +12,13 @@ use crate::common::{
     strings, write_telemetry,
 };
 
-const KEYS: [&str; 8] = [
-    "generated_at",
-    "repo",
-    "supervisor",
-    "cleaner",
-    "selftest",
-    "sync",
-    "activity",
-    "diagnostics",
-];
+/// `generated_at`, `repo`, then one key per telemetry-writing component.
+fn contract_keys() -> Vec<&'static str> {
+    ["generated_at", "repo"]
+        .into_iter()
+        .chain(Component::ALL.map(Component::dashboard_key))
+        .collect()
+}
 
 /// Merge with no token and no API: telemetry-merge needs neither.
 fn merge(pages: &TempDir) -> (Run, Value) {
@@ -80,7 +78,7 @@ fn merge_keeps_the_latest_valid_data_and_survives_malformed_files() {
         .keys()
         .map(String::as_str)
         .collect();
-    for key in KEYS {
+    for key in contract_keys() {
         assert!(keys.contains(&key), "dashboard.json lacks {key}: {keys:?}");
     }
     assert_eq!(dash["repo"], REPO);
@@ -148,7 +146,7 @@ fn merge_keeps_the_latest_valid_data_and_survives_malformed_files() {
 fn merge_of_nothing_writes_a_dashboard_of_nulls() {
     let pages = tempfile::tempdir().expect("tempdir");
     let (_, dash) = merge(&pages);
-    for key in &KEYS[2..] {
+    for key in &contract_keys()[2..] {
         assert_eq!(dash[*key], Value::Null, "{key}");
     }
     assert!(

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use codex_core::Component;
 use serde_json::Value;
 
 use crate::common::{
@@ -168,14 +169,7 @@ fn demo_runs_the_whole_pipeline() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    for component in [
-        "self-test",
-        "cleaner",
-        "sync",
-        "supervisor",
-        "activity",
-        "diagnostics",
-    ] {
+    for component in Component::ALL.map(Component::name) {
         assert_eq!(
             telemetry
                 .iter()
@@ -192,14 +186,7 @@ fn demo_runs_the_whole_pipeline() {
     }
     let dash = read_dashboard(&dir);
     assert_eq!(dash["repo"], REPO);
-    for key in [
-        "supervisor",
-        "cleaner",
-        "selftest",
-        "sync",
-        "activity",
-        "diagnostics",
-    ] {
+    for key in Component::ALL.map(Component::dashboard_key) {
         let doc = &dash[key];
         assert!(doc.is_object(), "{key} is null");
         assert_ne!(doc["status"], "error", "{key}: {}", doc["errors"]);

@@ -7,10 +7,13 @@
 pub mod activity;
 pub mod cleaner;
 pub mod diagnostics;
+mod dispatch;
 pub mod merge;
 pub mod self_test;
 pub mod supervisor;
 pub mod sync;
+
+pub use dispatch::{Options, run};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -287,7 +290,7 @@ pub fn finish<F: Serialize>(
         });
     match &written {
         Ok(path) => {
-            tracing::info!(path = %path.display(), status = ?status, "telemetry written");
+            tracing::info!(path = %path.display(), status = %status, "telemetry written");
         }
         Err(e) => tracing::error!(error = %e, "telemetry could not be written"),
     }

@@ -117,7 +117,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
             let tracks = report.fields.tracks.clone();
             for (track, h) in tracks.iter() {
                 let line = format!(
-                    "supervisor: {} {:?}: {} open, {} problems, {} stale, {} escalated{}",
+                    "supervisor: {} {}: {} open, {} problems, {} stale, {} escalated{}",
                     track.key(),
                     h.health,
                     h.open,

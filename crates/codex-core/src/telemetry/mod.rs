@@ -17,71 +17,7 @@ use crate::rules::{ActivityStatus, PerTrack};
 /// The version of the telemetry format this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The six components that write telemetry.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-pub enum Component {
-    /// `self-test`
-    #[serde(rename = "self-test")]
-    SelfTest,
-    /// `cleaner`
-    #[serde(rename = "cleaner")]
-    Cleaner,
-    /// `sync` (project-sync)
-    #[serde(rename = "sync")]
-    Sync,
-    /// `supervisor`
-    #[serde(rename = "supervisor")]
-    Supervisor,
-    /// `activity`
-    #[serde(rename = "activity")]
-    Activity,
-    /// `diagnostics`
-    #[serde(rename = "diagnostics")]
-    Diagnostics,
-}
-
-impl Component {
-    /// Every component, in the reference's pipeline order.
-    pub const ALL: [Component; 6] = [
-        Component::SelfTest,
-        Component::Cleaner,
-        Component::Sync,
-        Component::Supervisor,
-        Component::Activity,
-        Component::Diagnostics,
-    ];
-
-    /// The name in telemetry and file names: `<name>-<run-id>.json`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Component::SelfTest => "self-test",
-            Component::Cleaner => "cleaner",
-            Component::Sync => "sync",
-            Component::Supervisor => "supervisor",
-            Component::Activity => "activity",
-            Component::Diagnostics => "diagnostics",
-        }
-    }
-
-    /// The key in `dashboard.json`.
-    pub fn dashboard_key(self) -> &'static str {
-        match self {
-            Component::SelfTest => "selftest",
-            other => other.name(),
-        }
-    }
-
-    /// The component a telemetry file name belongs to, and the run id in it.
-    pub fn parse_file_name(file_name: &str) -> Option<(Component, &str)> {
-        let stem = file_name.strip_suffix(".json")?;
-        Component::ALL.into_iter().find_map(|c| {
-            let run = stem.strip_prefix(c.name())?.strip_prefix('-')?;
-            (!run.is_empty()).then_some((c, run))
-        })
-    }
-}
+pub use crate::component::Component;
 
 /// How a run went.
 #[derive(
@@ -97,6 +33,13 @@ pub enum Status {
     Error,
     /// Nothing to do or could not start (e.g. no self-test milestone).
     Skipped,
+}
+
+/// The word people see: the serde name (`ok`, `warning`, `error`, `skipped`).
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::component::fmt_serde_name(self, f)
+    }
 }
 
 /// What the run spent of the API.
@@ -259,6 +202,13 @@ pub enum Health {
     Degraded,
     /// Escalations, or configuration missing.
     Failing,
+}
+
+/// The word people see: the serde name (`healthy`, `degraded`, `failing`).
+impl std::fmt::Display for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::component::fmt_serde_name(self, f)
+    }
 }
 
 /// One track's figures.

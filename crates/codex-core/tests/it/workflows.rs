@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use codex_core::component::PIPELINE;
 use codex_core::config::ENV_HELP;
 use codex_core::env;
 
@@ -26,17 +27,6 @@ const SET_BY_ACTIONS: &[&str] = &[
 
 /// Variables the workflow itself decides rather than a repository variable.
 const SET_BY_WORKFLOW: &[&str] = &[env::CODEX_PAGES_DIR];
-
-/// (workflow file, binary, needs a token)
-const COMPONENTS: &[(&str, &str, bool)] = &[
-    ("codex-self-test.yml", "codex-self-test", true),
-    ("codex-cleaner-selftest.yml", "codex-cleaner", true),
-    ("codex-project-sync.yml", "codex-project-sync", true),
-    ("codex-supervisor.yml", "codex-supervisor", true),
-    ("codex-activity-engine.yml", "codex-activity", true),
-    ("codex-telemetry-merge.yml", "codex-telemetry-merge", false),
-    ("codex-diagnostics.yml", "codex-diagnostics", true),
-];
 
 fn workflows_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.github/workflows")
@@ -173,8 +163,9 @@ fn problems(text: &str, binary: &str, needs_token: bool) -> Vec<String> {
 #[test]
 fn every_component_workflow_passes_every_variable_its_binary_reads() {
     let mut all = Vec::new();
-    for (file, binary, needs_token) in COMPONENTS {
-        for p in problems(&read(file), binary, *needs_token) {
+    for info in &PIPELINE {
+        let file = info.workflow;
+        for p in problems(&read(file), info.binary, info.needs_token) {
             all.push(format!("{file}: {p}"));
         }
     }
@@ -244,17 +235,8 @@ jobs:
 #[test]
 fn the_pipeline_calls_all_seven_in_order_and_keeps_going() {
     let text = read("codex-pipeline.yml");
-    let order = [
-        "codex-self-test.yml",
-        "codex-cleaner-selftest.yml",
-        "codex-project-sync.yml",
-        "codex-supervisor.yml",
-        "codex-activity-engine.yml",
-        "codex-diagnostics.yml",
-        "codex-telemetry-merge.yml",
-    ];
     let mut at = 0;
-    for file in order {
+    for file in PIPELINE.map(|i| i.workflow) {
         let needle = format!("uses: ./.github/workflows/{file}");
         let pos = text[at..]
             .find(&needle)

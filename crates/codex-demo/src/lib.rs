@@ -1,20 +1,23 @@
 //! `codex demo`: the whole pipeline on the embedded sandbox, no token and no network.
 //!
 //! Starts `codex-sandbox` (demo scenario) in-process on a free port, runs the seven components
-//! in the reference's order against it (diagnostics before the merge so the dashboard shows
-//! it), writes the pages tree, and prints a summary and where the dashboard is. With `--serve`
-//! it then serves `<out>/dashboard` on 127.0.0.1 until Ctrl-C.
+//! in the pipeline's order ([`codex_core::component::PIPELINE`]) against it, writes the pages
+//! tree, and prints a summary and where the dashboard is. With `--serve` it then serves
+//! `<out>/dashboard` on 127.0.0.1 until Ctrl-C.
+//!
+//! Its own crate so that only the `codex` front door links the sandbox and axum: the seven
+//! component binaries carry neither (`codex-cli`'s `demo` feature, on by default).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::Args;
-use codex_core::jobs::{self, Context, Outcome};
+use codex_core::component::PIPELINE;
+use codex_core::jobs::{self, Context};
 use codex_core::telemetry::Status;
 use codex_core::{CommonArgs, Config, Needs};
 use codex_sandbox::{Sandbox, SandboxOptions, Scenario};
-use serde::Serialize;
 
 /// `codex demo` flags.
 #[derive(Debug, Clone, Args)]
@@ -39,13 +42,10 @@ pub struct DemoArgs {
 /// The token the demo hands the sandbox: a classic-looking token with admin rights there.
 const DEMO_TOKEN: &str = "ghp_codexdemo0000000000000000000000000000";
 
-pub(crate) fn main(args: DemoArgs) -> ExitCode {
+/// Run `codex demo` on `runtime` (the caller's single-threaded one); logging goes to stderr.
+pub fn main(args: &DemoArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
     codex_core::logging::init(args.verbose);
-    let runtime = match crate::runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
-    match runtime.block_on(run(&args)) {
+    match runtime.block_on(run(args)) {
         Ok(rows) => {
             if args.serve
                 && let Err(e) = runtime.block_on(serve(args.out.join("dashboard"), args.port))
@@ -67,13 +67,8 @@ pub(crate) fn main(args: DemoArgs) -> ExitCode {
     }
 }
 
-fn row<F: Serialize>(name: &str, outcome: &Outcome<F>, rows: &mut Vec<(String, Status, String)>) {
-    let headline = outcome.summary.first().cloned().unwrap_or_default();
-    rows.push((name.to_owned(), outcome.status(), headline));
-}
-
 /// Run the demo; returns one row per component (name, status, headline).
-pub(crate) async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, String)>> {
+pub async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, String)>> {
     let sandbox = Sandbox::start(SandboxOptions {
         scenario: Scenario::Demo,
         seed: args.seed,
@@ -118,47 +113,37 @@ pub(crate) async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, 
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ctx = || Context::new(config.clone(), Utc::now()).map_err(|e| anyhow::anyhow!("{e}"));
 
+    let options = jobs::Options {
+        diagnostics: jobs::diagnostics::DiagnosticsOptions {
+            repair: false,
+            env_set: variables.iter().map(|(k, _)| k.clone()).collect(),
+        },
+        ..jobs::Options::default()
+    };
     let mut rows = Vec::new();
-    row("self-test", &jobs::self_test::run(&ctx()?).await, &mut rows);
-    row(
-        "cleaner",
-        &jobs::cleaner::run(&ctx()?, jobs::cleaner::CleanerOptions::default()).await,
-        &mut rows,
-    );
-    row("project-sync", &jobs::sync::run(&ctx()?).await, &mut rows);
-    row(
-        "supervisor",
-        &jobs::supervisor::run(&ctx()?).await,
-        &mut rows,
-    );
-    row("activity", &jobs::activity::run(&ctx()?).await, &mut rows);
-    let diag_opts = jobs::diagnostics::DiagnosticsOptions {
-        repair: false,
-        env_set: variables.iter().map(|(k, _)| k.clone()).collect(),
-    };
-    row(
-        "diagnostics",
-        &jobs::diagnostics::run(&ctx()?, &diag_opts).await,
-        &mut rows,
-    );
-    let merged = jobs::merge::run(&ctx()?.pages, "acme/widgets", Utc::now())?;
-    let merge_status = if merged.dashboard.warnings.is_empty() {
-        Status::Ok
-    } else {
-        Status::Warning
-    };
-    rows.push((
-        "telemetry-merge".into(),
-        merge_status,
-        merged.summary.join("; "),
-    ));
+    let mut merged = None;
+    for info in &PIPELINE {
+        let name = info.subcommand.to_owned();
+        if let Some(component) = info.component {
+            let outcome = jobs::run(component, &ctx()?, &options).await;
+            let headline = outcome.summary.first().cloned().unwrap_or_default();
+            rows.push((name, outcome.status(), headline));
+        } else {
+            let outcome = jobs::merge::run(&ctx()?.pages, "acme/widgets", Utc::now())?;
+            let status = if outcome.dashboard.warnings.is_empty() {
+                Status::Ok
+            } else {
+                Status::Warning
+            };
+            rows.push((name, status, outcome.summary.join("; ")));
+            merged = Some(outcome);
+        }
+    }
+    let merged = merged.ok_or_else(|| anyhow::anyhow!("the pipeline has no telemetry-merge"))?;
 
     println!("{:<16} {:<8} summary", "component", "status");
     for (name, status, headline) in &rows {
-        println!(
-            "{name:<16} {:<8} {headline}",
-            format!("{status:?}").to_lowercase()
-        );
+        println!("{name:<16} {status:<8} {headline}");
     }
     let dashboard = args.out.join("dashboard");
     println!();
