@@ -304,3 +304,25 @@ fn actions_are_pinned_and_permissions_start_empty() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// A cancelled or timed-out run writes telemetry saying so (exit 130/143); the publish step
+/// must still run to put it on gh-pages, so it is `always()`, never `!cancelled()`.
+#[test]
+fn a_cancelled_run_still_publishes_its_telemetry() {
+    for file in PIPELINE.map(|i| i.workflow) {
+        let text = read(file);
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.trim() == "- name: Publish to gh-pages")
+            .unwrap_or_else(|| panic!("{file} has no publish step"));
+        let condition = lines[at + 1..]
+            .iter()
+            .find(|l| l.trim_start().starts_with("if:"))
+            .unwrap_or_else(|| panic!("{file}: the publish step has no condition"));
+        assert!(
+            condition.contains("always()") && condition.contains("CODEX_DRY_RUN != 'true'"),
+            "{file}: the publish step must run on cancellation and skip dry runs: {condition}"
+        );
+    }
+}
