@@ -193,3 +193,14 @@ fn error_responses_use_githubs_error_shape() {
         "/message: 404 is not of type \"string\"",
     );
 }
+
+#[test]
+fn formats_are_checked_in_answers() {
+    let bad_uri = with(issue(), "html_url", json!("https://x/a[b]"));
+    assert!(!errors(&bad_uri).is_empty(), "a raw bracket is not a uri");
+    let bad_date = with(issue(), "created_at", json!("yesterday"));
+    assert!(
+        !errors(&bad_date).is_empty(),
+        "`yesterday` is not a date-time"
+    );
+}
