@@ -223,7 +223,8 @@ fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Resolve configuration and run one component: exit 2 on bad configuration (nothing sent),
+/// Resolve configuration and run one component: exit 2 on bad configuration or an unusable
+/// pages tree (nothing sent),
 /// 130 / 143 when SIGINT / SIGTERM cancelled the run (telemetry written), else 0, or 1 with
 /// `--strict` when the run's status is `error`.
 pub fn run_component(command: ComponentCommand) -> ExitCode {
@@ -238,6 +239,13 @@ pub fn run_component(command: ComponentCommand) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // An unusable pages tree is bad configuration too: found before any request, not after
+    // the run's writes when its telemetry cannot be written.
+    let pages = codex_core::Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
+    if let Err(e) = pages.check_usable() {
+        eprintln!("{}", codex_core::redact::clean(&format!("error: {e}")));
+        return ExitCode::from(2);
+    }
     let strict = config.strict;
     let runtime = match runtime() {
         Ok(rt) => rt,

@@ -8,20 +8,38 @@
 //! telemetry, a hard link, which fails rather than overwrite: an existing telemetry file is
 //! never replaced). Reading skips malformed files with a warning, so one bad file never blanks
 //! the dashboard.
+//!
+//! A pages tree is a checkout anyone with push access to gh-pages can shape, so it is not
+//! trusted (CONTRACT.md section 4): [`Pages::check_usable`] refuses an unusable tree before
+//! any API work; `telemetry/` and `dashboard/` are written only when they are real
+//! directories inside the tree and never through a symlink; only regular files are read, up
+//! to a size cap, through a symlink only when it stays inside the tree; and a telemetry file
+//! that finished in the future (by more than [`CLOCK_SKEW`]) is never the latest.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::RepoSlug;
+use crate::config::{ConfigError, RepoSlug};
 use crate::error::{Error, Result};
 use crate::telemetry::{
     Component, Envelope, Fields, Figures, SCHEMA_VERSION, Telemetry, stored_figures,
 };
+
+/// The most a telemetry file may hold; a bigger one is skipped with a warning, unread.
+pub const TELEMETRY_MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The most `dashboard/dashboard.json` may hold (six latest documents and their history); a
+/// bigger previous dashboard is not read.
+pub const DASHBOARD_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How far past `now` a telemetry file's `finished_at` may be (clocks of runners differ)
+/// before the file is ignored when choosing the latest.
+pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 
 /// A valid telemetry file, read back.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +74,12 @@ impl StoredTelemetry {
     /// `finished_at`, when the file is valid.
     pub fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.content.as_ref().ok().map(|s| s.envelope.finished_at)
+    }
+
+    /// True when the file is valid and says it finished after `now` + [`CLOCK_SKEW`]: it is
+    /// not trusted as the latest (else it would stay the latest until that date).
+    pub fn from_the_future(&self, now: DateTime<Utc>) -> bool {
+        self.finished_at().is_some_and(|at| at > now + CLOCK_SKEW)
     }
 
     /// The file name.
@@ -123,16 +147,59 @@ pub struct Pages {
     root: PathBuf,
     repo: RepoSlug,
     layout: Layout,
+    now: DateTime<Utc>,
 }
 
 impl Pages {
-    /// The pages directory at `root` (created on first write) for `repo`, in today's layout.
-    pub fn new(root: impl Into<PathBuf>, repo: RepoSlug) -> Self {
+    /// The pages directory at `root` (created on first write) for `repo`, in today's layout,
+    /// read as of `now` (a telemetry file finished after `now` + [`CLOCK_SKEW`] is never the
+    /// latest).
+    pub fn new(root: impl Into<PathBuf>, repo: RepoSlug, now: DateTime<Utc>) -> Self {
         Pages {
             root: root.into(),
             repo,
             layout: Layout::Single,
+            now,
         }
+    }
+
+    /// The tree can take this run's files: the root exists (or is created) and is a writable
+    /// directory (a probe file is created and removed), and `telemetry/` and `dashboard/`, where
+    /// present, are writable directories inside the tree, not symlinks. Checked before any API
+    /// work: an unusable tree is bad configuration (exit 2), not a run that loses its telemetry.
+    pub fn check_usable(&self) -> std::result::Result<(), ConfigError> {
+        let reject = |message: String| ConfigError {
+            subject: format!("--pages-dir / {}", crate::env::CODEX_PAGES_DIR),
+            message,
+        };
+        let root = &self.root;
+        match fs::metadata(root) {
+            Ok(meta) if !meta.is_dir() => {
+                return Err(reject(format!(
+                    "{} is {}, not a directory",
+                    root.display(),
+                    kind(&meta.file_type())
+                )));
+            }
+            Ok(_) => {}
+            // Missing (or under something that is not a directory): create it, or say why not.
+            Err(_) => {
+                fs::create_dir_all(root)
+                    .map_err(|e| reject(format!("{} cannot be created: {e}", root.display())))?;
+            }
+        }
+        probe(root).map_err(|e| reject(format!("{} is not writable: {e}", root.display())))?;
+        for place in [PagesPath::TelemetryDir, PagesPath::DashboardDir] {
+            let dir = self.path(place);
+            match fs::symlink_metadata(&dir) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(reject(format!("{} cannot be read: {e}", dir.display()))),
+                Ok(_) => {}
+            }
+            self.inside_dir(&dir).map_err(reject)?;
+            probe(&dir).map_err(|e| reject(format!("{} is not writable: {e}", dir.display())))?;
+        }
+        Ok(())
     }
 
     /// The root of the pages tree.
@@ -177,10 +244,12 @@ impl Pages {
 
     /// Write a run's telemetry at [`Pages::telemetry_path`]. When that name is taken (a rerun
     /// with the same id), the run id gets `-r2`, `-r3`, …: nothing is overwritten.
+    /// `telemetry/` must be a real directory inside the tree (it is created when missing).
     pub fn write_telemetry<F: Serialize>(&self, telemetry: &Telemetry<F>) -> Result<PathBuf> {
         let component = telemetry.envelope.component;
         let run_id = &telemetry.envelope.run_id;
         let bytes = to_json(telemetry)?;
+        self.ensure_dir(PagesPath::TelemetryDir)?;
         for attempt in 1..=100 {
             let path = if attempt == 1 {
                 self.telemetry_path(component, run_id)
@@ -198,9 +267,77 @@ impl Pages {
         })
     }
 
-    /// Every telemetry file, valid or not. A missing directory is an empty list.
+    /// Replace [`Pages::dashboard_path`] with `bytes`, atomically, as
+    /// [`Pages::write_dashboard_file`] does.
+    pub fn write_dashboard_data(&self, bytes: &[u8]) -> Result<PathBuf> {
+        self.replace_in_dashboard(self.dashboard_path(), bytes)
+    }
+
+    /// Replace `dashboard/<name>` (a page file) with `bytes`, atomically. `dashboard/` must be
+    /// a real directory inside the tree (it is created when missing), and the file must not be
+    /// a symlink or anything but a regular file: the tree is never written through a symlink.
+    pub fn write_dashboard_file(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+        self.replace_in_dashboard(self.dashboard_dir().join(name), bytes)
+    }
+
+    fn replace_in_dashboard(&self, path: PathBuf, bytes: &[u8]) -> Result<PathBuf> {
+        self.ensure_dir(PagesPath::DashboardDir)?;
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if !meta.file_type().is_file() => {
+                return Err(refuse(
+                    &path,
+                    format!("it is {}, not a regular file", kind(&meta.file_type())),
+                ));
+            }
+            _ => {}
+        }
+        write_atomic(&path, bytes)?;
+        Ok(path)
+    }
+
+    /// The bytes of `place` (a file: [`PagesPath::Telemetry`] or [`PagesPath::Dashboard`]),
+    /// `Ok(None)` when it does not exist, or why it was not read: not a regular file, a
+    /// symlink out of the tree, or more than its cap ([`TELEMETRY_MAX_BYTES`],
+    /// [`DASHBOARD_MAX_BYTES`]).
+    pub fn read(&self, place: PagesPath<'_>) -> std::result::Result<Option<Vec<u8>>, String> {
+        let cap = match place {
+            PagesPath::Dashboard => DASHBOARD_MAX_BYTES,
+            _ => TELEMETRY_MAX_BYTES,
+        };
+        let path = self.path(place);
+        match fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("unreadable: {e}")),
+            Ok(_) => {}
+        }
+        let root = fs::canonicalize(&self.root).map_err(|e| format!("unreadable: {e}"))?;
+        read_regular(&path, &root, cap).map(Some)
+    }
+
+    /// Every telemetry file, valid or not. A missing directory is an empty list; a
+    /// `telemetry/` that leads out of the tree is an error. A file that is not a regular file,
+    /// a symlink out of the tree, or more than [`TELEMETRY_MAX_BYTES`] is listed as unusable,
+    /// unread.
     pub fn scan(&self) -> Result<Vec<StoredTelemetry>> {
         let dir = self.telemetry_dir();
+        match fs::symlink_metadata(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            _ => {}
+        }
+        let root = fs::canonicalize(&self.root).map_err(|source| Error::Io {
+            action: "reading",
+            path: self.root.display().to_string(),
+            source,
+        })?;
+        // Read through a symlinked `telemetry/` only when it stays inside the tree.
+        let real = fs::canonicalize(&dir).map_err(|source| Error::Io {
+            action: "reading",
+            path: dir.display().to_string(),
+            source,
+        })?;
+        if !real.starts_with(&root) {
+            return Err(refuse_read(&dir, "it leads out of the pages tree"));
+        }
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -219,8 +356,7 @@ impl Pages {
                 continue;
             };
             let path = entry.path();
-            let content = fs::read(&path)
-                .map_err(|e| format!("unreadable: {e}"))
+            let content = read_regular(&path, &root, TELEMETRY_MAX_BYTES)
                 .and_then(|bytes| parse_telemetry(&bytes, component));
             out.push(StoredTelemetry {
                 path,
@@ -233,9 +369,9 @@ impl Pages {
     }
 
     /// The latest valid telemetry of a component (by `finished_at`, then file name), and a
-    /// warning for every malformed file of that component.
+    /// warning for every malformed file of that component and every file from the future.
     pub fn latest(&self, component: Component) -> Result<(Option<StoredTelemetry>, Vec<String>)> {
-        Ok(latest_of(self.scan()?, component))
+        Ok(latest_of(self.scan()?, component, self.now))
     }
 
     /// [`Pages::latest`], typed: the latest valid telemetry of `F`'s component, and a warning
@@ -260,16 +396,23 @@ impl Pages {
     }
 }
 
-/// Pick the latest valid file of `component` from a scan, with warnings for malformed ones.
+/// Pick the latest valid file of `component` from a scan, as of `now`, with warnings for
+/// malformed ones and for ones that finished after `now` + [`CLOCK_SKEW`] (ignored).
 pub fn latest_of(
     scan: Vec<StoredTelemetry>,
     component: Component,
+    now: DateTime<Utc>,
 ) -> (Option<StoredTelemetry>, Vec<String>) {
     let mut warnings = Vec::new();
     let mut best: Option<StoredTelemetry> = None;
     for stored in scan.into_iter().filter(|s| s.component == component) {
         match &stored.content {
             Err(reason) => warnings.push(format!("skipped {}: {reason}", stored.file_name())),
+            Ok(s) if stored.from_the_future(now) => warnings.push(format!(
+                "ignored {}: it says it finished at {}, in the future",
+                stored.file_name(),
+                s.envelope.finished_at.to_rfc3339()
+            )),
             Ok(_) => {
                 let newer = match &best {
                     None => true,
@@ -329,6 +472,154 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+impl Pages {
+    /// `place`, a directory of the tree, created when missing; an error unless it is a real
+    /// directory (not a symlink) inside the tree.
+    fn ensure_dir(&self, place: PagesPath<'_>) -> Result<PathBuf> {
+        let dir = self.path(place);
+        create_dir(&self.root)?;
+        if let Err(e) = fs::create_dir(&dir)
+            && e.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return Err(Error::Io {
+                action: "creating",
+                path: dir.display().to_string(),
+                source: e,
+            });
+        }
+        self.inside_dir(&dir).map_err(|reason| Error::Io {
+            action: "refusing to write into",
+            path: dir.display().to_string(),
+            source: std::io::Error::other(reason),
+        })?;
+        Ok(dir)
+    }
+
+    /// `dir` exists and is a real directory (not a symlink) whose canonical path is inside the
+    /// canonical root; or why not, one sentence.
+    fn inside_dir(&self, dir: &Path) -> std::result::Result<(), String> {
+        let meta = fs::symlink_metadata(dir)
+            .map_err(|e| format!("{} cannot be read: {e}", dir.display()))?;
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "{} is a symlink: the pages tree is not written through symlinks",
+                dir.display()
+            ));
+        }
+        if !meta.is_dir() {
+            return Err(format!(
+                "{} is {}, not a directory",
+                dir.display(),
+                kind(&meta.file_type())
+            ));
+        }
+        let root = fs::canonicalize(&self.root)
+            .map_err(|e| format!("{} cannot be read: {e}", self.root.display()))?;
+        let real =
+            fs::canonicalize(dir).map_err(|e| format!("{} cannot be read: {e}", dir.display()))?;
+        if !real.starts_with(&root) {
+            return Err(format!("{} leads out of the pages tree", dir.display()));
+        }
+        Ok(())
+    }
+}
+
+/// What a file system entry is, for messages: "a regular file", "a FIFO", ….
+fn kind(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_symlink() {
+        "a symlink"
+    } else if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The bytes of `path`, a regular file of at most `cap` bytes, reached directly or through a
+/// symlink that resolves inside `root` (canonical); or why it was not read. The file's type is
+/// checked before it is opened, so a FIFO or a device is never opened, and at most `cap` + 1
+/// bytes are read, so a file that grows cannot exhaust memory.
+fn read_regular(path: &Path, root: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
+    let link = fs::symlink_metadata(path).map_err(|e| format!("unreadable: {e}"))?;
+    let target = if link.file_type().is_symlink() {
+        let real = fs::canonicalize(path).map_err(|e| format!("a broken symlink ({e})"))?;
+        if !real.starts_with(root) {
+            return Err(format!(
+                "a symlink out of the pages tree (to {}), not followed",
+                real.display()
+            ));
+        }
+        real
+    } else {
+        path.to_path_buf()
+    };
+    let meta = fs::metadata(&target).map_err(|e| format!("unreadable: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{}, not a regular file", kind(&meta.file_type())));
+    }
+    let too_big = |len: u64| format!("{len} bytes or more, over the cap of {cap} bytes: not read");
+    if meta.len() > cap {
+        return Err(too_big(meta.len()));
+    }
+    let file = fs::File::open(&target).map_err(|e| format!("unreadable: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("unreadable: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Create and remove a probe file in `dir`: can this run write there?
+fn probe(dir: &Path) -> std::io::Result<()> {
+    let path = dir.join(format!(
+        ".codex-probe-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    fs::remove_file(&path)
+}
+
+fn refuse(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Io {
+        action: "refusing to write",
+        path: path.display().to_string(),
+        source: std::io::Error::other(reason.into()),
+    }
+}
+
+fn refuse_read(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Io {
+        action: "refusing to read",
+        path: path.display().to_string(),
+        source: std::io::Error::other(reason.into()),
+    }
+}
+
 fn create_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "creating",
@@ -360,7 +651,12 @@ fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         path: tmp.display().to_string(),
         source,
     };
-    let mut file = fs::File::create(&tmp).map_err(io)?;
+    // A fresh name, never an existing file or a symlink planted under it.
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
     Ok(tmp)
@@ -405,9 +701,14 @@ mod tests {
         RepoSlug::parse("acme/widgets").unwrap()
     }
 
+    /// The tests' "now": after every date the tests' files carry but the one from the future.
+    fn now() -> DateTime<Utc> {
+        "2026-03-01T00:00:00Z".parse().unwrap()
+    }
+
     #[test]
     fn the_single_layout_is_the_contracts() {
-        let pages = Pages::new("/srv/pages", widgets());
+        let pages = Pages::new("/srv/pages", widgets(), now());
         assert_eq!(pages.repo(), &widgets());
         assert_eq!(
             pages.telemetry_path(Component::SelfTest, "42-2"),
@@ -458,7 +759,7 @@ mod tests {
     #[test]
     fn never_overwrites_a_telemetry_file() {
         let dir = tempfile::tempdir().unwrap();
-        let pages = Pages::new(dir.path(), widgets());
+        let pages = Pages::new(dir.path(), widgets(), now());
         let first = pages
             .write_telemetry(&telemetry(Component::Cleaner, "7", "2026-01-01T00:00:00Z"))
             .unwrap();
@@ -480,7 +781,7 @@ mod tests {
     #[test]
     fn latest_by_finished_at_skipping_malformed() {
         let dir = tempfile::tempdir().unwrap();
-        let pages = Pages::new(dir.path(), widgets());
+        let pages = Pages::new(dir.path(), widgets(), now());
         pages
             .write_telemetry(&telemetry(Component::Cleaner, "b", "2026-01-01T00:00:00Z"))
             .unwrap();
@@ -512,7 +813,7 @@ mod tests {
     #[test]
     fn latest_typed_reads_the_components_fields_and_skips_files_missing_them() {
         let dir = tempfile::tempdir().unwrap();
-        let pages = Pages::new(dir.path(), widgets());
+        let pages = Pages::new(dir.path(), widgets(), now());
         let mut cleaner = telemetry(Component::Cleaner, "old", "2026-01-01T00:00:00Z");
         cleaner.fields.kept = vec![9];
         pages.write_telemetry(&cleaner).unwrap();
@@ -549,8 +850,210 @@ mod tests {
     }
 
     #[test]
+    fn an_unusable_pages_dir_is_bad_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        // A missing tree is created.
+        let fresh = dir.path().join("new/pages");
+        Pages::new(&fresh, widgets(), now()).check_usable().unwrap();
+        assert!(fresh.is_dir());
+        // A file, and a path under a file (the test runs as root, whom permission bits do not
+        // stop: a path under a regular file is what cannot be written by anyone).
+        let file = dir.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        for (root, says) in [
+            (file.clone(), "a regular file, not a directory"),
+            (file.join("pages"), "cannot be created"),
+            (file.join("pages/deeper"), "cannot be created"),
+        ] {
+            let e = Pages::new(&root, widgets(), now())
+                .check_usable()
+                .unwrap_err();
+            assert_eq!(e.subject, "--pages-dir / CODEX_PAGES_DIR");
+            assert!(e.message.contains(says), "{root:?}: {e}");
+            assert!(!e.to_string().contains('\n'));
+        }
+        // No probe file is left behind.
+        let names: Vec<_> = fs::read_dir(&fresh).unwrap().flatten().collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_telemetry_or_dashboard_dir_is_refused_and_nothing_written_outside() {
+        let outside = tempfile::tempdir().unwrap();
+        for place in ["telemetry", "dashboard"] {
+            let dir = tempfile::tempdir().unwrap();
+            let pages = Pages::new(dir.path(), widgets(), now());
+            std::os::unix::fs::symlink(outside.path(), dir.path().join(place)).unwrap();
+            let e = pages.check_usable().unwrap_err();
+            assert!(e.message.contains("is a symlink"), "{e}");
+            let written = if place == "telemetry" {
+                pages
+                    .write_telemetry(&telemetry(Component::Cleaner, "7", "2026-01-01T00:00:00Z"))
+                    .map(|_| ())
+            } else {
+                pages
+                    .write_dashboard_data(b"{}")
+                    .and_then(|_| pages.write_dashboard_file("index.html", b"<html>"))
+                    .map(|_| ())
+            };
+            let e = written.unwrap_err().to_string();
+            assert!(e.contains("symlink"), "{e}");
+        }
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+
+        // A dashboard file that is a symlink is not written through either.
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        let target = outside.path().join("victim");
+        fs::write(&target, b"keep").unwrap();
+        fs::create_dir(pages.dashboard_dir()).unwrap();
+        std::os::unix::fs::symlink(&target, pages.dashboard_dir().join("app.js")).unwrap();
+        let e = pages.write_dashboard_file("app.js", b"evil").unwrap_err();
+        assert!(
+            e.to_string().contains("a symlink, not a regular file"),
+            "{e}"
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"keep");
+        // A telemetry file name taken by a symlink is never written through: the run takes
+        // the next free name.
+        fs::create_dir(pages.telemetry_dir()).unwrap();
+        std::os::unix::fs::symlink(&target, pages.telemetry_dir().join("cleaner-7.json")).unwrap();
+        let written = pages
+            .write_telemetry(&telemetry(Component::Cleaner, "7", "2026-01-01T00:00:00Z"))
+            .unwrap();
+        assert_eq!(written.file_name().unwrap(), "cleaner-7-r2.json");
+        assert_eq!(fs::read(&target).unwrap(), b"keep");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_inside_the_tree_are_read_and_only_up_to_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        pages
+            .write_telemetry(&telemetry(
+                Component::Cleaner,
+                "good",
+                "2026-01-01T00:00:00Z",
+            ))
+            .unwrap();
+        let tdir = pages.telemetry_dir();
+        // A FIFO: its type is checked before it is opened, so the scan cannot hang on it.
+        let fifo = tdir.join("cleaner-fifo.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // A symlink out of the tree (to an endless device), a directory, an oversized file
+        // (sparse: no disk used) and a symlink to a valid file inside the tree.
+        std::os::unix::fs::symlink("/dev/zero", tdir.join("cleaner-zero.json")).unwrap();
+        fs::create_dir(tdir.join("cleaner-dir.json")).unwrap();
+        let big = fs::File::create(tdir.join("cleaner-big.json")).unwrap();
+        big.set_len(TELEMETRY_MAX_BYTES + 1).unwrap();
+        let kept = dir.path().join("kept.json");
+        fs::write(
+            &kept,
+            to_json(&telemetry(
+                Component::Cleaner,
+                "inside",
+                "2026-01-02T00:00:00Z",
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&kept, tdir.join("cleaner-inside.json")).unwrap();
+
+        let (latest, warnings) = pages.latest(Component::Cleaner).unwrap();
+        assert_eq!(latest.unwrap().file_name(), "cleaner-inside.json");
+        let said = |name: &str, what: &str| {
+            assert!(
+                warnings
+                    .iter()
+                    .any(|w| w.contains(name) && w.contains(what)),
+                "{name}: {what} not in {warnings:?}"
+            );
+        };
+        said("cleaner-fifo.json", "a FIFO, not a regular file");
+        said("cleaner-zero.json", "a symlink out of the pages tree");
+        said("cleaner-dir.json", "a directory, not a regular file");
+        said("cleaner-big.json", "over the cap");
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+
+        // The previous dashboard is read the same way.
+        fs::create_dir(pages.dashboard_dir()).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(pages.dashboard_path())
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let e = pages.read(PagesPath::Dashboard).unwrap_err();
+        assert!(e.contains("FIFO"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_telemetry_dir_is_read_only_inside_the_tree() {
+        let outside = tempfile::tempdir().unwrap();
+        let away = Pages::new(outside.path(), widgets(), now());
+        away.write_telemetry(&telemetry(Component::Cleaner, "x", "2026-01-01T00:00:00Z"))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        std::os::unix::fs::symlink(away.telemetry_dir(), pages.telemetry_dir()).unwrap();
+        let e = pages.scan().unwrap_err().to_string();
+        assert!(e.contains("leads out of the pages tree"), "{e}");
+
+        // Inside the tree it is followed.
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        let real = dir.path().join("archive");
+        Pages::new(&real, widgets(), now())
+            .write_telemetry(&telemetry(Component::Cleaner, "x", "2026-01-01T00:00:00Z"))
+            .unwrap();
+        std::os::unix::fs::symlink(real.join("telemetry"), pages.telemetry_dir()).unwrap();
+        assert_eq!(pages.scan().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_file_from_the_future_is_never_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        for (run, finished) in [
+            ("past", "2026-02-28T00:00:00Z"),
+            // Within the allowance for clock skew: trusted.
+            ("skewed", "2026-03-01T00:04:00Z"),
+            ("future", "2026-03-01T00:06:00Z"),
+            ("far", "2099-01-01T00:00:00Z"),
+        ] {
+            pages
+                .write_telemetry(&telemetry(Component::Cleaner, run, finished))
+                .unwrap();
+        }
+        let (latest, warnings) = pages.latest(Component::Cleaner).unwrap();
+        assert_eq!(latest.unwrap().file_name(), "cleaner-skewed.json");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("cleaner-far.json") && w.contains("in the future")),
+            "{warnings:?}"
+        );
+        // Read later, the same file is trusted.
+        let later = Pages::new(
+            dir.path(),
+            widgets(),
+            "2099-01-01T00:00:00Z".parse().unwrap(),
+        );
+        let (latest, warnings) = later.latest(Component::Cleaner).unwrap();
+        assert_eq!(latest.unwrap().file_name(), "cleaner-far.json");
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
     fn missing_directory_is_empty() {
-        let pages = Pages::new("/nonexistent/codex/pages", widgets());
+        let pages = Pages::new("/nonexistent/codex/pages", widgets(), now());
         assert!(pages.scan().unwrap().is_empty());
     }
 }

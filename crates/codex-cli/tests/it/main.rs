@@ -11,6 +11,7 @@ mod diagnostics;
 mod help;
 mod hostile;
 mod merge;
+mod pages_tree;
 mod runs;
 mod self_test;
 #[cfg(unix)]

@@ -77,11 +77,12 @@ pub fn plan_retention(
 }
 
 /// Telemetry files to prune (pure): older than `max_age_days` by `finished_at`, never the
-/// newest valid file of a component, never a file that cannot be read (a person may need it).
+/// newest valid file of a component (a file from the future is not the newest), never a file
+/// that cannot be read (a person may need it).
 pub fn plan_prune(scan: &[StoredTelemetry], max_age_days: u32, now: DateTime<Utc>) -> Vec<PathBuf> {
     let mut newest: HashMap<Component, (DateTime<Utc>, String)> = HashMap::new();
     for s in scan {
-        if let Some(at) = s.finished_at() {
+        if let Some(at) = s.finished_at().filter(|_| !s.from_the_future(now)) {
             let key = (at, s.file_name());
             let entry = newest.entry(s.component).or_insert_with(|| key.clone());
             if key > *entry {
@@ -280,6 +281,41 @@ mod tests {
         let issues = vec![aged(1, Duration::hours(1)), aged(2, Duration::hours(2))];
         assert_eq!(plan_retention(&issues, 0, 7, now()).1.len(), 2);
         assert_eq!(plan_retention(&issues, 5, 7, now()).0.len(), 2);
+    }
+
+    #[test]
+    fn a_file_from_the_future_does_not_shield_nor_replace_the_newest() {
+        let at = |run: &str, finished: DateTime<Utc>| {
+            let doc = json!({
+                "schema_version": crate::telemetry::SCHEMA_VERSION, "component": "cleaner",
+                "status": "ok", "run_id": run, "repo": "acme/widgets",
+                "started_at": finished, "finished_at": finished, "dry_run": false,
+                "warnings": [], "errors": [],
+                "api": {"requests": 0, "mutations": 0, "rate_limit_remaining": null},
+                "issues_closed": [], "issues_deleted": [], "telemetry_pruned": [],
+                "telemetry_pruned_count": 0, "kept": [], "candidates": 0,
+            });
+            StoredTelemetry {
+                path: PathBuf::from(format!("cleaner-{run}.json")),
+                component: Component::Cleaner,
+                content: crate::pages::parse_telemetry(
+                    doc.to_string().as_bytes(),
+                    Component::Cleaner,
+                ),
+            }
+        };
+        let scan = [
+            at("old", now() - Duration::days(40)),
+            at("newest", now() - Duration::days(35)),
+            at("future", now() + Duration::days(365)),
+        ];
+        assert!(scan.iter().all(|s| s.content.is_ok()), "{scan:?}");
+        // The newest trusted file is kept though a file claims a later date; the file from
+        // the future is not old, so it is not pruned either.
+        assert_eq!(
+            plan_prune(&scan, 30, now()),
+            vec![PathBuf::from("cleaner-old.json")]
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::pages::{StoredTelemetry, latest_of, to_json, write_atomic};
+use crate::pages::{PagesPath, StoredTelemetry, latest_of, to_json};
 use crate::telemetry::{
     ActivityFields, CleanerFields, Component, DiagnosticsFields, Figures, SelfTestFields, Status,
     SupervisorFields, SyncFields, Telemetry,
@@ -114,7 +114,9 @@ impl Dashboard {
 }
 
 /// Merge a scan of the telemetry directory (pure): latest valid file per component, history,
-/// and for components without a valid file, the previous dashboard's data.
+/// and for components without a valid file, the previous dashboard's data. A file that says
+/// it finished in the future ([`StoredTelemetry::from_the_future`]) is in neither, with a
+/// warning.
 pub fn merge(
     scan: Vec<StoredTelemetry>,
     previous: Option<&Dashboard>,
@@ -135,11 +137,11 @@ pub fn merge(
         warnings: Vec::new(),
     };
     for component in Component::ALL {
-        let (latest, warnings) = latest_of(scan.clone(), component);
+        let (latest, warnings) = latest_of(scan.clone(), component, now);
         dash.warnings.extend(warnings);
         let mut history: Vec<HistoryEntry> = scan
             .iter()
-            .filter(|s| s.component == component)
+            .filter(|s| s.component == component && !s.from_the_future(now))
             .filter_map(|s| s.content.as_ref().ok())
             .map(|stored| HistoryEntry {
                 run_id: stored.envelope.run_id.clone(),
@@ -227,21 +229,26 @@ pub fn run(
     repo: &str,
     now: DateTime<Utc>,
 ) -> crate::Result<MergeOutcome> {
-    let dir = pages.dashboard_dir();
     let path = pages.dashboard_path();
-    let previous: Option<Dashboard> = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
-    let merged = merge(pages.scan()?, previous.as_ref(), repo, now);
+    // The previous dashboard, when it is a regular file of a sane size (never a FIFO).
+    let (previous, unread) = match pages.read(PagesPath::Dashboard) {
+        Ok(bytes) => (bytes.and_then(|b| serde_json::from_slice(&b).ok()), None),
+        Err(reason) => (
+            None,
+            Some(format!("previous dashboard.json not read: {reason}")),
+        ),
+    };
+    let mut merged = merge(pages.scan()?, previous.as_ref(), repo, now);
+    merged.warnings.extend(unread);
     // telemetry written by an older Codex, or by hand, passes the redaction point too
     let dashboard = crate::redact::scrub(&merged).map_err(|e| crate::Error::Io {
         action: "redacting",
         path: path.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    write_atomic(&path, &to_json(&dashboard)?)?;
+    let path = pages.write_dashboard_data(&to_json(&dashboard)?)?;
     for (name, content) in DASHBOARD_FILES {
-        write_atomic(&dir.join(name), content.as_bytes())?;
+        pages.write_dashboard_file(name, content.as_bytes())?;
     }
     for w in &dashboard.warnings {
         tracing::warn!("{w}");

@@ -55,7 +55,7 @@ impl Context {
             })?),
             None => None,
         };
-        let pages = Pages::new(config.pages_dir.clone(), config.repo.clone());
+        let pages = Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
         Ok(Context {
             config,
             github,
