@@ -202,6 +202,14 @@ impl Error {
         )
     }
 
+    /// True when the failure is a finding about the configuration rather than a failed read:
+    /// the token may not see the resource ([`Error::is_permission`]) or it is not there
+    /// ([`Error::is_missing`]). CONTRACT.md section 3: such a finding is a warning where the
+    /// component can go on without it; any other failed read or write is an error.
+    pub fn is_configuration(&self) -> bool {
+        self.is_permission() || self.is_missing()
+    }
+
     /// True when the token may not do this (403, or a GraphQL `FORBIDDEN`/`NOT_FOUND` that
     /// GitHub uses for resources the token cannot see).
     pub fn is_permission(&self) -> bool {
