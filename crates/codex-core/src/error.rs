@@ -258,12 +258,11 @@ impl Error {
         }
     }
 
-    /// True for the failures that end a run cleanly rather than fail it: a rate limit (beyond
+    /// True for the failures that end a run cleanly rather than mid-way: a rate limit (beyond
     /// the maximum wait, or still there after the retries), the per-run write budget, the
-    /// per-run deadline and a cancellation. The component stops calling GitHub, reports a
-    /// warning (an error for a cancellation that loses work, see
-    /// [`crate::jobs::Report::api_failure`]), and the next run carries on (every component is
-    /// idempotent).
+    /// per-run deadline and a cancellation. The component stops calling GitHub and the next
+    /// run carries on (every component is idempotent). Whether that is a warning or an error
+    /// is [`crate::jobs::Report::api_failure`]'s rule (CONTRACT.md section 3).
     pub fn stops_run(&self) -> bool {
         matches!(self, Error::BudgetExhausted { .. } | Error::Stopped { .. })
             || self.is_rate_limit()
