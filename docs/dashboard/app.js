@@ -26,7 +26,7 @@
   // Status words are shown as text, with a symbol; colour only repeats them.
   const SYMBOLS = {
     ok: "✓", warning: "!", error: "✗", skipped: "–",
-    healthy: "✓", degraded: "!", failing: "✗",
+    healthy: "✓", degraded: "!", failing: "✗", unknown: "?",
     active: "•", stale: "!", escalation: "✗",
     pass: "✓", fail: "✗", nodata: "?",
   };
@@ -238,6 +238,7 @@
       const why = [isNum(t.escalated) && t.escalated ? t.escalated + " escalated" : null, isNum(t.stale) && t.stale ? t.stale + " stale" : null, isNum(t.problems) && t.problems ? t.problems + " problems" : null].filter(Boolean).join(", ");
       if (t.health === "failing") failing.push(tr.name + " failing" + (why ? " (" + why + ")" : ""));
       else if (t.health === "degraded") attention.push(tr.name + " degraded" + (why ? " (" + why + ")" : ""));
+      else if (t.health === "unknown") attention.push(tr.name + " unknown: the supervisor could not read what it needs");
       if (t.deteriorating === true) attention.push(tr.name + " is deteriorating");
     }
     const failed = list(obj(d.diagnostics).checks).filter((c) => c && c.ok === false).length;
@@ -301,6 +302,7 @@
         return TRACKS.map((x) => [x.key, x.name, obj(tr[x.key]).health]).concat([["deteriorating", "Deteriorating", t.deteriorating === true ? "yes" : "no"]]);
       }
       case "activity": {
+        if (t.unknown === true) return [["active", "Active", "unknown"], ["stale", "Stale", "unknown"], ["escalated", "Escalated", "unknown"]];
         const sum = (k) => TRACKS.reduce((acc, x) => acc + (isNum(obj(obj(t.summary)[x.key])[k]) ? obj(obj(t.summary)[x.key])[k] : 0), 0);
         return [["active", "Active", sum("active")], ["stale", "Stale", sum("stale")], ["escalated", "Escalated", sum("escalation")]];
       }
@@ -399,7 +401,14 @@
     const act = d.activity ? obj(d.activity) : null;
     const id = "track-" + tr.key;
     const children = [];
-    if (sup && Object.keys(sup).length) {
+    if (sup && sup.health === "unknown") {
+      // Not assessed: its zeros are not counts, so none are shown.
+      const prev = isNum(sup.previous_problems) ? sup.previous_problems : null;
+      children.push(
+        h("p", { class: "track-health" }, "Health: ", badge("unknown", "unknown", "track-health-badge")),
+        h("p", { class: "notice track-unknown" }, "Not assessed in the latest supervisor run: what it needs could not be read (see its errors). The next run compares with the last run that knew this track" + (prev === null ? "." : " (" + prev + " problems).")),
+      );
+    } else if (sup && Object.keys(sup).length) {
       const prev = isNum(sup.previous_problems) ? sup.previous_problems : null;
       children.push(
         h("p", { class: "track-health" }, "Health: ", badge(sup.health, text(sup.health), "track-health-badge")),
@@ -431,7 +440,9 @@
     } else {
       children.push(empty("No data yet: the supervisor has not reported on this track."));
     }
-    if (act) {
+    if (act && act.unknown === true) {
+      children.push(h("h4", {}, "Stale and escalated issues"), h("p", { class: "notice track-unknown" }, "Unknown: activity could not list the issues in its latest run (see its errors)."));
+    } else if (act) {
       const items = list(act[tr.key]).filter((i) => i && (i.status === "stale" || i.status === "escalation")).slice().sort(byAge);
       const counts = obj(obj(act.summary)[tr.key]);
       children.push(

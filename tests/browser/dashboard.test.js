@@ -180,6 +180,26 @@ describe("Codex dashboard in Chromium", () => {
     await page.close();
   });
 
+  test("a track the supervisor could not assess shows unknown, with no counts", async () => {
+    const data = clone(demo);
+    for (const track of TRACKS) {
+      data.supervisor.tracks[track] = { ...data.supervisor.tracks[track], health: "unknown", open: 0, problems: 0, stale: 0, escalated: 0, deteriorating: false, previous_problems: 4 };
+    }
+    data.activity = { ...data.activity, main: [], dashboard: [], unknown: true };
+    const { page, problems } = await openDashboard(browser.context, { data });
+    assertClean(problems);
+    for (const track of TRACKS) {
+      const root = `#track-${track}`;
+      assert.equal((await page.textContent(`${root} .track-health .badge-text`)).trim(), "unknown");
+      assert.equal(await page.locator(`${root} .track-health .badge-unknown`).count(), 1);
+      assert.equal(await page.locator(`${root} .figure`).count(), 0, "no zeros shown as counts");
+      assert.match(await page.textContent(root), /Not assessed/);
+      assert.match(await page.textContent(root), /could not list the issues/);
+    }
+    assert.match(await page.textContent("#verdict"), /Main track unknown/);
+    await page.close();
+  });
+
   test("a component set to null shows “No data yet”, and the rest still renders", async () => {
     const data = clone(demo);
     data.selftest = null;

@@ -202,6 +202,14 @@ impl Error {
         )
     }
 
+    /// True when the failure is a finding about the configuration rather than a failed read:
+    /// the token may not see the resource ([`Error::is_permission`]) or it is not there
+    /// ([`Error::is_missing`]). CONTRACT.md section 3: such a finding is a warning where the
+    /// component can go on without it; any other failed read or write is an error.
+    pub fn is_configuration(&self) -> bool {
+        self.is_permission() || self.is_missing()
+    }
+
     /// True when the token may not do this (403, or a GraphQL `FORBIDDEN`/`NOT_FOUND` that
     /// GitHub uses for resources the token cannot see).
     pub fn is_permission(&self) -> bool {
@@ -250,12 +258,11 @@ impl Error {
         }
     }
 
-    /// True for the failures that end a run cleanly rather than fail it: a rate limit (beyond
+    /// True for the failures that end a run cleanly rather than mid-way: a rate limit (beyond
     /// the maximum wait, or still there after the retries), the per-run write budget, the
-    /// per-run deadline and a cancellation. The component stops calling GitHub, reports a
-    /// warning (an error for a cancellation that loses work, see
-    /// [`crate::jobs::Report::api_failure`]), and the next run carries on (every component is
-    /// idempotent).
+    /// per-run deadline and a cancellation. The component stops calling GitHub and the next
+    /// run carries on (every component is idempotent). Whether that is a warning or an error
+    /// is [`crate::jobs::Report::api_failure`]'s rule (CONTRACT.md section 3).
     pub fn stops_run(&self) -> bool {
         matches!(self, Error::BudgetExhausted { .. } | Error::Stopped { .. })
             || self.is_rate_limit()

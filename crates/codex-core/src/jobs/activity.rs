@@ -45,11 +45,17 @@ fn bump(counts: &mut ActivityCounts, status: ActivityStatus) {
     }
 }
 
-/// Run the activity engine.
+/// Run the activity engine. Until the listing has been read the fields say `unknown`: a
+/// failed listing never reads as "nothing stale".
 pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
-    let mut report = Report::new(ActivityFields::default());
+    let mut report = Report::new(ActivityFields {
+        unknown: true,
+        ..ActivityFields::default()
+    });
     match managed_issues(ctx).await {
         Ok(managed) => {
+            // Counted with the labels their listing showed (labels only choose the track).
+            managed.report_unreadable_labels(&mut report);
             report.fields = classify(&managed.issues, &ctx.config.settings, ctx.now);
             let s = &report.fields.summary;
             // The first track's counts are named, the next ones follow in the same order.
@@ -78,7 +84,10 @@ pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
                 ));
             }
         }
-        Err(e) => report.api_failure("could not enumerate issues", &e),
+        Err(e) => {
+            report.api_failure("could not enumerate issues", &e);
+            report.say("activity: unknown: the issues could not be listed");
+        }
     }
     finish(ctx, Component::Activity, report)
 }

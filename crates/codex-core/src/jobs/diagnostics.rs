@@ -188,6 +188,15 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
     }
 }
 
+/// The one rule (CONTRACT.md section 3) for a check whose read failed: a token that may not see
+/// the thing, or a thing that is not there, is the check's finding (a failed check, a
+/// warning); any other failure means diagnostics could not check, an error as well.
+fn unreadable(report: &mut Report<DiagnosticsFields>, what: &str, e: &crate::Error) {
+    if !e.is_configuration() {
+        report.api_failure(what, e);
+    }
+}
+
 async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<DiagnosticsFields>) {
     let gh = ctx.github();
     let repo = ctx.repo();
@@ -232,6 +241,7 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
             Some(names.into_iter().collect::<BTreeSet<_>>())
         }
         Err(e) => {
+            unreadable(report, "could not read repository variables", &e);
             checks.push(Check {
                 name: "actions-variables".into(),
                 ok: false,
@@ -257,25 +267,34 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
 
     match unless_stopped!("could not list labels", gh.labels(repo).await) {
         Ok(labels) => checks.extend(label_checks(&labels)),
-        Err(e) => checks.push(Check {
-            name: "labels".into(),
-            ok: false,
-            detail: format!("cannot list labels: {e}"),
-        }),
+        Err(e) => {
+            unreadable(report, "could not list labels", &e);
+            checks.push(Check {
+                name: "labels".into(),
+                ok: false,
+                detail: format!("cannot list labels: {e}"),
+            });
+        }
     }
     match unless_stopped!("could not list milestones", gh.milestones(repo).await) {
         Ok(milestones) => checks.extend(milestone_checks(&milestones, settings)),
-        Err(e) => checks.push(Check {
-            name: "milestones".into(),
-            ok: false,
-            detail: format!("cannot list milestones: {e}"),
-        }),
+        Err(e) => {
+            unreadable(report, "could not list milestones", &e);
+            checks.push(Check {
+                name: "milestones".into(),
+                ok: false,
+                detail: format!("cannot list milestones: {e}"),
+            });
+        }
     }
     let owner = ctx.config.project_owner();
     let project = unless_stopped!(
         "could not look for the Project",
         gh.find_project(owner, &settings.project_title).await
     );
+    if let Err(e) = &project {
+        unreadable(report, "could not look for the Project", e);
+    }
     checks.push(match project {
         Ok(Some(p)) => Check { name: format!("project:{}", settings.project_title), ok: true, detail: format!("{owner} project #{}", p.number) },
         Ok(None) => Check { name: format!("project:{}", settings.project_title), ok: false, detail: format!("not found under {owner}: create it in GitHub (Projects are not created by --repair)") },
@@ -285,6 +304,9 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
         "could not read the gh-pages branch",
         gh.branch_exists(repo, "gh-pages").await
     );
+    if let Err(e) = &branch {
+        unreadable(report, "could not read the gh-pages branch", e);
+    }
     checks.push(match &branch {
         Ok(true) => Check {
             name: "branch:gh-pages".into(),
@@ -309,6 +331,9 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
             "could not read gh-pages",
             gh.directory(repo, &dir, "gh-pages").await
         );
+        if let Err(e) = &listing {
+            unreadable(report, &format!("could not read gh-pages {dir}/"), e);
+        }
         checks.push(match (&branch, listing) {
             (Ok(false), _) => Check {
                 name,

@@ -91,10 +91,19 @@ pub struct Report<F> {
     pub fields: F,
     /// Lines for people: stdout and the Actions job summary.
     pub summary: Vec<String>,
-    /// Set by the first failure that stops the run ([`crate::Error::stops_run`]).
-    stopped: bool,
-    /// Set when that stop was a cancellation: its reason, e.g. `cancelled by SIGTERM`.
-    cancelled: Option<String>,
+    /// Set by the first failure that stops the run ([`crate::Error::stops_run`]): why.
+    stopped: Option<RunStop>,
+}
+
+/// Why a run stopped early: it decides whether the work left is a warning or an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RunStop {
+    /// The write budget or the deadline: limits the user configured.
+    ConfiguredLimit,
+    /// A rate limit that outlasted the maximum wait.
+    RateLimit,
+    /// SIGTERM or SIGINT: the reason, e.g. `cancelled by SIGTERM`.
+    Cancelled(String),
 }
 
 impl<F> Report<F> {
@@ -106,8 +115,7 @@ impl<F> Report<F> {
             errors: Vec::new(),
             fields,
             summary: Vec::new(),
-            stopped: false,
-            cancelled: None,
+            stopped: None,
         }
     }
 
@@ -125,35 +133,52 @@ impl<F> Report<F> {
         self.errors.push(message);
     }
 
-    /// Record an API failure: the one rule every component follows. A failure that stops the
-    /// run ([`crate::Error::stops_run`]: a rate limit, a spent write budget, the deadline, a
-    /// cancellation) is a warning, not an error; the component then stops the work it was
-    /// doing ([`Report::stopped`]), reports what it leaves ([`Report::left_for_next_run`]),
-    /// and the next run carries on (every component is idempotent). A cancellation that loses
-    /// something is an error: a write abandoned in flight (its outcome unknown), or work left
-    /// for the next run. A run stops once: a later stop is only logged. Anything else is an
-    /// error.
+    /// Record an API failure: the one rule every component follows (CONTRACT.md section 3,
+    /// "Which failures are errors").
+    ///
+    /// - A failure that does not stop the run is an **error**: something the run was supposed
+    ///   to read or write could not be (after the retries).
+    /// - A failure that stops the run ([`crate::Error::stops_run`]) ends the work that needs
+    ///   GitHub ([`Report::stopped`]); the component reports what it leaves
+    ///   ([`Report::left_for_next_run`]) and the next run carries on (every component is
+    ///   idempotent). Its status depends on why it stopped:
+    ///   - a limit the user configured, the write budget (`CODEX_MAX_MUTATIONS`) or the
+    ///     deadline (`CODEX_DEADLINE_SECS`): a **warning**, and so is the work left;
+    ///   - a rate limit that outlasted `CODEX_MAX_WAIT_SECS`: an **error** (the job was not
+    ///     done, and nobody chose that);
+    ///   - a cancellation (SIGTERM, SIGINT): an **error** when it abandoned a write in flight
+    ///     (its outcome unknown) or left work for the next run, else a warning.
+    ///
+    /// A run stops once: a later stop is only logged.
     pub fn api_failure(&mut self, what: &str, err: &crate::Error) {
         if !err.stops_run() {
             self.error(format!("{what}: {err}"));
-        } else if self.stopped {
+            return;
+        }
+        if self.stopped.is_some() {
             tracing::info!(error = %err, "{what}: the run has stopped already");
-        } else {
-            self.stopped = true;
-            let message = format!("stopped early: {what}: {err}; the next run carries on");
-            match err {
-                crate::Error::Stopped {
-                    reason,
-                    write_abandoned,
-                } if reason.is_cancellation() => {
-                    self.cancelled = Some(reason.to_string());
-                    if *write_abandoned {
-                        self.error(message);
-                    } else {
-                        self.warn(message);
-                    }
+            return;
+        }
+        let message = format!("stopped early: {what}: {err}; the next run carries on");
+        match err {
+            crate::Error::Stopped {
+                reason,
+                write_abandoned,
+            } if reason.is_cancellation() => {
+                self.stopped = Some(RunStop::Cancelled(reason.to_string()));
+                if *write_abandoned {
+                    self.error(message);
+                } else {
+                    self.warn(message);
                 }
-                _ => self.warn(message),
+            }
+            crate::Error::BudgetExhausted { .. } | crate::Error::Stopped { .. } => {
+                self.stopped = Some(RunStop::ConfiguredLimit);
+                self.warn(message);
+            }
+            _ => {
+                self.stopped = Some(RunStop::RateLimit);
+                self.error(message);
             }
         }
     }
@@ -161,27 +186,33 @@ impl<F> Report<F> {
     /// True once an API failure has stopped the run: the component does no more of the work
     /// that needs GitHub.
     pub fn stopped(&self) -> bool {
-        self.stopped
+        self.stopped.is_some()
     }
 
-    /// After a stop: say how much work is left for the next run (`count` of `what`); an
-    /// error when the stop was a cancellation (the run did not finish what it could have).
+    /// After a stop: say how much work is left for the next run (`count` of `what`). A
+    /// warning when the run stopped at a limit the user configured; an error when a rate limit
+    /// or a cancellation stopped it (the run did not finish what it could have).
     pub fn left_for_next_run(&mut self, count: u64, what: &str) {
         if count == 0 {
             return;
         }
-        match &self.cancelled {
-            Some(reason) => {
+        match &self.stopped {
+            Some(RunStop::Cancelled(reason)) => {
                 let message = format!("{reason}: {count} {what} left for the next run");
                 self.error(message);
             }
-            None => self.warn(format!("{count} {what} left for the next run")),
+            Some(RunStop::RateLimit) => {
+                self.error(format!("{count} {what} left for the next run"));
+            }
+            Some(RunStop::ConfiguredLimit) | None => {
+                self.warn(format!("{count} {what} left for the next run"));
+            }
         }
     }
 
     /// True once a cancellation has stopped the run.
     pub fn cancelled(&self) -> bool {
-        self.cancelled.is_some()
+        matches!(self.stopped, Some(RunStop::Cancelled(_)))
     }
 
     /// Add a line for people, redacted and bounded by [`crate::redact::clean`].
@@ -232,9 +263,9 @@ pub fn finish<F: Serialize>(
     // a component swallowed the refusal) is still said: the telemetry of a cancelled run
     // always says so.
     if let Some(reason) = ctx.stop.reason().filter(StopReason::is_cancellation)
-        && report.cancelled.is_none()
+        && !report.cancelled()
     {
-        report.cancelled = Some(reason.to_string());
+        report.stopped = Some(RunStop::Cancelled(reason.to_string()));
         report.warn(format!("{reason}; the next run carries on"));
     }
     let status = report.status();
@@ -308,10 +339,37 @@ pub struct ManagedIssues {
     pub issues: Vec<crate::github::Issue>,
     /// Items enumerated in all (issues, pull requests, malformed).
     pub scanned: u64,
+    /// Issues whose hidden labels could not be read, with why: they are counted with the
+    /// labels their listing showed, so counts that depend on labels are not known.
+    pub labels_unreadable: Vec<(u64, String)>,
+}
+
+impl ManagedIssues {
+    /// Report the issues whose labels could not be read, as one error (the run could not read
+    /// what it was supposed to, CONTRACT.md section 3).
+    pub fn report_unreadable_labels<F>(&self, report: &mut Report<F>) {
+        let Some((_, first)) = self.labels_unreadable.first() else {
+            return;
+        };
+        let numbers: Vec<String> = self
+            .labels_unreadable
+            .iter()
+            .take(20)
+            .map(|(n, _)| format!("#{n}"))
+            .collect();
+        report.error(format!(
+            "the labels of {} issue(s) could not be read ({}): {first}",
+            self.labels_unreadable.len(),
+            numbers.join(", ")
+        ));
+    }
 }
 
 /// Enumerate open issues once and keep the managed ones (CONTRACT.md section 5). An issue
-/// whose payload hides some of its labels has them read first (from `GET …/issues/{n}/labels`).
+/// whose payload hides some of its labels has them read first (from `GET …/issues/{n}/labels`);
+/// when that read fails the issue is kept as listed and named in
+/// [`ManagedIssues::labels_unreadable`], and a failure that stops the run
+/// ([`crate::Error::stops_run`]) ends the enumeration.
 pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
     let mut lister = crate::github::IssueLister::new(
         ctx.github(),
@@ -324,8 +382,10 @@ pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
             let number = listed.number;
             let issue = match with_readable_labels(ctx, listed.clone()).await {
                 Ok(issue) => issue,
+                Err(e) if e.stops_run() => return Err(e),
                 Err(e) => {
                     tracing::warn!(issue = number.0, error = %e, "labels unreadable; counted as listed");
+                    out.labels_unreadable.push((number.0, e.to_string()));
                     listed
                 }
             };

@@ -11,7 +11,34 @@ use crate::telemetry::{Component, Health, SupervisorFields, TrackHealth};
 /// Per track: its milestone exists (a missing one makes the track `failing`).
 pub type Configured = PerTrack<bool>;
 
-/// Assess both tracks (pure). `previous` is the last supervisor run's fields, if any.
+/// The baseline a track is compared against: the problems of `previous` when it knew the
+/// track, else the baseline it carried (pure). A run that could not assess a track never
+/// becomes the baseline: the next run compares with the latest one that could.
+pub fn baseline(previous: Option<&SupervisorFields>, track: rules::Track) -> Option<u64> {
+    let before = &previous?.tracks[track];
+    if before.health == Health::Unknown {
+        before.previous_problems
+    } else {
+        Some(before.problems)
+    }
+}
+
+/// Both tracks `unknown` (pure): what the supervisor reports when it could not read what a
+/// verdict needs. Counts are 0 (nothing was counted), nothing deteriorates, and each track
+/// carries its baseline forward from `previous`.
+pub fn unknown(previous: Option<&SupervisorFields>) -> SupervisorFields {
+    let tracks = PerTrack::from_fn(|track| TrackHealth {
+        health: Health::Unknown,
+        previous_problems: baseline(previous, track),
+        ..TrackHealth::default()
+    });
+    SupervisorFields {
+        tracks,
+        deteriorating: false,
+    }
+}
+
+/// Assess both tracks (pure). `previous` is the latest supervisor run's fields, if any.
 pub fn assess(
     issues: &[Issue],
     settings: &Settings,
@@ -54,7 +81,7 @@ pub fn assess(
         } else {
             Health::Healthy
         };
-        h.previous_problems = previous.map(|p| p.tracks[track].problems);
+        h.previous_problems = baseline(previous, track);
         h.deteriorating = h
             .previous_problems
             .is_some_and(|before| h.problems > before);
@@ -66,15 +93,10 @@ pub fn assess(
     }
 }
 
-/// Run the supervisor.
+/// Run the supervisor. Until the milestones and every managed issue (with its labels) have
+/// been read, both tracks are `unknown`: a failed read never reads as healthy.
 pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
-    let mut report = Report::new(assess(
-        &[],
-        &ctx.config.settings,
-        PerTrack::splat(true),
-        None,
-        ctx.now,
-    ));
+    let mut report = Report::new(unknown(None));
     let settings = &ctx.config.settings;
     let previous = match ctx.pages.latest_typed::<SupervisorFields>() {
         Ok((latest, warnings)) => {
@@ -88,6 +110,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
             None
         }
     };
+    report.fields = unknown(previous.as_ref());
     let configured = match ctx.github().milestones(ctx.repo()).await {
         Ok(list) => PerTrack::from_fn(|track| {
             list.iter()
@@ -95,7 +118,7 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
         }),
         Err(e) => {
             report.api_failure("could not list milestones", &e);
-            return finish(ctx, Component::Supervisor, report);
+            return finish_unknown(ctx, report);
         }
     };
     for (track, _) in configured.iter().filter(|(_, exists)| !**exists) {
@@ -106,6 +129,10 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
         ));
     }
     match managed_issues(ctx).await {
+        Ok(managed) if !managed.labels_unreadable.is_empty() => {
+            managed.report_unreadable_labels(&mut report);
+            return finish_unknown(ctx, report);
+        }
         Ok(managed) => {
             report.fields = assess(
                 &managed.issues,
@@ -146,7 +173,24 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
                 report.warn("track health is deteriorating: problems rose since the previous run");
             }
         }
-        Err(e) => report.api_failure("could not enumerate issues", &e),
+        Err(e) => {
+            report.api_failure("could not enumerate issues", &e);
+            return finish_unknown(ctx, report);
+        }
+    }
+    finish(ctx, Component::Supervisor, report)
+}
+
+/// Finish a run that could not assess the tracks: they stay `unknown`, and people are told.
+fn finish_unknown(
+    ctx: &Context,
+    mut report: Report<SupervisorFields>,
+) -> Outcome<SupervisorFields> {
+    for track in rules::Track::ALL {
+        report.say(format!(
+            "supervisor: {} unknown: not assessed, what it needs could not be read",
+            track.key()
+        ));
     }
     finish(ctx, Component::Supervisor, report)
 }
@@ -224,5 +268,50 @@ mod tests {
         assert_eq!(second.tracks[Track::Main].previous_problems, Some(1));
         assert!(second.tracks[Track::Main].deteriorating && second.deteriorating);
         assert!(!second.tracks[Track::Dashboard].deteriorating);
+    }
+
+    #[test]
+    fn a_track_not_assessed_is_unknown_and_never_the_baseline() {
+        let s = Settings::from_env(&|_| None).unwrap();
+        let now = "2026-11-23T00:00:00Z".parse().unwrap();
+        let unlabelled = issue(1, "x", &[], true, 1);
+        let known = assess(std::slice::from_ref(&unlabelled), &s, ALL, None, now);
+        assert_eq!(known.tracks[Track::Main].problems, 2);
+
+        // The listing failed: unknown, no figures pretended, the baseline carried.
+        let failed = unknown(Some(&known));
+        for (track, h) in failed.tracks.iter() {
+            assert_eq!(h.health, Health::Unknown, "{track:?}");
+            assert_eq!((h.open, h.problems, h.deteriorating), (0, 0, false));
+        }
+        assert_eq!(failed.tracks[Track::Main].previous_problems, Some(2));
+        assert_eq!(failed.tracks[Track::Dashboard].previous_problems, Some(0));
+        assert!(!failed.deteriorating);
+        // Failing twice keeps it.
+        let again = unknown(Some(&failed));
+        assert_eq!(again.tracks[Track::Main].previous_problems, Some(2));
+
+        // The next good run compares with the last known run, not with the unknown's zeros.
+        let same = assess(
+            std::slice::from_ref(&unlabelled),
+            &s,
+            ALL,
+            Some(&again),
+            now,
+        );
+        assert_eq!(same.tracks[Track::Main].previous_problems, Some(2));
+        assert!(
+            !same.deteriorating,
+            "2 problems then 2 is not deteriorating"
+        );
+        let worse = assess(
+            &[unlabelled.clone(), issue(2, "y", &[], true, 1)],
+            &s,
+            ALL,
+            Some(&again),
+            now,
+        );
+        assert!(worse.tracks[Track::Main].deteriorating);
+        assert_eq!(unknown(None).tracks[Track::Main].previous_problems, None);
     }
 }

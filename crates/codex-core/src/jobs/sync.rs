@@ -210,6 +210,12 @@ impl ProjectUnavailable {
         }
     }
 
+    /// True when the Project is absent or hidden from this token: the configuration, not a
+    /// failed read.
+    fn is_finding(&self) -> bool {
+        !matches!(self, ProjectUnavailable::Unreadable { .. })
+    }
+
     /// The API failure behind it, when there was one.
     fn api_error(&self) -> Option<&Error> {
         match self {
@@ -267,10 +273,17 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
     let mut missing_milestones: HashSet<String> = HashSet::new();
     let project = match load_project(ctx).await {
         Ok(p) => Some(p),
+        // The one rule (CONTRACT.md section 3): a Project that is not there or not visible to
+        // this token is a finding about the configuration (a warning, membership left alone);
+        // a Project that could not be read (after the retries) is an error.
         Err(unavailable) => match unavailable.api_error() {
             Some(e) if e.stops_run() => return report.api_failure("could not read the Project", e),
-            _ => {
+            _ if unavailable.is_finding() => {
                 report.warn(unavailable.to_string());
+                None
+            }
+            _ => {
+                report.error(unavailable.to_string());
                 None
             }
         },

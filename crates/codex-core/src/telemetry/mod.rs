@@ -202,16 +202,21 @@ pub enum Health {
     Degraded,
     /// Escalations, or configuration missing.
     Failing,
+    /// Not assessed: what the verdict needs could not be read (the milestones, the listing,
+    /// an issue's labels). The track's counts are then 0 because nothing was counted, not
+    /// because nothing is there; they are left out of the history and a later run compares
+    /// against the latest run that knew the track.
+    Unknown,
 }
 
-/// The word people see: the serde name (`healthy`, `degraded`, `failing`).
+/// The word people see: the serde name (`healthy`, `degraded`, `failing`, `unknown`).
 impl std::fmt::Display for Health {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         crate::component::fmt_serde_name(self, f)
     }
 }
 
-/// One track's figures.
+/// One track's figures (all 0 when its `health` is `unknown`: nothing was counted).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TrackHealth {
     /// Open managed issues.
@@ -232,9 +237,11 @@ pub struct TrackHealth {
     pub problems: u64,
     /// Verdict.
     pub health: Health,
-    /// Problems rose since the previous supervisor run.
+    /// Problems rose since the latest supervisor run that knew this track.
     pub deteriorating: bool,
-    /// The previous run's problem count, when there was one.
+    /// The problem count of the latest earlier run whose health for this track was not
+    /// `unknown`, when there was one: the baseline for `deteriorating`. A track that is
+    /// `unknown` carries it forward unchanged.
     pub previous_problems: Option<u64>,
 }
 
@@ -281,6 +288,10 @@ pub struct ActivityFields {
     pub issues: PerTrack<Vec<ActivityItem>>,
     /// Counts per track.
     pub summary: PerTrack<ActivityCounts>,
+    /// Present (`true`) only when the issues could not be listed: the lists are empty and the
+    /// counts 0 because nothing was counted. Such a run has no figures in the history.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
 }
 
 /// One diagnostics check.
@@ -397,7 +408,12 @@ impl Fields for SupervisorFields {
     const COMPONENT: Component = Component::Supervisor;
     fn figures(&self) -> Figures {
         let mut out = Figures::new();
-        for (track, h) in self.tracks.iter() {
+        // A track not assessed has no figures: its zeros are not counts.
+        for (track, h) in self
+            .tracks
+            .iter()
+            .filter(|(_, h)| h.health != Health::Unknown)
+        {
             let key = track.key();
             out.insert(format!("{key}_problems"), h.problems);
             out.insert(format!("{key}_stale"), h.stale);
@@ -411,6 +427,9 @@ impl Fields for ActivityFields {
     const COMPONENT: Component = Component::Activity;
     fn figures(&self) -> Figures {
         let mut out = Figures::new();
+        if self.unknown {
+            return out;
+        }
         for (track, c) in self.summary.iter() {
             let key = track.key();
             out.insert(format!("{key}_active"), c.active);
@@ -564,6 +583,38 @@ mod tests {
         value["component"] = "activity".into();
         let back = Telemetry::<ActivityFields>::from_value(&value).unwrap();
         assert_eq!(back.fields, activity);
+    }
+
+    #[test]
+    fn what_could_not_be_read_has_no_figures() {
+        let mut activity = ActivityFields::default();
+        activity.summary[Track::Main].active = 3;
+        assert_eq!(activity.figures()["main_active"], 3);
+        let text = serde_json::to_value(&activity).unwrap();
+        assert!(text.get("unknown").is_none(), "{text}");
+        activity.unknown = true;
+        assert!(activity.figures().is_empty());
+        let text = serde_json::to_value(&activity).unwrap();
+        assert_eq!(text["unknown"], true);
+        assert_eq!(
+            serde_json::from_value::<ActivityFields>(text).unwrap(),
+            activity
+        );
+
+        let mut supervisor = SupervisorFields::default();
+        supervisor.tracks[Track::Main].problems = 2;
+        supervisor.tracks[Track::Dashboard].health = Health::Unknown;
+        let figures = supervisor.figures();
+        assert_eq!(figures["main_problems"], 2);
+        assert!(
+            figures.keys().all(|k| k.starts_with("main_")),
+            "{figures:?}"
+        );
+        assert_eq!(
+            serde_json::to_value(Health::Unknown).unwrap(),
+            serde_json::json!("unknown")
+        );
+        assert_eq!(Health::Unknown.to_string(), "unknown");
     }
 
     #[test]

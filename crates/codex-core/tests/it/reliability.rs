@@ -210,9 +210,11 @@ async fn primary_limit_beyond_the_maximum_wait_stops_cleanly() {
         false,
     ))
     .await;
+    // A rate limit that outlasts CODEX_MAX_WAIT_SECS stops the run cleanly, but the job was
+    // not done and nobody chose that: an error (CONTRACT.md section 3), so --strict fails.
     assert_eq!(
         out.status(),
-        Status::Warning,
+        Status::Error,
         "{:?} {:?}",
         out.telemetry.envelope.errors,
         out.telemetry.envelope.warnings
@@ -220,11 +222,11 @@ async fn primary_limit_beyond_the_maximum_wait_stops_cleanly() {
     assert!(
         out.telemetry
             .envelope
-            .warnings
+            .errors
             .iter()
-            .any(|w| w.contains("rate limit")),
+            .any(|w| w.starts_with("stopped early: ") && w.contains("rate limit")),
         "{:?}",
-        out.telemetry.envelope.warnings
+        out.telemetry.envelope.errors
     );
     assert!(out.written.is_ok(), "telemetry still written");
     assert!(stat(&sb, "rate_limited_requests") <= 1);
@@ -423,5 +425,109 @@ async fn a_spent_write_budget_stops_every_writing_component_the_same_way() {
             .contains(&format!("{left} self-test issue(s) left for the next run")),
         "{:?}",
         env.warnings
+    );
+}
+
+#[tokio::test]
+async fn what_could_not_be_read_is_unknown_an_error_and_never_the_baseline() {
+    let good = Sandbox::start(faulty(SandboxOptions::default()))
+        .await
+        .unwrap();
+    let broken = Sandbox::start(faulty(SandboxOptions {
+        fault_rate: 1.0,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let quick = [("CODEX_MAX_RETRIES", "1")];
+    use codex_core::rules::Track;
+    use codex_core::telemetry::Health;
+
+    let first = jobs::supervisor::run(&context(&good, pages.path(), "known", &[], false)).await;
+    let known = first.telemetry.fields.tracks[Track::Main].clone();
+    assert_ne!(known.health, Health::Unknown);
+    assert!(
+        known.problems > 0,
+        "the demo has problems on the main track"
+    );
+
+    // Nothing readable: the tracks are unknown, not healthy with 0 open issues, and it is an
+    // error; the baseline is carried forward.
+    let failed =
+        jobs::supervisor::run(&context(&broken, pages.path(), "failed", &quick, false)).await;
+    assert_eq!(
+        failed.status(),
+        Status::Error,
+        "{:?}",
+        failed.telemetry.envelope
+    );
+    for (track, h) in failed.telemetry.fields.tracks.iter() {
+        assert_eq!(h.health, Health::Unknown, "{track:?}");
+        assert!(!h.deteriorating);
+    }
+    assert_eq!(
+        failed.telemetry.fields.tracks[Track::Main].previous_problems,
+        Some(known.problems)
+    );
+    assert!(
+        failed.summary.iter().any(|l| l.contains("main unknown")),
+        "{:?}",
+        failed.summary
+    );
+
+    // The next good run compares with the last run that knew the track, not with zeros.
+    let again = jobs::supervisor::run(&context(&good, pages.path(), "again", &[], false)).await;
+    let main = &again.telemetry.fields.tracks[Track::Main];
+    assert_eq!(main.previous_problems, Some(known.problems));
+    assert_eq!(main.problems, known.problems);
+    assert!(!again.telemetry.fields.deteriorating, "nothing changed");
+
+    // Activity says unknown too, and has no figures to plot.
+    let activity =
+        jobs::activity::run(&context(&broken, pages.path(), "failed", &quick, false)).await;
+    assert_eq!(activity.status(), Status::Error);
+    assert!(activity.telemetry.fields.unknown);
+    let good_activity =
+        jobs::activity::run(&context(&good, pages.path(), "known", &[], false)).await;
+    assert!(!good_activity.telemetry.fields.unknown);
+
+    // Diagnostics whose every call fails could not check anything: an error, not a warning.
+    let diagnostics = jobs::diagnostics::run(
+        &context(&broken, pages.path(), "failed", &quick, false),
+        &jobs::diagnostics::DiagnosticsOptions::default(),
+    )
+    .await;
+    assert_eq!(
+        diagnostics.status(),
+        Status::Error,
+        "{:?}",
+        diagnostics.telemetry.envelope
+    );
+}
+
+#[tokio::test]
+async fn a_project_unreadable_after_the_retries_is_an_error() {
+    let sb = Sandbox::start(faulty(SandboxOptions {
+        graphql_fault_rate: 1.0,
+        ..SandboxOptions::default()
+    }))
+    .await
+    .unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    let out = jobs::sync::run(&context(
+        &sb,
+        pages.path(),
+        "project",
+        &[("CODEX_MAX_RETRIES", "1"), ("CODEX_MAX_WAIT_SECS", "1")],
+        true,
+    ))
+    .await;
+    let env = &out.telemetry.envelope;
+    assert_eq!(out.status(), Status::Error, "{env:?}");
+    assert!(
+        env.errors.iter().any(|e| e.contains("Project")),
+        "{:?}",
+        env.errors
     );
 }
