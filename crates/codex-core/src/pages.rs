@@ -695,7 +695,7 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::{ApiSummary, CleanerFields, Status};
+    use crate::telemetry::CleanerFields;
 
     fn widgets() -> RepoSlug {
         RepoSlug::parse("acme/widgets").unwrap()
@@ -739,19 +739,7 @@ mod tests {
 
     fn telemetry(component: Component, run: &str, finished: &str) -> Telemetry<CleanerFields> {
         Telemetry {
-            envelope: Envelope {
-                schema_version: SCHEMA_VERSION,
-                component,
-                status: Status::Ok,
-                run_id: run.into(),
-                repo: "acme/widgets".into(),
-                started_at: finished.parse().unwrap(),
-                finished_at: finished.parse().unwrap(),
-                dry_run: false,
-                warnings: vec![],
-                errors: vec![],
-                api: ApiSummary::default(),
-            },
+            envelope: crate::telemetry::test_envelope(component, run, finished),
             fields: CleanerFields::default(),
         }
     }

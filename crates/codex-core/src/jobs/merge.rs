@@ -277,7 +277,7 @@ mod tests {
     use super::*;
     use crate::pages::parse_telemetry;
     use crate::rules::PerTrack;
-    use crate::telemetry::{ActivityCounts, ApiSummary, Envelope, SCHEMA_VERSION, TrackHealth};
+    use crate::telemetry::{ActivityCounts, TrackHealth};
 
     /// The checked-in schema must match the types. Regenerate with
     /// `CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema`.
@@ -286,21 +286,7 @@ mod tests {
         crate::telemetry::check_schema_file("dashboard.schema.json", &json_schema());
     }
 
-    fn envelope(component: Component, run: &str, finished: &str) -> Envelope {
-        Envelope {
-            schema_version: SCHEMA_VERSION,
-            component,
-            status: Status::Ok,
-            run_id: run.into(),
-            repo: "acme/widgets".into(),
-            started_at: finished.parse().unwrap(),
-            finished_at: finished.parse().unwrap(),
-            dry_run: false,
-            warnings: vec![],
-            errors: vec![],
-            api: ApiSummary::default(),
-        }
-    }
+    use crate::telemetry::test_envelope as envelope;
 
     fn stored<F: crate::telemetry::Fields>(
         run: &str,

@@ -496,6 +496,24 @@ pub fn json_schema() -> serde_json::Value {
     })
 }
 
+/// A plain `ok` envelope for tests: `acme/widgets`, started and finished at `finished`.
+#[cfg(test)]
+pub(crate) fn test_envelope(component: Component, run: &str, finished: &str) -> Envelope {
+    Envelope {
+        schema_version: SCHEMA_VERSION,
+        component,
+        status: Status::Ok,
+        run_id: run.into(),
+        repo: "acme/widgets".into(),
+        started_at: finished.parse().unwrap(),
+        finished_at: finished.parse().unwrap(),
+        dry_run: false,
+        warnings: vec![],
+        errors: vec![],
+        api: ApiSummary::default(),
+    }
+}
+
 /// Compare `docs/<name>` with `schema`; with `CODEX_UPDATE_SCHEMA` set, write it first.
 #[cfg(test)]
 pub(crate) fn check_schema_file(name: &str, schema: &serde_json::Value) {
