@@ -321,5 +321,7 @@ mod tests {
         );
         assert_eq!(Component::parse_file_name("sync-.json"), None);
         assert_eq!(Component::parse_file_name("telemetry-merge-1.json"), None);
+        assert_eq!(Component::parse_file_name("dashboard.json"), None);
+        assert_eq!(Component::parse_file_name("sync-1.json.tmp"), None);
     }
 }

@@ -823,21 +823,6 @@ mod tests {
     }
 
     #[test]
-    fn file_names_map_to_components() {
-        assert_eq!(
-            Component::parse_file_name("self-test-123.json"),
-            Some((Component::SelfTest, "123"))
-        );
-        assert_eq!(
-            Component::parse_file_name("sync-20261123T000000Z.json"),
-            Some((Component::Sync, "20261123T000000Z"))
-        );
-        assert_eq!(Component::parse_file_name("sync-.json"), None);
-        assert_eq!(Component::parse_file_name("dashboard.json"), None);
-        assert_eq!(Component::parse_file_name("sync-1.json.tmp"), None);
-    }
-
-    #[test]
     fn an_unusable_pages_dir_is_bad_configuration() {
         let dir = tempfile::tempdir().unwrap();
         // A missing tree is created.

@@ -9,6 +9,13 @@ use serde_json::Value;
 
 use crate::common::{client, repo, sandbox};
 
+/// A client whose conditional-request cache lives in `dir`.
+fn cached_client(sb: &codex_sandbox::Sandbox, dir: &std::path::Path) -> codex_core::GitHub {
+    let mut opts = crate::common::options(sb);
+    opts.cache_dir = Some(dir.to_path_buf());
+    codex_core::GitHub::new(opts).unwrap()
+}
+
 fn state_items(state: &Value) -> &Vec<Value> {
     state["repos"][0]["issues"].as_array().unwrap()
 }
@@ -253,11 +260,7 @@ async fn a_rerun_with_a_cache_answers_304_and_only_changed_pages_cost() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let cached_client = || {
-        let mut opts = crate::common::options(&sb);
-        opts.cache_dir = Some(dir.path().to_path_buf());
-        codex_core::GitHub::new(opts).unwrap()
-    };
+    let cached_client = || cached_client(&sb, dir.path());
     let numbers = |page: &codex_core::github::IssuePage| {
         page.issues.iter().map(|i| i.number.0).collect::<Vec<_>>()
     };
@@ -317,11 +320,7 @@ async fn a_truncated_cache_entry_is_dropped_and_asked_for_afresh() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let cached_client = || {
-        let mut opts = crate::common::options(&sb);
-        opts.cache_dir = Some(dir.path().to_path_buf());
-        codex_core::GitHub::new(opts).unwrap()
-    };
+    let cached_client = || cached_client(&sb, dir.path());
     let list = |gh: codex_core::GitHub| async move {
         let all = IssueLister::new(&gh, &repo(), &IssueQuery::all())
             .collect()
