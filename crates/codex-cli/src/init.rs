@@ -192,14 +192,14 @@ pub fn next_steps(repo: Option<&RepoSlug>) -> String {
     format!(
         "\
 Next steps:
-  1. Store a token as the secret {pat} (classic: scopes repo and project; fine-grained: Issues,
-     Contents and Projects read and write):
+  1. Store a token as the secret {pat} (classic: scopes repo and project; fine-grained: Issues
+     and Contents read and write, and Projects read and write on the Project's organisation):
        gh secret set {pat} --repo {slug}
-  2. With that token in {pat}, see what Codex would create, then create it:
+  2. Create the Project (or set the Actions variables {title_var} and {owner_var}):
+       gh project create --owner {owner} --title \"{title}\"
+  3. With that token in {pat}, see what Codex would create, then create it:
        codex diagnostics --repo {slug} --repair --dry-run
        codex diagnostics --repo {slug} --repair
-  3. Create the Project (or set the Actions variables {title_var} and {owner_var}):
-       gh project create --owner {owner} --title \"{title}\"
   4. Commit and push the workflow:
        git add {WORKFLOW_PATH} && git commit -m \"Run Codex\" && git push
   5. Optionally, a first run that changes nothing:
@@ -324,8 +324,15 @@ pub fn main(args: &InitArgs) -> ExitCode {
         ),
     };
     if args.dry_run {
-        print!("{new}");
-        let _ = std::io::stdout().flush();
+        // Not print!: a closed pipe is an error to report, not a panic.
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(new.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            eprintln!("{}", clean(&format!("error: cannot write to stdout: {e}")));
+            return ExitCode::FAILURE;
+        }
     } else if matches!(
         action,
         Action::Create | Action::Upgrade { .. } | Action::Overwrite(_)
