@@ -99,7 +99,7 @@ pub fn unedited_version(text: &str) -> Option<&str> {
     (!version.is_empty() && digest(&body.replace("\r\n", "\n")) == hex).then_some(version)
 }
 
-/// A file at the path that `codex init` did not write as it stands.
+/// Why the file at the path is not this `codex init`'s to replace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Theirs {
     /// Written by `codex init` (this version), then edited.
@@ -109,6 +109,11 @@ pub enum Theirs {
     },
     /// Not written by `codex init` (no header of ours).
     Other,
+    /// Written, unedited, by a newer `codex init`: replacing it would downgrade the pin.
+    Newer {
+        /// The version in its header.
+        version: String,
+    },
 }
 
 /// What to do with the path.
@@ -118,7 +123,7 @@ pub enum Action {
     Create,
     /// The same bytes are there: leave them.
     UpToDate,
-    /// A file `codex init` wrote and nobody edited: replace it.
+    /// A file `codex init` (this version or an older one) wrote and nobody edited: replace it.
     Upgrade {
         /// The version that wrote it.
         from: String,
@@ -137,27 +142,45 @@ pub fn decide(existing: Option<&str>, new: &str, force: bool) -> Action {
     if existing == new {
         return Action::UpToDate;
     }
-    if let Some(version) = unedited_version(existing) {
-        return Action::Upgrade {
-            from: version.to_owned(),
+    let theirs = if let Some(version) = unedited_version(existing) {
+        let newer = match (release(version), unedited_version(new).and_then(release)) {
+            (Some(there), Some(ours)) => there > ours,
+            _ => false,
         };
-    }
-    let theirs = match existing
-        .lines()
-        .next()
-        .and_then(|h| h.strip_prefix(HEADER_PREFIX))
-        .and_then(|rest| rest.split_once(' '))
-    {
-        Some((version, _)) => Theirs::Edited {
+        if !newer {
+            return Action::Upgrade {
+                from: version.to_owned(),
+            };
+        }
+        Theirs::Newer {
             version: version.to_owned(),
-        },
-        None => Theirs::Other,
+        }
+    } else {
+        match existing
+            .lines()
+            .next()
+            .and_then(|h| h.strip_prefix(HEADER_PREFIX))
+            .and_then(|rest| rest.split_once(' '))
+        {
+            Some((version, _)) => Theirs::Edited {
+                version: version.to_owned(),
+            },
+            None => Theirs::Other,
+        }
     };
     if force {
         Action::Overwrite(theirs)
     } else {
         Action::Refuse(theirs)
     }
+}
+
+/// `MAJOR.MINOR.PATCH` of a version (a pre-release or build suffix ignored), to compare.
+fn release(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    let triple = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(triple)
 }
 
 /// `OWNER/NAME` of a github.com remote URL (`https://github.com/O/N.git`,
@@ -355,6 +378,9 @@ fn describe(theirs: &Theirs) -> String {
             format!("was edited after codex init v{version} wrote it")
         }
         Theirs::Other => "was not written by codex init".to_owned(),
+        Theirs::Newer { version } => {
+            format!("was written by codex init v{version}, newer than this v{VERSION}")
+        }
     }
 }
 
@@ -453,7 +479,10 @@ mod tests {
         let new = render("acme/codex", "1.0.0", COMMIT);
         let edited = new.replace("every 6 hours", "every six hours");
         let other = "name: Something else\non: push\n";
-        let cases: [(Option<&str>, bool, Action); 10] = [
+        // 1.10.0 > 1.0.0 (numerically, not as text)
+        let newer = render("acme/codex", "1.10.0", &"b".repeat(40));
+        let same_version_other_commit = render("acme/codex", "1.0.0", &"c".repeat(40));
+        let cases: [(Option<&str>, bool, Action); 13] = [
             (None, false, Action::Create),
             (None, true, Action::Create),
             (Some(&new), false, Action::UpToDate),
@@ -488,6 +517,27 @@ mod tests {
             ),
             (Some(other), false, Action::Refuse(Theirs::Other)),
             (Some(other), true, Action::Overwrite(Theirs::Other)),
+            (
+                Some(&newer),
+                false,
+                Action::Refuse(Theirs::Newer {
+                    version: "1.10.0".into(),
+                }),
+            ),
+            (
+                Some(&newer),
+                true,
+                Action::Overwrite(Theirs::Newer {
+                    version: "1.10.0".into(),
+                }),
+            ),
+            (
+                Some(&same_version_other_commit),
+                false,
+                Action::Upgrade {
+                    from: "1.0.0".into(),
+                },
+            ),
         ];
         for (existing, force, expected) in cases {
             assert_eq!(
@@ -495,6 +545,17 @@ mod tests {
                 expected,
                 "force={force} existing={existing:?}"
             );
+        }
+    }
+
+    #[test]
+    fn release_versions() {
+        assert_eq!(release("1.2.3"), Some((1, 2, 3)));
+        assert_eq!(release("1.2.3-rc.1"), Some((1, 2, 3)));
+        assert_eq!(release("1.2.3+build"), Some((1, 2, 3)));
+        assert!(release("1.10.0") > release("1.9.9"));
+        for bad in ["1.2", "1.2.3.4", "v1.2.3", "", "1.x.3"] {
+            assert_eq!(release(bad), None, "{bad}");
         }
     }
 

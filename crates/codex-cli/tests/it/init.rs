@@ -158,7 +158,7 @@ fn an_edited_file_is_refused_then_forced() {
 }
 
 #[test]
-fn someone_elses_file_is_refused() {
+fn someone_elses_or_a_newer_file_is_refused() {
     let dir = checkout();
     let path = workflow(dir.path());
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -167,6 +167,20 @@ fn someone_elses_file_is_refused() {
     refused.expect_code(1);
     assert!(refused.stderr.contains("not written by codex init"));
     assert_eq!(read(&path), "name: Codex\non: push\n");
+
+    // A newer codex init's file is not downgraded.
+    let newer = codex_cli::init::render(codex_cli::init::slug(), "99.0.0", OTHER_COMMIT);
+    std::fs::write(&path, &newer).expect("write");
+    let refused = init(dir.path(), &["--ref", COMMIT]);
+    refused.expect_code(1);
+    assert!(
+        refused.stderr.contains("codex init v99.0.0, newer than"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(read(&path), newer);
+    init(dir.path(), &["--ref", COMMIT, "--force"]).expect_code(0);
+    assert!(read(&path).contains(&format!("@{COMMIT} # v")));
 }
 
 #[test]
