@@ -218,11 +218,14 @@ Next steps:
   1. Store a token as the secret {pat} (classic: scopes repo and project; fine-grained: Issues
      and Contents read and write, and Projects read and write on the Project's organisation):
        gh secret set {pat} --repo {slug}
-  2. Create the Project (or set the Actions variables {title_var} and {owner_var}):
+  2. Create the Project Codex keeps the issues in (or name an existing one with the Actions
+     variables {title_var} and, if another account owns it, {owner_var}:
+     gh variable set {title_var} --repo {slug} --body \"TITLE\"):
        gh project create --owner {owner} --title \"{title}\"
-  3. With that token in {pat}, see what Codex would create, then create it:
-       codex diagnostics --repo {slug} --repair --dry-run
-       codex diagnostics --repo {slug} --repair
+  3. With that token in {pat}, see what Codex would create, then create it (its telemetry
+     goes to a scratch directory, not into this checkout):
+       codex diagnostics --repo {slug} --repair --dry-run --pages-dir /tmp/codex-pages
+       codex diagnostics --repo {slug} --repair --pages-dir /tmp/codex-pages
   4. Commit and push the workflow:
        git add {WORKFLOW_PATH} && git commit -m \"Run Codex\" && git push
   5. Optionally, a first run that changes nothing:
