@@ -8,7 +8,6 @@
 //! digest still matches was written by `codex init` and never edited, so it may be replaced by
 //! a newer one; anything else is someone's work and is replaced only with `--force`.
 
-use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -391,7 +390,7 @@ fn describe(theirs: &Theirs) -> String {
 /// configuration only: `--git-dir` stops it looking in parent directories).
 fn origin_remote(dir: &Path) -> Option<RepoSlug> {
     let out = Command::new("git")
-        .arg(OsStr::new("--git-dir"))
+        .arg("--git-dir")
         .arg(dir.join(".git"))
         .args(["remote", "get-url", "origin"])
         .stdin(Stdio::null())
