@@ -73,6 +73,14 @@ impl IssuePlan {
     pub fn is_empty(&self) -> bool {
         self.add_labels.is_empty() && self.set_milestone.is_none() && self.add_to_project.is_none()
     }
+
+    /// The writes it takes: one `POST …/labels` for all the labels, one milestone `PATCH`, one
+    /// Project item.
+    pub fn writes(&self) -> u64 {
+        u64::from(!self.add_labels.is_empty())
+            + u64::from(self.set_milestone.is_some())
+            + u64::from(self.add_to_project.is_some())
+    }
 }
 
 /// Decide what a managed issue lacks. `project` is the set of content node ids already in the
@@ -328,6 +336,7 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
                 deferred += 1;
                 continue;
             }
+            ctx.progress.plan_writes(plan.writes());
             match apply(ctx, issue, &milestones, project.as_ref()).await {
                 Applied::Done(plan) | Applied::DryRun(plan) if !plan.is_empty() => {
                     count(&mut report.fields, &plan);
@@ -552,6 +561,7 @@ mod tests {
         assert_eq!(plan.add_labels, vec!["codex", "codex-trackdashboard"]);
         assert_eq!(plan.set_milestone, Some(MilestoneNumber(3)));
         assert_eq!(plan.add_to_project.as_deref(), Some("I_5"));
+        assert_eq!(plan.writes(), 3);
         assert_eq!(
             change_names(&plan),
             vec![
