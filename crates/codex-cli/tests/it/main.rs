@@ -12,6 +12,7 @@ mod help;
 mod hostile;
 mod merge;
 mod pages_tree;
+mod pipeline;
 mod runs;
 mod self_test;
 #[cfg(unix)]
