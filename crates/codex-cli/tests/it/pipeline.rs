@@ -125,7 +125,8 @@ fn bad_input_exits_2_before_any_request() {
     let file = world.pages.path().join("not-a-directory");
     std::fs::write(&file, "x").expect("write a file");
     let file = file.display().to_string();
-    let cases: [(&[(&str, &str)], &[&str]); 4] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 4] = [
         (&[("CODEX_MAIN_STALE_DAYS", "x")], &["pipeline"]),
         (
             &[("GITHUB_REPOSITORY", "not a slug")],
