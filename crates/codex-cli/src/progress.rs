@@ -49,7 +49,7 @@ impl Bars {
             dry_run: self.dry_run,
             state: std::sync::Mutex::new(Counts::default()),
         };
-        observer.draw(&Counts::default());
+        bar.set_message("starting");
         (bar, Progress::new(Arc::new(observer)))
     }
 

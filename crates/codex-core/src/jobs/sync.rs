@@ -313,6 +313,13 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             }
         };
         report.fields.integrity.malformed.extend(page.malformed);
+        ctx.progress.plan_writes(
+            page.issues
+                .iter()
+                .filter_map(|i| plan_issue(i, settings, &milestones, project_members))
+                .map(|plan| plan.writes())
+                .sum(),
+        );
         for issue in &page.issues {
             report
                 .fields
@@ -336,7 +343,6 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
                 deferred += 1;
                 continue;
             }
-            ctx.progress.plan_writes(plan.writes());
             match apply(ctx, issue, &milestones, project.as_ref()).await {
                 Applied::Done(plan) | Applied::DryRun(plan) if !plan.is_empty() => {
                     count(&mut report.fields, &plan);
