@@ -150,3 +150,55 @@ fn bad_input_exits_2_before_any_request() {
     assert_eq!(run.status.code(), Some(2), "no token");
     assert_eq!(world.requests(), 0, "the sandbox saw no request");
 }
+
+/// In Actions: a job summary section per component, as each prints alone, then the table.
+#[test]
+fn in_actions_the_job_summary_has_a_section_per_component_and_the_table() {
+    let world = World::demo();
+    let summary = world.pages.path().join("step-summary.md");
+    let summary_path = summary.display().to_string();
+    let run = world.run(
+        "codex",
+        "actions",
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", summary_path.as_str()),
+        ],
+        &["pipeline", "--dry-run"],
+    );
+    run.expect_code(0);
+    let text = std::fs::read_to_string(&summary).expect("the job summary");
+    let headings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("### Codex "))
+        .map(|l| l.split(':').next().unwrap_or(l))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "### Codex self-test",
+            "### Codex cleaner",
+            "### Codex project-sync",
+            "### Codex supervisor",
+            "### Codex activity",
+            "### Codex diagnostics",
+            "### Codex telemetry-merge",
+            "### Codex pipeline (dry-run",
+        ],
+        "{text}"
+    );
+    let table = &text[text
+        .find("| component | status | summary |")
+        .expect("the table")..];
+    assert_eq!(table.lines().filter(|l| l.starts_with("| ")).count(), 8);
+    assert!(
+        table.contains("| project-sync | warning | sync: scanned"),
+        "{table}"
+    );
+    // Annotations go to stdout in Actions, as for each component alone.
+    assert!(
+        run.stdout.contains("::warning::project-sync: "),
+        "{}",
+        run.stdout
+    );
+}
