@@ -1,6 +1,7 @@
 //! Process glue for Codex's binaries: argument parsing, configuration from the environment,
 //! logging, the GitHub Actions job summary and annotations, and exit codes (CONTRACT.md
 //! section 3). Every binary is a few lines calling its component's `main`; `codex` adds
+//! `codex pipeline` ([`run_pipeline`]: the seven in one process, progress bars on a terminal),
 //! the front door (in its own `src/bin/codex.rs`, the only code that references the
 //! `codex-demo` crate, so the component binaries do not link it) and, with the `demo` feature
 //! (on by default), `codex demo`. Names, binaries and `--help`'s abouts come from

@@ -202,3 +202,42 @@ fn in_actions_the_job_summary_has_a_section_per_component_and_the_table() {
         run.stdout
     );
 }
+
+/// Every component runs even when the first fail; `--strict` turns an `error` anywhere into
+/// exit 1.
+#[test]
+fn strict_exits_1_when_any_component_errs_and_every_component_still_runs() {
+    let world = World::demo();
+    let missing = [("GITHUB_REPOSITORY", "acme/no-such-repo")];
+    let lenient = world.run("codex", "lenient", &missing, &["pipeline"]);
+    lenient.expect_code(0);
+    // Each ran and wrote its telemetry (diagnostics finds the repository missing: a warning).
+    for info in codex_core::component::PIPELINE
+        .iter()
+        .filter(|i| i.writes_telemetry())
+    {
+        let status = world.telemetry(info.name, "lenient")["status"].clone();
+        assert!(
+            status == "error" || info.name == "diagnostics",
+            "{}: {status}",
+            info.name
+        );
+    }
+    assert!(
+        lenient.stdout.contains("telemetry-merge  "),
+        "{}",
+        lenient.stdout
+    );
+    world
+        .run("codex", "strict", &missing, &["pipeline", "--strict"])
+        .expect_code(1);
+    // Warnings are not errors: the demo's pipeline warns and exits 0 with --strict.
+    world
+        .run(
+            "codex",
+            "warns",
+            &[],
+            &["pipeline", "--strict", "--dry-run"],
+        )
+        .expect_code(0);
+}
