@@ -1,6 +1,7 @@
 //! Process glue for Codex's binaries: argument parsing, configuration from the environment,
 //! logging, the GitHub Actions job summary and annotations, and exit codes (CONTRACT.md
 //! section 3). Every binary is a few lines calling its component's `main`; `codex` adds
+//! `codex pipeline` ([`run_pipeline`]: the seven in one process, progress bars on a terminal),
 //! the front door (in its own `src/bin/codex.rs`, the only code that references the
 //! `codex-demo` crate, so the component binaries do not link it) and, with the `demo` feature
 //! (on by default), `codex demo`. Names, binaries and `--help`'s abouts come from
@@ -8,6 +9,7 @@
 
 pub mod init;
 mod output;
+mod progress;
 mod signals;
 
 use std::collections::BTreeSet;
@@ -17,9 +19,10 @@ use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use codex_core::component::{self, Component, Info};
 use codex_core::config::ENV_HELP;
+use codex_core::jobs::pipeline::{self, Hooks, Step};
 use codex_core::jobs::{self, Context};
 use codex_core::telemetry::Status;
-use codex_core::{CommonArgs, Config, Needs};
+use codex_core::{CommonArgs, Config, Needs, Progress, Stop};
 
 /// `--delete` for the cleaner.
 #[derive(Debug, Clone, Default, Args)]
@@ -62,6 +65,20 @@ pub struct DiagnosticsArgs {
     #[command(flatten)]
     flags: DiagnosticsFlags,
 }
+
+/// Arguments of `codex pipeline`: the common flags and the components' own.
+#[derive(Debug, Clone, Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    cleaner: CleanerFlags,
+    #[command(flatten)]
+    diagnostics: DiagnosticsFlags,
+}
+
+/// `codex pipeline`'s `--help` one line.
+pub const PIPELINE_ABOUT: &str = "Run the seven components in the pipeline's order in one process (--dry-run: show everything Codex would do) and write the pages tree";
 
 /// The seven components, in the pipeline's order; names and abouts from their rows of the
 /// component table.
@@ -230,40 +247,125 @@ fn env_lookup(name: &str) -> Option<String> {
 /// `--strict` when the run's status is `error`.
 pub fn run_component(command: ComponentCommand) -> ExitCode {
     let common = command.common();
-    let needs_token = command.info().needs_token;
     codex_core::logging::init(common.verbose);
-    let now = Utc::now();
-    let config = match Config::resolve(common, &env_lookup, Needs { token: needs_token }, now) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{}", codex_core::redact::clean(&format!("error: {e}")));
-            return ExitCode::from(2);
-        }
+    let (config, now) = match resolve(common, command.info().needs_token) {
+        Ok(resolved) => resolved,
+        Err(code) => return code,
     };
-    // An unusable pages tree is bad configuration too: found before any request, not after
-    // the run's writes when its telemetry cannot be written.
-    let pages = codex_core::Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
-    if let Err(e) = pages.check_usable() {
-        eprintln!("{}", codex_core::redact::clean(&format!("error: {e}")));
-        return ExitCode::from(2);
-    }
     let strict = config.strict;
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let env_set: BTreeSet<String> = std::env::vars()
+    let status = runtime.block_on(execute(command, config, now, codex_variables()));
+    exit_code(strict, Some(status))
+}
+
+/// Resolve and check the configuration before any request: the configuration, or exit 2
+/// with one line on stderr. An unusable pages tree is bad configuration too: found here, not
+/// after the run's writes when its telemetry cannot be written.
+fn resolve(
+    common: &CommonArgs,
+    needs_token: bool,
+) -> Result<(Config, chrono::DateTime<Utc>), ExitCode> {
+    let now = Utc::now();
+    let bad = |e: &dyn std::fmt::Display| {
+        eprintln!("{}", codex_core::redact::clean(&format!("error: {e}")));
+        ExitCode::from(2)
+    };
+    let config = Config::resolve(common, &env_lookup, Needs { token: needs_token }, now)
+        .map_err(|e| bad(&e))?;
+    let pages = codex_core::Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
+    pages.check_usable().map_err(|e| bad(&e))?;
+    Ok((config, now))
+}
+
+/// The `CODEX_*` variables set (diagnostics checks them).
+fn codex_variables() -> BTreeSet<String> {
+    std::env::vars()
         .filter(|(k, v)| k.starts_with("CODEX_") && !v.trim().is_empty())
         .map(|(k, _)| k)
-        .collect();
-    let status = runtime.block_on(execute(command, config, now, env_set));
+        .collect()
+}
+
+/// The exit code of a finished run: the signal's when one cancelled it, 1 with `--strict`
+/// when its status is `error`, else 0.
+fn exit_code(strict: bool, status: Option<Status>) -> ExitCode {
     if let Some(signal) = signals::received() {
         return ExitCode::from(signal.exit_code());
     }
-    if strict && status == Status::Error {
+    if strict && status == Some(Status::Error) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `codex pipeline`: resolve the configuration (exit 2 before any request when it is bad),
+/// run [`pipeline::run`] with each component reported as it finishes (as when run alone) and
+/// progress bars on a terminal, then the summary table. Exit codes as [`run_component`]'s,
+/// `--strict` looking at every component.
+pub fn run_pipeline(args: PipelineArgs) -> ExitCode {
+    let bars = progress::wanted().then(|| progress::Bars::new(args.common.dry_run));
+    match &bars {
+        Some(bars) => codex_core::logging::init_to(args.common.verbose, bars.log_sink()),
+        None => codex_core::logging::init(args.common.verbose),
+    }
+    let (config, _) = match resolve(&args.common, true) {
+        Ok(resolved) => resolved,
+        Err(code) => return code,
+    };
+    let strict = config.strict;
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let options = jobs::Options {
+        cleaner: jobs::cleaner::CleanerOptions {
+            delete: args.cleaner.delete,
+        },
+        diagnostics: jobs::diagnostics::DiagnosticsOptions {
+            repair: args.diagnostics.repair,
+            env_set: codex_variables(),
+        },
+    };
+    let steps = runtime.block_on(async {
+        let cancel = Stop::default();
+        let _signals = signals::listen(cancel.clone());
+        let span = tracing::info_span!("codex", repo = %config.repo);
+        let _guard = span.enter();
+        let mut reporter = Reporter { bars, bar: None };
+        pipeline::run(&config, &options, &cancel, &mut reporter).await
+    });
+    output::pipeline_report(&steps, config.dry_run);
+    exit_code(strict, pipeline::worst(&steps))
+}
+
+/// Reports each component as it finishes, with bars on a terminal.
+struct Reporter {
+    bars: Option<progress::Bars>,
+    /// The running component's bar.
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Hooks for Reporter {
+    fn started(&mut self, info: &'static Info) -> Progress {
+        let Some(bars) = &self.bars else {
+            return Progress::default();
+        };
+        let (bar, progress) = bars.start(info);
+        self.bar = Some(bar);
+        progress
+    }
+
+    fn finished(&mut self, step: &Step) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish();
+        }
+        match &self.bars {
+            Some(bars) => bars.suspend(|| output::step_report(step)),
+            None => output::step_report(step),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::io::Write;
 use codex_core::env;
 use codex_core::jobs::Outcome;
 use codex_core::jobs::merge::MergeOutcome;
+use codex_core::jobs::pipeline::{self, Step, StepOutcome};
 use codex_core::redact;
 use codex_core::telemetry::Status;
 use serde::Serialize;
@@ -147,4 +148,45 @@ pub(crate) fn merge_report(outcome: &MergeOutcome) -> Status {
     } else {
         Status::Warning
     }
+}
+
+/// Print and publish one component of a pipeline, as the component alone would.
+pub(crate) fn step_report(step: &Step) {
+    let name = step.info.subcommand;
+    match &step.outcome {
+        StepOutcome::Ran(outcome) => {
+            report(name, outcome);
+        }
+        StepOutcome::Merged(merged) => {
+            merge_report(merged);
+        }
+        StepOutcome::Failed(e) => {
+            eprintln!("{}", redact::clean(&format!("error: {name}: {e}")));
+            annotate("error", &format!("{name}: {e}"));
+            append_step_summary(&format!(
+                "### Codex {name}: error\n\n- ❌ {}\n\n",
+                redact::clean(&e.to_string())
+            ));
+        }
+        StepOutcome::NotRun(reason) => {
+            say(&format!("{name}: not run ({reason})"));
+        }
+    }
+}
+
+/// The pipeline's summary table, on stdout and (in Actions) at the end of the job summary.
+pub(crate) fn pipeline_report(steps: &[Step], dry_run: bool) {
+    println!();
+    for line in pipeline::table(steps).lines() {
+        say(line);
+    }
+    append_step_summary(&format!(
+        "### Codex pipeline{}\n\n{}\n",
+        if dry_run {
+            " (dry-run: nothing was written to GitHub)"
+        } else {
+            ""
+        },
+        pipeline::table_markdown(steps)
+    ));
 }

@@ -65,6 +65,8 @@ pub const CODEX_PROJECT_TITLE: &str = "CODEX_PROJECT_TITLE";
 pub const CODEX_PROJECT_OWNER: &str = "CODEX_PROJECT_OWNER";
 /// Set to `true` by GitHub Actions.
 pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
+/// Set (to anything but `false` or `0`) by most CI services: no progress bars there.
+pub const CI: &str = "CI";
 /// File GitHub Actions renders as the job summary.
 pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
 

@@ -9,6 +9,7 @@
 //! - [`pages`]: the gh-pages checkout: atomic, never-overwriting telemetry writes.
 //! - [`redact`]: the one redaction point for everything that leaves the process.
 //! - [`stop`]: a run's cancellation and deadline, which every request races.
+//! - [`progress`]: pages read and writes done, for whoever watches (the CLI's bars).
 //!
 //! No function here exits the process or reads the clock inside a rule.
 #![warn(missing_docs)]
@@ -21,6 +22,7 @@ pub mod github;
 pub mod jobs;
 pub mod logging;
 pub mod pages;
+pub mod progress;
 pub mod redact;
 pub mod rules;
 pub mod stop;
@@ -31,5 +33,6 @@ pub use config::{CommonArgs, Config, ConfigError, Needs, RepoSlug, Settings, Tok
 pub use error::{Error, GraphQlErrorKind, Result};
 pub use github::{GitHub, Issue, IssueNumber, MilestoneNumber};
 pub use pages::Pages;
+pub use progress::{Observer, Progress};
 pub use stop::{Stop, StopReason};
 pub use telemetry::{Status, Telemetry};

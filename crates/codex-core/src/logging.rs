@@ -11,6 +11,16 @@ use tracing_subscriber::fmt::MakeWriter;
 /// can reach a log line. Every line passes the redactor ([`LineWriter`]); no ANSI colours, as
 /// the redactor would take them out anyway.
 pub fn init(verbosity: u8) {
+    init_to(verbosity, std::io::stderr);
+}
+
+/// [`init`], with each (redacted, one-line) log line written to a writer from `sink` instead
+/// of stderr: the CLI prints them above its progress bars.
+pub fn init_to<W, S>(verbosity: u8, sink: S)
+where
+    W: Write + 'static,
+    S: Fn() -> W + Send + Sync + 'static,
+{
     let level = match verbosity {
         0 => LevelFilter::INFO,
         1 => LevelFilter::DEBUG,
@@ -34,13 +44,14 @@ pub fn init(verbosity: u8) {
     }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(RedactingStderr)
+        .with_writer(move || LineWriter::new(sink()))
         .with_ansi(false)
         .with_target(false)
         .try_init();
 }
 
-/// Makes a [`LineWriter`] per log event: every line reaches stderr through the redactor.
+/// Makes a [`LineWriter`] per log event: every line reaches stderr through the redactor
+/// ([`init`] does the same with a closure).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RedactingStderr;
 

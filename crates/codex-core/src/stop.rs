@@ -59,7 +59,8 @@ pub struct Stop {
 }
 
 struct Inner {
-    cancelled: watch::Sender<Option<StopReason>>,
+    /// Shared with every [`Stop::linked`] stop.
+    cancelled: Arc<watch::Sender<Option<StopReason>>>,
     deadline: Option<(Instant, Duration)>,
     grace: Duration,
 }
@@ -94,9 +95,24 @@ impl Stop {
         let (cancelled, _) = watch::channel(None);
         Stop {
             inner: Arc::new(Inner {
-                cancelled,
+                cancelled: Arc::new(cancelled),
                 deadline: deadline.map(|d| (now.checked_add(d).unwrap_or(now + FAR), d)),
                 grace,
+            }),
+        }
+    }
+
+    /// A stop with its own deadline (if any, `deadline` from now) that shares this one's
+    /// cancellation: cancelling either cancels both. A pipeline gives each component such a
+    /// stop, so one signal stops the component running and the pipeline alike, while each
+    /// component keeps its own deadline, as it has when run alone.
+    pub fn linked(&self, deadline: Option<Duration>) -> Stop {
+        let now = Instant::now();
+        Stop {
+            inner: Arc::new(Inner {
+                cancelled: Arc::clone(&self.inner.cancelled),
+                deadline: deadline.map(|d| (now.checked_add(d).unwrap_or(now + FAR), d)),
+                grace: self.inner.grace,
             }),
         }
     }
@@ -189,6 +205,28 @@ const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_linked_stop_shares_the_cancellation_not_the_deadline() {
+        let pipeline = Stop::default();
+        let component = pipeline.linked(Some(Duration::from_secs(5)));
+        assert_eq!(pipeline.time_left(), None);
+        assert_eq!(component.time_left(), Some(Duration::from_secs(5)));
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert!(matches!(
+            component.reason(),
+            Some(StopReason::Deadline { .. })
+        ));
+        assert_eq!(pipeline.reason(), None, "a component's deadline is its own");
+        let next = pipeline.linked(None);
+        assert!(pipeline.cancel("SIGINT"));
+        let cancelled = Some(StopReason::Cancelled {
+            by: "SIGINT".into(),
+        });
+        assert_eq!(next.reason(), cancelled);
+        assert_eq!(component.reason(), cancelled, "a cancellation comes first");
+        assert_eq!(next.stopped().await, cancelled.clone().unwrap());
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_fresh_stop_lets_work_go() {

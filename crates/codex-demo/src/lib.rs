@@ -1,8 +1,9 @@
 //! `codex demo`: the whole pipeline on the embedded sandbox, no token and no network.
 //!
-//! Starts `codex-sandbox` (demo scenario) in-process on a free port, runs the seven components
-//! in the pipeline's order ([`codex_core::component::PIPELINE`]) against it, writes the pages
-//! tree, and prints a summary and where the dashboard is. With `--serve` it then serves
+//! Starts `codex-sandbox` (demo scenario) in-process on a free port, runs the pipeline
+//! against it ([`codex_core::jobs::pipeline::run`], the runner of `codex pipeline`: the seven
+//! components in the reference's order), writes the pages tree, and prints the pipeline's
+//! summary table and where the dashboard is. With `--serve` it then serves
 //! `<out>/dashboard` on 127.0.0.1 until Ctrl-C.
 //!
 //! Its own crate so that only the `codex` front door links the sandbox and axum: the seven
@@ -13,10 +14,10 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::Args;
-use codex_core::component::PIPELINE;
-use codex_core::jobs::{self, Context};
+use codex_core::jobs;
+use codex_core::jobs::pipeline::{self, Step, StepOutcome};
 use codex_core::telemetry::Status;
-use codex_core::{CommonArgs, Config, Needs};
+use codex_core::{CommonArgs, Config, Needs, Stop};
 use codex_sandbox::{Sandbox, SandboxOptions, Scenario};
 
 /// `codex demo` flags.
@@ -45,16 +46,15 @@ const DEMO_TOKEN: &str = "ghp_codexdemo0000000000000000000000000000";
 /// Run `codex demo` on `runtime` (the caller's single-threaded one); logging goes to stderr.
 pub fn main(args: &DemoArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
     codex_core::logging::init(args.verbose);
-    match runtime.block_on(run(args)) {
-        Ok(rows) => {
+    match runtime.block_on(run(args, &mut pipeline::Quiet)) {
+        Ok(steps) => {
             if args.serve
                 && let Err(e) = runtime.block_on(serve(args.out.join("dashboard"), args.port))
             {
                 eprintln!("error: demo --serve: {e:#}");
                 return ExitCode::FAILURE;
             }
-            let failed = rows.iter().any(|(_, s, _)| *s == Status::Error);
-            if failed {
+            if pipeline::worst(&steps) == Some(Status::Error) {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
@@ -67,8 +67,9 @@ pub fn main(args: &DemoArgs, runtime: &tokio::runtime::Runtime) -> ExitCode {
     }
 }
 
-/// Run the demo; returns one row per component (name, status, headline).
-pub async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, String)>> {
+/// Run the demo: the pipeline ([`pipeline::run`], the same as `codex pipeline`'s) against
+/// the sandbox, then the summary table. Returns one step per component.
+pub async fn run(args: &DemoArgs, hooks: &mut dyn pipeline::Hooks) -> anyhow::Result<Vec<Step>> {
     let sandbox = Sandbox::start(SandboxOptions {
         scenario: Scenario::Demo,
         seed: args.seed,
@@ -111,8 +112,6 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, String)
     };
     let config = Config::resolve(&common, &lookup, Needs { token: true }, now)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let ctx = || Context::new(config.clone(), Utc::now()).map_err(|e| anyhow::anyhow!("{e}"));
-
     let options = jobs::Options {
         diagnostics: jobs::diagnostics::DiagnosticsOptions {
             repair: false,
@@ -120,31 +119,18 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, String)
         },
         ..jobs::Options::default()
     };
-    let mut rows = Vec::new();
-    let mut merged = None;
-    for info in &PIPELINE {
-        let name = info.subcommand.to_owned();
-        if let Some(component) = info.component {
-            let outcome = jobs::run(component, &ctx()?, &options).await;
-            let headline = outcome.summary.first().cloned().unwrap_or_default();
-            rows.push((name, outcome.status(), headline));
-        } else {
-            let outcome = jobs::merge::run(&ctx()?.pages, "acme/widgets", Utc::now())?;
-            let status = if outcome.dashboard.warnings.is_empty() {
-                Status::Ok
-            } else {
-                Status::Warning
-            };
-            rows.push((name, status, outcome.summary.join("; ")));
-            merged = Some(outcome);
-        }
-    }
-    let merged = merged.ok_or_else(|| anyhow::anyhow!("the pipeline has no telemetry-merge"))?;
+    let steps = pipeline::run(&config, &options, &Stop::default(), hooks).await;
+    let merged = steps
+        .iter()
+        .find_map(|step| match &step.outcome {
+            StepOutcome::Merged(merged) => Some(Ok(merged)),
+            StepOutcome::Failed(e) if !step.info.writes_telemetry() => Some(Err(e)),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("the pipeline has no telemetry-merge"))?
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
-    println!("{:<16} {:<8} summary", "component", "status");
-    for (name, status, headline) in &rows {
-        println!("{name:<16} {status:<8} {headline}");
-    }
+    print!("{}", pipeline::table(&steps));
     let dashboard = args.out.join("dashboard");
     println!();
     println!("Dashboard data: {}", merged.path.display());
@@ -154,7 +140,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<Vec<(String, Status, String)
             dashboard.display()
         );
     }
-    Ok(rows)
+    Ok(steps)
 }
 
 /// Serve the dashboard directory's four files on 127.0.0.1 (GET only) until Ctrl-C.

@@ -23,6 +23,8 @@ struct FrontDoor {
 enum FrontCommand {
     #[command(flatten)]
     Component(ComponentCommand),
+    #[command(about = codex_cli::PIPELINE_ABOUT, after_help = codex_core::config::ENV_HELP)]
+    Pipeline(codex_cli::PipelineArgs),
     /// Run the whole pipeline on the embedded sandbox (no token, no network) and write the dashboard
     #[cfg(feature = "demo")]
     Demo(codex_demo::DemoArgs),
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     match codex_cli::parse::<FrontDoor>() {
         Ok(cli) => match cli.command {
             FrontCommand::Component(c) => codex_cli::run_component(c),
+            FrontCommand::Pipeline(args) => codex_cli::run_pipeline(args),
             #[cfg(feature = "demo")]
             FrontCommand::Demo(args) => match codex_cli::runtime() {
                 Ok(rt) => codex_demo::main(&args, &rt),

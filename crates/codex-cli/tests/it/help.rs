@@ -20,6 +20,7 @@ fn help_snapshots() {
         insta::assert_snapshot!(*binary, help(binary, &[]));
     }
     insta::assert_snapshot!("codex-demo", help("codex", &["demo"]));
+    insta::assert_snapshot!("codex-pipeline", help("codex", &["pipeline"]));
 }
 
 #[test]
@@ -42,6 +43,7 @@ fn help_documents_every_flag_and_variable() {
             pages.push((format!("codex {sub}"), help("codex", &[sub])));
         }
     }
+    pages.push(("codex pipeline".into(), help("codex", &["pipeline"])));
     for (name, text) in &pages {
         for (flag, var) in flags {
             let line = text
@@ -70,4 +72,6 @@ fn help_documents_every_flag_and_variable() {
     assert!(help("codex-cleaner", &[]).contains("--delete"));
     assert!(help("codex-diagnostics", &[]).contains("--repair"));
     assert!(help("codex", &["demo"]).contains("--out"));
+    let pipeline = help("codex", &["pipeline"]);
+    assert!(pipeline.contains("--delete") && pipeline.contains("--repair"));
 }

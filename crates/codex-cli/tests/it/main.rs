@@ -13,6 +13,7 @@ mod hostile;
 mod init;
 mod merge;
 mod pages_tree;
+mod pipeline;
 mod runs;
 mod self_test;
 #[cfg(unix)]

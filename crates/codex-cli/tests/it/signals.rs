@@ -225,3 +225,53 @@ fn a_hang_does_not_outlive_the_deadline() {
         "{telemetry:#}"
     );
 }
+
+/// `codex pipeline` cancelled in the middle of sync: sync writes its telemetry ("cancelled by
+/// SIGINT"), the components after it are not run, and the exit code is SIGINT's.
+#[test]
+fn sigint_in_the_middle_of_a_pipeline_stops_the_component_running_and_the_rest() {
+    let world = slow_world();
+    let child = world
+        .command("codex", ADMIN_TOKEN, "pipe")
+        .arg("pipeline")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("codex pipeline starts");
+    // Sync's repairs under way: the cleaner has written its telemetry, then writes went on.
+    until(Duration::from_secs(60), || {
+        world.telemetry_files().contains("cleaner-pipe.json")
+    });
+    let before_sync = world.writes();
+    until(Duration::from_secs(60), || world.writes() > before_sync);
+    send(&child, "-INT");
+    let (run, _) = wait(child, Duration::from_secs(15));
+    run.expect_code(130);
+
+    let telemetry = world.telemetry("sync", "pipe");
+    let (warnings, errors) = messages(&telemetry);
+    assert!(
+        warnings
+            .iter()
+            .chain(&errors)
+            .any(|m| m.contains("cancelled by SIGINT")),
+        "{warnings:?} {errors:?}"
+    );
+    assert_eq!(
+        world.telemetry_files(),
+        ["cleaner-pipe.json", "self-test-pipe.json", "sync-pipe.json"]
+            .map(str::to_owned)
+            .into(),
+        "nothing after sync ran"
+    );
+    for name in ["supervisor", "activity", "diagnostics", "telemetry-merge"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains("not run: cancelled by SIGINT")),
+            "{name} in\n{}",
+            run.stdout
+        );
+    }
+    assert!(!world.pages.path().join("dashboard").exists());
+}

@@ -19,6 +19,7 @@ use url::Url;
 use crate::config::{Config, Token, join};
 use crate::error::{Error, GraphQlErrorKind, Result};
 use crate::github::governor::{Answer, Governor, GovernorOptions, Refusal, classify};
+use crate::progress::Progress;
 use crate::stop::Stop;
 
 /// `User-Agent` GitHub sees: `codex/<version>`.
@@ -47,6 +48,8 @@ pub struct ClientOptions {
     pub cache_dir: Option<std::path::PathBuf>,
     /// The run's stop (cancellation and deadline), which every request races.
     pub stop: Stop,
+    /// Where pages read and writes sent are reported (nobody, by default).
+    pub progress: Progress,
 }
 
 impl ClientOptions {
@@ -64,6 +67,7 @@ impl ClientOptions {
             governor: governor_options(cfg),
             cache_dir: cfg.cache_dir.clone(),
             stop: Stop::default(),
+            progress: Progress::default(),
         }
     }
 }
@@ -223,6 +227,7 @@ struct Inner {
     governor: Governor,
     cache: Option<crate::github::cache::EtagCache>,
     stop: Stop,
+    progress: Progress,
     stats: Mutex<ApiStats>,
 }
 
@@ -264,6 +269,7 @@ impl GitHub {
                 governor: Governor::new(opts.governor),
                 cache: opts.cache_dir.map(crate::github::cache::EtagCache::new),
                 stop: opts.stop,
+                progress: opts.progress,
                 stats: Mutex::new(ApiStats::default()),
             }),
         })
@@ -627,6 +633,8 @@ impl GitHub {
     /// GET one page of a paginated endpoint: its JSON and the `Link` rel="next" URL, which
     /// must stay on the API's origin. Every page loop goes through here, with one `guard` per
     /// listing: a page already read or one past the cap is an error, and nothing is sent.
+    /// Each page read is reported to the run's [`Progress`], with the listing's total when
+    /// known.
     pub async fn get_page(
         &self,
         url: &Url,
@@ -646,6 +654,14 @@ impl GitHub {
             })?),
             None => None,
         };
+        let total = if next.is_none() {
+            Some(guard.pages())
+        } else {
+            guard.last()
+        };
+        self.inner
+            .progress
+            .page_read(guard.id(), guard.pages(), total);
         Ok((response.json()?, next))
     }
 
@@ -694,6 +710,8 @@ impl GitHub {
             return Err(Error::BudgetExhausted { budget });
         }
         stats.mutations += 1;
+        drop(stats);
+        self.inner.progress.wrote();
         Ok(true)
     }
 

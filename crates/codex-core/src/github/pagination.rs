@@ -5,6 +5,7 @@
 //! fails past page 100 with a 422.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use url::Url;
 
@@ -26,17 +27,22 @@ pub const MAX_PAGES: u64 = 10_000;
 /// returns.
 #[derive(Debug, Clone)]
 pub struct PageGuard {
+    id: u64,
     visited: HashSet<String>,
     pages: u64,
     cap: u64,
+    last: Option<u64>,
 }
 
 impl Default for PageGuard {
     fn default() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         PageGuard {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             visited: HashSet::new(),
             pages: 0,
             cap: MAX_PAGES,
+            last: None,
         }
     }
 }
@@ -72,12 +78,24 @@ impl PageGuard {
         }
         if let Some(last) = link_header.and_then(last_page) {
             self.cap = page_cap(last);
+            self.last = Some(last);
         }
+    }
+
+    /// This listing's identity, distinct from every other guard's in the process (progress
+    /// adds up the pages of a run's listings by it).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Pages admitted so far.
     pub fn pages(&self) -> u64 {
         self.pages
+    }
+
+    /// The number of pages the first page's `Link` rel="last" named, if it did.
+    pub fn last(&self) -> Option<u64> {
+        self.last
     }
 
     /// The current cap.
@@ -189,6 +207,7 @@ mod tests {
             r#"<https://x/r?after=a>; rel="next", <https://x/r?page=8>; rel="last""#,
         ));
         assert_eq!(guard.cap(), 8 + 2 + 10);
+        assert_eq!(guard.last(), Some(8));
         for n in 2..=20 {
             guard
                 .enter(&url(&format!("https://x/r?after={n}")))

@@ -166,6 +166,7 @@ async fn retire_issues(ctx: &Context, opts: CleanerOptions, report: &mut Report<
         ctx.now,
     );
     report.fields.kept = keep.iter().map(|i| i.number.0).collect();
+    ctx.progress.plan_writes(retire.len() as u64);
     let mut delete_allowed = opts.delete;
     let mut retire = retire.into_iter();
     while let Some(issue) = retire.next() {

@@ -146,10 +146,12 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
     };
     match gh.labels(repo).await {
         Ok(labels) => {
-            for (name, color, description) in REQUIRED_LABELS {
-                if labels.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
-                    continue;
-                }
+            let missing: Vec<_> = REQUIRED_LABELS
+                .iter()
+                .filter(|(name, ..)| !labels.iter().any(|l| l.name.eq_ignore_ascii_case(name)))
+                .collect();
+            ctx.progress.plan_writes(missing.len() as u64);
+            for (name, color, description) in missing {
                 match gh.create_label(repo, name, color, description).await {
                     Ok(_) => report.fields.repaired.push(format!("{verb} label {name}")),
                     Err(e) => report.api_failure(&format!("could not create label {name}"), &e),
@@ -166,10 +168,12 @@ async fn repair(ctx: &Context, report: &mut Report<DiagnosticsFields>) {
     }
     match gh.milestones(repo).await {
         Ok(milestones) => {
-            for (title, description) in required_milestones(&ctx.config.settings) {
-                if milestones.iter().any(|m| m.title == title) {
-                    continue;
-                }
+            let missing: Vec<_> = required_milestones(&ctx.config.settings)
+                .into_iter()
+                .filter(|(title, _)| !milestones.iter().any(|m| &m.title == title))
+                .collect();
+            ctx.progress.plan_writes(missing.len() as u64);
+            for (title, description) in missing {
                 match gh.create_milestone(repo, &title, &description).await {
                     Ok(_) => report
                         .fields

@@ -9,6 +9,7 @@ pub mod cleaner;
 pub mod diagnostics;
 mod dispatch;
 pub mod merge;
+pub mod pipeline;
 pub mod self_test;
 pub mod supervisor;
 pub mod sync;
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::config::{Config, RepoSlug};
 use crate::github::GitHub;
 use crate::pages::Pages;
+use crate::progress::Progress;
 use crate::stop::{Stop, StopReason};
 use crate::telemetry::{ApiSummary, Component, Envelope, SCHEMA_VERSION, Status, Telemetry};
 
@@ -42,15 +44,29 @@ pub struct Context {
     /// cancellation the binaries trigger on SIGTERM/SIGINT. The client races every request
     /// against it.
     pub stop: Stop,
+    /// Where the run reports pages read and writes done (nobody, unless the caller watches).
+    pub progress: Progress,
 }
 
 impl Context {
     /// A context for `config`, building the client when a token is configured.
     pub fn new(config: Config, now: DateTime<Utc>) -> crate::Result<Self> {
-        let stop = Stop::new(Some(Duration::from_secs(config.settings.deadline_secs)));
+        Context::watched(config, now, &Stop::default(), Progress::default())
+    }
+
+    /// A context whose stop shares `cancel`'s cancellation ([`Stop::linked`], with the run's
+    /// own deadline) and whose progress goes to `progress`.
+    pub fn watched(
+        config: Config,
+        now: DateTime<Utc>,
+        cancel: &Stop,
+        progress: Progress,
+    ) -> crate::Result<Self> {
+        let stop = cancel.linked(Some(Duration::from_secs(config.settings.deadline_secs)));
         let github = match &config.token {
             Some(_) => Some(GitHub::new(crate::github::ClientOptions {
                 stop: stop.clone(),
+                progress: progress.clone(),
                 ..crate::github::ClientOptions::from_config(&config)
             })?),
             None => None,
@@ -62,6 +78,7 @@ impl Context {
             pages,
             now,
             stop,
+            progress,
         })
     }
 

@@ -177,6 +177,7 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
                 ctx.config.run_id
             );
             let labels = [LABEL_CODEX, LABEL_SELFTEST];
+            ctx.progress.plan_writes(1);
             let mut attempts = 0;
             loop {
                 attempts += 1;

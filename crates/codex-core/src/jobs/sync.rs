@@ -73,6 +73,14 @@ impl IssuePlan {
     pub fn is_empty(&self) -> bool {
         self.add_labels.is_empty() && self.set_milestone.is_none() && self.add_to_project.is_none()
     }
+
+    /// The writes it takes: one `POST …/labels` for all the labels, one milestone `PATCH`, one
+    /// Project item.
+    pub fn writes(&self) -> u64 {
+        u64::from(!self.add_labels.is_empty())
+            + u64::from(self.set_milestone.is_some())
+            + u64::from(self.add_to_project.is_some())
+    }
 }
 
 /// Decide what a managed issue lacks. `project` is the set of content node ids already in the
@@ -305,6 +313,13 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             }
         };
         report.fields.integrity.malformed.extend(page.malformed);
+        ctx.progress.plan_writes(
+            page.issues
+                .iter()
+                .filter_map(|i| plan_issue(i, settings, &milestones, project_members))
+                .map(|plan| plan.writes())
+                .sum(),
+        );
         for issue in &page.issues {
             report
                 .fields
@@ -552,6 +567,7 @@ mod tests {
         assert_eq!(plan.add_labels, vec!["codex", "codex-trackdashboard"]);
         assert_eq!(plan.set_milestone, Some(MilestoneNumber(3)));
         assert_eq!(plan.add_to_project.as_deref(), Some("I_5"));
+        assert_eq!(plan.writes(), 3);
         assert_eq!(
             change_names(&plan),
             vec![

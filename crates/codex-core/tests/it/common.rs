@@ -38,6 +38,7 @@ pub(crate) fn options(sandbox: &Sandbox) -> ClientOptions {
         },
         cache_dir: None,
         stop: codex_core::Stop::default(),
+        progress: codex_core::Progress::default(),
     }
 }
 

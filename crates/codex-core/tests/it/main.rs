@@ -6,5 +6,6 @@ mod common;
 mod conformance;
 mod enumeration;
 mod hostile_pagination;
+mod pipeline;
 mod reliability;
 mod workflows;
