@@ -12,7 +12,7 @@ use codex_cli::ComponentCommand;
 #[command(
     name = "codex",
     version,
-    about = "Codex keeps a GitHub repository's issues in order: run any component, or the demo."
+    about = "Codex keeps a GitHub repository's issues in order: run the pipeline or one component, set a repository up, or try the demo."
 )]
 struct FrontDoor {
     #[command(subcommand)]
