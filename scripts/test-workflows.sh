@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The workflow gate: lint .github/ with actionlint and zizmor (both pinned, both must report
-# nothing), then test scripts/publish-gh-pages.sh for real: 2, then 5, then 5x3 publishers at
-# once against a local bare repository, a concurrent prune, a same-name collision, and the
-# history squash (also while publishers run). Prints the figures.
+# The workflow gate: lint .github/ with actionlint and zizmor, and action.yml with zizmor
+# (both pinned, both must report nothing), then test scripts/publish-gh-pages.sh for real: 2,
+# then 5, then 5x3 publishers at once against a local bare repository, a concurrent prune, a
+# same-name collision, and the history squash (also while publishers run). Prints the figures.
 #
 # Usage: bash scripts/test-workflows.sh [--lint-only | --publish-only]
 # Needs: git, python3 (with venv), node + npm. Installs zizmor into scripts/workflows/.venv and
@@ -41,7 +41,7 @@ lint() {
 
   echo "== zizmor --offline"
   if "$W/.venv/bin/zizmor" --offline --no-progress --color=never --config "$W/zizmor.yml" \
-    .github/workflows .github/actions/setup-codex/action.yml; then
+    .github/workflows .github/actions/setup-codex/action.yml action.yml; then
     ok "zizmor reports nothing"
   else
     fail "zizmor reported problems"
@@ -49,7 +49,8 @@ lint() {
 
   echo "== bash -n on the scripts"
   local s
-  for s in scripts/publish-gh-pages.sh scripts/test-workflows.sh; do
+  for s in scripts/publish-gh-pages.sh scripts/test-workflows.sh action/install.sh action/run.sh \
+    scripts/test-action.sh; do
     if bash -n "$s"; then ok "$s parses"; else fail "$s does not parse"; fi
   done
   if command -v shellcheck >/dev/null 2>&1; then
@@ -57,6 +58,11 @@ lint() {
       ok "shellcheck reports nothing"
     else
       fail "shellcheck reported problems"
+    fi
+    if shellcheck -x action/install.sh action/run.sh scripts/test-action.sh; then
+      ok "shellcheck reports nothing on the Action's scripts"
+    else
+      fail "shellcheck reported problems in the Action's scripts"
     fi
   fi
 }
