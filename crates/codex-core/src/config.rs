@@ -183,6 +183,9 @@ impl TokenKind {
     }
 }
 
+/// The Project's title when `CODEX_PROJECT_TITLE` is unset.
+pub const DEFAULT_PROJECT_TITLE: &str = "Codex Dual-Track Development";
+
 /// `OWNER/NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoSlug {
@@ -385,7 +388,7 @@ impl Settings {
                     thresholds: thresholds(vars.stale_days, vars.escalation_days)?,
                 })
             })?,
-            project_title: text(env::CODEX_PROJECT_TITLE, "Codex Dual-Track Development"),
+            project_title: text(env::CODEX_PROJECT_TITLE, DEFAULT_PROJECT_TITLE),
             project_owner: get(env::CODEX_PROJECT_OWNER),
         })
     }

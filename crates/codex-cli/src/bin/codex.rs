@@ -26,6 +26,8 @@ enum FrontCommand {
     /// Run the whole pipeline on the embedded sandbox (no token, no network) and write the dashboard
     #[cfg(feature = "demo")]
     Demo(codex_demo::DemoArgs),
+    /// Write .github/workflows/codex.yml in a checkout (no token, no network) and print the steps left
+    Init(codex_cli::init::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
                 Ok(rt) => codex_demo::main(&args, &rt),
                 Err(code) => code,
             },
+            FrontCommand::Init(args) => codex_cli::init::main(&args),
         },
         Err(code) => code,
     }

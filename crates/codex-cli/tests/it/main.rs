@@ -10,6 +10,7 @@ mod config;
 mod diagnostics;
 mod help;
 mod hostile;
+mod init;
 mod merge;
 mod pages_tree;
 mod runs;
