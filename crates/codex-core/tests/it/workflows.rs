@@ -1,18 +1,27 @@
-//! The workflows and the binaries cannot drift apart: every environment variable a binary
-//! reads (CONTRACT.md section 2, `codex_core::env::CONTRACT_VARIABLES`, plus the tuning
-//! variables `--help` lists) is passed by each component workflow, from the place the setup
-//! guide says (`vars.NAME`, `secrets.GH_CI_PAT`, `github.token`), except the ones GitHub
-//! Actions sets on every runner by itself. Also: each workflow runs its binary, the pipeline
-//! calls all seven, every remote action is pinned to a full commit SHA with its version in a
-//! comment, and every workflow starts from `permissions: {}`.
+//! The workflows, the Action and the binaries cannot drift apart.
 //!
-//! No YAML crate: the workflows are read line by line, which is enough for `KEY: value`
-//! entries of block mappings (the only form used under `env:`).
+//! - Every environment variable a binary reads (CONTRACT.md section 2,
+//!   `codex_core::env::CONTRACT_VARIABLES`, plus the tuning variables `--help` lists) is passed
+//!   by each component workflow and by the reusable workflow (`codex.yml`), from the place the
+//!   setup guide says (`vars.NAME`), except the ones GitHub Actions sets on every runner and the
+//!   ones the Action sets itself (the token, the pages directory).
+//! - Each component workflow runs its own subcommand through this repository's Action
+//!   (`uses: ./`) with the token, dry run and pages it needs and a flag per input; the
+//!   pipeline calls all seven in order, handing them one local release; the reusable workflow
+//!   runs `pipeline` through the Action pinned by SHA, compiles nothing and resolves no path in
+//!   the caller's checkout, and its pin and `version` match this commit.
+//! - The Action publishes gh-pages on `always()` and never on a dry run.
+//! - Every remote action is pinned to a full commit SHA with its version in a comment, and
+//!   every workflow starts from `permissions: {}`.
+//!
+//! No YAML crate: the files are read line by line, which is enough for `KEY: value` entries of
+//! block mappings (the only form used under `env:` and `with:`).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use codex_core::component::PIPELINE;
+use codex_core::component::{Info, PIPELINE};
 use codex_core::config::ENV_HELP;
 use codex_core::env;
 
@@ -25,16 +34,36 @@ const SET_BY_ACTIONS: &[&str] = &[
     env::GITHUB_RUN_ATTEMPT,
 ];
 
-/// Variables the workflow itself decides rather than a repository variable.
-const SET_BY_WORKFLOW: &[&str] = &[env::CODEX_PAGES_DIR];
+/// Set by Codex's Action from its inputs: `token` (as `GH_CI_PAT`; `GITHUB_TOKEN` is only its
+/// fallback) and `pages: "true"` (`CODEX_PAGES_DIR`, its own checkout of gh-pages).
+const SET_BY_THE_ACTION: &[&str] = &[env::GH_CI_PAT, env::GITHUB_TOKEN, env::CODEX_PAGES_DIR];
+
+/// The action files whose content a pinned `acme/codex@<sha>` must share with this commit for
+/// the reusable workflow to install and publish the way this commit does (the binaries
+/// themselves come from the release named by `version`).
+const PINNED_ACTION_FILES: &[&str] = &[
+    "action.yml",
+    "action/",
+    "scripts/publish-gh-pages.sh",
+    "scripts/release/lib.sh",
+];
+
+const REUSABLE: &str = "codex.yml";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 fn workflows_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.github/workflows")
+    repo_root().join(".github/workflows")
+}
+
+fn read_path(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn read(file: &str) -> String {
-    let path = workflows_dir().join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_path(&workflows_dir().join(file))
 }
 
 fn indent(line: &str) -> usize {
@@ -46,21 +75,20 @@ fn is_blank_or_comment(line: &str) -> bool {
     t.is_empty() || t.starts_with('#')
 }
 
-/// `(NAME, value)` of every entry of every `env:` block: an `env:` key with nothing after it
-/// opens a block whose entries are the following lines indented deeper than it; the block
-/// ends at the first line (not blank, not a comment) indented no deeper than `env:`. Only the
-/// block's own level counts (deeper lines would be a nested value).
-fn env_entries(text: &str) -> Vec<(String, String)> {
+/// `(NAME, value)` of every entry of every `KEY:` block (`env:`, `with:`): a key with nothing
+/// after it opens a block whose entries are the following lines indented deeper than it; the
+/// block ends at the first line (not blank, not a comment) indented no deeper than the key.
+/// Only the block's own level counts (deeper lines would be a nested value). A value keeps
+/// its trailing comment, if any, stripped.
+fn block_entries(text: &str, key: &str) -> Vec<(String, String)> {
+    let opener = format!("{key}:");
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        let key = line.trim_start().trim_start_matches("- ");
-        let opens = key
-            .split('#')
-            .next()
-            .is_some_and(|k| k.trim_end() == "env:");
+        let k = line.trim_start().trim_start_matches("- ");
+        let opens = k.split('#').next().is_some_and(|k| k.trim_end() == opener);
         i += 1;
         if !opens {
             continue;
@@ -81,12 +109,36 @@ fn env_entries(text: &str) -> Vec<(String, String)> {
             if ind == level
                 && let Some((name, value)) = entry.trim().split_once(':')
             {
+                let value = value.split(" # ").next().unwrap_or_default();
                 out.push((name.trim().to_owned(), value.trim().to_owned()));
             }
             i += 1;
         }
     }
     out
+}
+
+fn env_entries(text: &str) -> Vec<(String, String)> {
+    block_entries(text, "env")
+}
+
+/// The value of `with: NAME` (the one action step taking it), if any.
+fn with_value(text: &str, name: &str) -> Option<String> {
+    block_entries(text, "with")
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+/// The targets of every `uses:` line, trailing comments included.
+fn uses_targets(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| {
+            l.trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+        })
+        .collect()
 }
 
 /// Every variable a binary reads: CONTRACT.md section 2 plus the `CODEX_*` names `--help`
@@ -106,52 +158,106 @@ fn read_by_binaries() -> BTreeSet<String> {
     names
 }
 
-/// What a component workflow must pass.
-fn expected(needs_token: bool) -> BTreeSet<String> {
+/// What a workflow running Codex through the Action must pass in its `env:`.
+fn expected_env() -> BTreeSet<String> {
     read_by_binaries()
         .into_iter()
         .filter(|n| !SET_BY_ACTIONS.contains(&n.as_str()))
-        .filter(|n| needs_token || (n != env::GH_CI_PAT && n != env::GITHUB_TOKEN))
+        .filter(|n| !SET_BY_THE_ACTION.contains(&n.as_str()))
         .collect()
 }
 
-/// Problems with one component workflow's text (empty when all is well).
-fn problems(text: &str, binary: &str, needs_token: bool) -> Vec<String> {
+/// Problems with the `env:` entries: a variable not passed, one passed from elsewhere than
+/// `vars.NAME`, one the Action sets passed beside it.
+fn env_problems(text: &str) -> Vec<String> {
     let entries = env_entries(text);
     let passed: BTreeSet<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
     let mut out = Vec::new();
-    for name in expected(needs_token) {
+    for name in expected_env() {
         if !passed.contains(name.as_str()) {
             out.push(format!("{name} is not passed"));
         }
     }
     for (name, value) in &entries {
         let name = name.as_str();
-        let ok = match name {
-            n if n == env::GH_CI_PAT => value == "${{ secrets.GH_CI_PAT }}",
-            n if n == env::GITHUB_TOKEN => value == "${{ github.token }}",
-            n if SET_BY_WORKFLOW.contains(&n) => !value.is_empty(),
-            n if n.starts_with("CODEX_") => value.contains(&format!("vars.{n} ")),
-            _ => true,
-        };
-        if !ok {
+        if SET_BY_THE_ACTION.contains(&name) {
+            out.push(format!("{name} is set by the action, not in env:"));
+        } else if name.starts_with("CODEX_")
+            && name != "CODEX_RELEASE_BASE_URL"
+            && !value.contains(&format!("vars.{name} "))
+        {
             out.push(format!("{name} has an unexpected value: {value}"));
         }
     }
-    if !needs_token && (passed.contains(env::GH_CI_PAT) || passed.contains(env::GITHUB_TOKEN)) {
-        out.push(format!("{binary} needs no token but is given one"));
+    out
+}
+
+/// Problems with the Action's inputs common to every workflow running Codex through it.
+fn action_input_problems(text: &str, command: &str, token: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let want = [
+        ("command", command),
+        ("token", token),
+        // The Action sets CODEX_DRY_RUN from this (and skips publishing): every spelling of
+        // "on" that the binaries accept (CONTRACT.md section 2) must count.
+        (
+            "dry-run",
+            r#"${{ contains(fromJSON('["true", "1", "yes", "on"]'), env.CODEX_DRY_RUN) }}"#,
+        ),
+        ("pages", "\"true\""),
+    ];
+    for (name, value) in want {
+        match with_value(text, name) {
+            Some(v) if v == value => {}
+            Some(v) => out.push(format!("the action's {name} is {v}, expected {value}")),
+            None => out.push(format!("the action gets no {name}")),
+        }
     }
-    if !text
+    out
+}
+
+/// Names of the `workflow_dispatch` inputs.
+fn dispatch_inputs(text: &str) -> Vec<String> {
+    let Some(start) = text.find("  workflow_dispatch:\n    inputs:\n") else {
+        return Vec::new();
+    };
+    text[start..]
         .lines()
-        .any(|l| l.trim_start().starts_with(&format!("{binary} ")))
-    {
-        out.push(format!("{binary} is never run"));
+        .skip(2)
+        .take_while(|l| is_blank_or_comment(l) || indent(l) > 4)
+        .filter(|l| indent(l) == 6 && !is_blank_or_comment(l))
+        .filter_map(|l| l.trim().strip_suffix(':').map(str::to_owned))
+        .collect()
+}
+
+/// Problems with one component workflow's text (empty when all is well).
+fn problems(text: &str, info: &Info) -> Vec<String> {
+    let mut out = env_problems(text);
+    let token = if info.needs_token {
+        "${{ secrets.GH_CI_PAT || github.token }}"
+    } else {
+        // No API call: the token only pushes gh-pages.
+        "${{ github.token }}"
+    };
+    out.extend(action_input_problems(text, info.subcommand, token));
+    if !uses_targets(text).iter().any(|t| t.starts_with("./ ")) {
+        out.push("the action at this commit (uses: ./) is never run".to_owned());
+    }
+    let args = with_value(text, "args").unwrap_or_default();
+    for input in dispatch_inputs(text) {
+        if input == "dry_run" {
+            continue;
+        }
+        let flag = format!("${{{{ inputs.{input} && '--{input}' || '' }}}}");
+        if !args.contains(&flag) {
+            out.push(format!("the input {input} does not give --{input}"));
+        }
     }
     for needle in [
         "workflow_dispatch:",
         "workflow_call:",
         "dry_run:",
-        "publish-gh-pages.sh publish",
+        "release-artifact:",
     ] {
         if !text.contains(needle) {
             out.push(format!("no {needle}"));
@@ -161,11 +267,11 @@ fn problems(text: &str, binary: &str, needs_token: bool) -> Vec<String> {
 }
 
 #[test]
-fn every_component_workflow_passes_every_variable_its_binary_reads() {
+fn every_component_workflow_runs_its_subcommand_with_every_variable() {
     let mut all = Vec::new();
     for info in &PIPELINE {
         let file = info.workflow;
-        for p in problems(&read(file), info.binary, info.needs_token) {
+        for p in problems(&read(file), info) {
             all.push(format!("{file}: {p}"));
         }
     }
@@ -173,15 +279,15 @@ fn every_component_workflow_passes_every_variable_its_binary_reads() {
 }
 
 #[test]
-fn the_check_fails_when_a_variable_is_removed() {
-    let text = read("codex-self-test.yml");
-    assert!(problems(&text, "codex-self-test", true).is_empty());
+fn the_check_fails_when_a_variable_or_an_input_is_wrong() {
+    let info = &PIPELINE[0];
+    assert_eq!(info.workflow, "codex-self-test.yml");
+    let text = read(info.workflow);
+    assert!(problems(&text, info).is_empty());
     for removed in [
         env::CODEX_MAIN_STALE_DAYS,
         env::CODEX_PROJECT_OWNER,
         env::CODEX_DRY_RUN,
-        env::GH_CI_PAT,
-        env::GITHUB_TOKEN,
         env::CODEX_RETRY_BASE_MS,
     ] {
         let edited: String = text
@@ -191,7 +297,7 @@ fn the_check_fails_when_a_variable_is_removed() {
             .collect();
         assert_ne!(edited, text, "{removed} should be in the workflow");
         assert_eq!(
-            problems(&edited, "codex-self-test", true),
+            problems(&edited, info),
             vec![format!("{removed} is not passed")],
             "removing {removed}"
         );
@@ -201,13 +307,41 @@ fn the_check_fails_when_a_variable_is_removed() {
         "${{ vars.CODEX_SELFTEST_KEEP }}",
     );
     assert_eq!(
-        problems(&renamed, "codex-self-test", true),
+        problems(&renamed, info),
         vec!["CODEX_SELFTEST_RETAIN has an unexpected value: ${{ vars.CODEX_SELFTEST_KEEP }}"]
+    );
+    let other = text.replace("command: self-test", "command: cleaner");
+    assert_eq!(
+        problems(&other, info),
+        vec!["the action's command is cleaner, expected self-test"]
+    );
+    let tokenless = text.replace(
+        "token: ${{ secrets.GH_CI_PAT || github.token }}",
+        "token: ${{ github.token }}",
+    );
+    assert_eq!(
+        problems(&tokenless, info),
+        vec![
+            "the action's token is ${{ github.token }}, expected ${{ secrets.GH_CI_PAT || github.token }}"
+        ]
+    );
+    let unflagged = text.replace("${{ inputs.strict && '--strict' || '' }}", "");
+    assert_eq!(
+        problems(&unflagged, info),
+        vec!["the input strict does not give --strict"]
+    );
+    let beside = text.replace(
+        "      RUST_BACKTRACE: \"1\"\n",
+        "      RUST_BACKTRACE: \"1\"\n      CODEX_PAGES_DIR: gh-pages\n",
+    );
+    assert_eq!(
+        problems(&beside, info),
+        vec!["CODEX_PAGES_DIR is set by the action, not in env:"]
     );
 }
 
 #[test]
-fn env_blocks_are_read_at_their_own_level_only() {
+fn blocks_are_read_at_their_own_level_only() {
     let text = "\
 jobs:
   a:
@@ -226,14 +360,26 @@ jobs:
         env:
           E: e
         with:
-          F: f
+          F: f # a comment
 ";
     let names: Vec<String> = env_entries(text).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["A", "B", "C", "D", "E"]);
+    assert_eq!(with_value(text, "F").as_deref(), Some("f"));
 }
 
 #[test]
-fn the_pipeline_calls_all_seven_in_order_and_keeps_going() {
+fn component_flags_come_from_the_dispatch_inputs() {
+    let diagnostics = read("codex-diagnostics.yml");
+    assert_eq!(
+        dispatch_inputs(&diagnostics),
+        ["dry_run", "strict", "repair"]
+    );
+    let cleaner = read("codex-cleaner-selftest.yml");
+    assert_eq!(dispatch_inputs(&cleaner), ["dry_run", "strict", "delete"]);
+}
+
+#[test]
+fn the_pipeline_calls_all_seven_in_order_with_one_local_release() {
     let text = read("codex-pipeline.yml");
     let mut at = 0;
     for file in PIPELINE.map(|i| i.workflow) {
@@ -253,6 +399,274 @@ fn the_pipeline_calls_all_seven_in_order_and_keeps_going() {
         5,
         "every component after self-test (except diagnostics, which needs only the build) runs whatever came before"
     );
+    assert_eq!(
+        text.matches("      release-artifact: codex-release\n")
+            .count(),
+        PIPELINE.len(),
+        "every component installs the build job's local release"
+    );
+    for needle in [
+        "name: codex-release\n",
+        "cargo \"+$RUST_TOOLCHAIN\" build --release --locked -p codex-cli --target \"$TARGET\"",
+        "bash scripts/release/package.sh --target \"$TARGET\"",
+        "bash scripts/release/package.sh checksums",
+    ] {
+        assert!(text.contains(needle), "the build job lacks {needle}");
+    }
+    // The local release is built for a real release target, so the Action installs it as it
+    // would install a published one on this runner (Linux X64).
+    let lib = read_path(&repo_root().join("scripts/release/lib.sh"));
+    let target = block_entries(&text, "env")
+        .into_iter()
+        .find(|(n, _)| n == "TARGET")
+        .map(|(_, v)| v)
+        .expect("the build job names its TARGET");
+    assert!(
+        lib.contains(&format!("Linux/X64) echo {target} ;;")),
+        "{target} is not the release target of an ubuntu-latest runner"
+    );
+}
+
+/// `OWNER/NAME` of Codex itself, from the workspace manifest's `repository`.
+fn own_slug() -> String {
+    let manifest = read_path(&repo_root().join("Cargo.toml"));
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = \"https://github.com/"))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("Cargo.toml: [workspace.package] repository = \"https://github.com/OWNER/NAME\"")
+        .to_owned()
+}
+
+/// The `default:` of the `workflow_call` input NAME.
+fn input_default(text: &str, name: &str) -> Option<String> {
+    let start = text.find(&format!("\n      {name}:\n"))?;
+    text[start + 1..]
+        .lines()
+        .skip(1)
+        .take_while(|l| indent(l) > 6)
+        .find_map(|l| l.trim().strip_prefix("default: "))
+        .map(|v| v.trim_matches('"').to_owned())
+}
+
+/// The reusable workflow's `uses: OWNER/NAME@SHA # vVERSION` of the Action: (SHA, comment).
+fn pinned_action(text: &str) -> Option<(String, String)> {
+    let prefix = format!("{}@", own_slug());
+    uses_targets(text).into_iter().find_map(|t| {
+        let rest = t.strip_prefix(&prefix)?;
+        let (sha, comment) = rest.split_once(' ').unwrap_or((rest, ""));
+        Some((sha.to_owned(), comment.trim().to_owned()))
+    })
+}
+
+/// Problems with the reusable workflow's text (empty when all is well).
+fn reusable_problems(text: &str) -> Vec<String> {
+    let mut out = env_problems(text);
+    out.extend(action_input_problems(
+        text,
+        "pipeline",
+        "${{ secrets.token || github.token }}",
+    ));
+    for (name, value) in [
+        ("version", "${{ inputs.version }}"),
+        ("build-from-source", "never"),
+        (
+            "pages-history-days",
+            "${{ vars.CODEX_PAGES_HISTORY_DAYS || '14' }}",
+        ),
+        (
+            "args",
+            "${{ inputs.args }}${{ inputs.strict && ' --strict' || '' }}",
+        ),
+    ] {
+        let got = with_value(text, name);
+        if got.as_deref() != Some(value) {
+            out.push(format!("the action's {name} is {got:?}, expected {value}"));
+        }
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    match pinned_action(text) {
+        Some((sha, comment)) => {
+            if sha.len() != 40 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+                out.push(format!("the action is not pinned to a full SHA: {sha}"));
+            }
+            if comment != format!("# v{version}") {
+                out.push(format!(
+                    "the pin's comment is {comment:?}, expected \"# v{version}\""
+                ));
+            }
+        }
+        None => out.push(format!("the action {}@<sha> is never run", own_slug())),
+    }
+    match input_default(text, "version") {
+        Some(v) if v == version => {}
+        other => out.push(format!(
+            "the version input defaults to {other:?}, not the workspace version {version}"
+        )),
+    }
+    // Callable only; no path of the caller's checkout (`./`, scripts/), no checkout at all,
+    // no shell step (nothing compiled, nothing the caller's files could change).
+    let on = text.split("\non:\n").nth(1).unwrap_or_default();
+    let triggers: Vec<&str> = on
+        .lines()
+        .take_while(|l| is_blank_or_comment(l) || indent(l) > 0)
+        .filter(|l| indent(l) == 2 && !is_blank_or_comment(l))
+        .map(str::trim)
+        .collect();
+    if triggers != ["workflow_call:"] {
+        out.push(format!(
+            "triggers are {triggers:?}, expected only workflow_call"
+        ));
+    }
+    for t in uses_targets(text) {
+        if t.starts_with("./") || t.starts_with("actions/checkout@") {
+            out.push(format!("uses the caller's checkout: {t}"));
+        }
+    }
+    for line in text.lines().filter(|l| !is_blank_or_comment(l)) {
+        let l = line.trim_start().trim_start_matches("- ");
+        if l.starts_with("run:") || l.contains("scripts/") || l.contains("cargo ") {
+            out.push(format!(
+                "runs or resolves something itself: {}",
+                line.trim()
+            ));
+        }
+    }
+    if !text.contains("secrets:\n      token:\n") {
+        out.push("no secret `token`".to_owned());
+    }
+    out
+}
+
+#[test]
+fn the_reusable_workflow_runs_the_pinned_action_with_every_variable() {
+    let text = read(REUSABLE);
+    let problems = reusable_problems(&text);
+    assert!(
+        problems.is_empty(),
+        "{REUSABLE} drift:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_reusable_workflow_check_fails_when_it_drifts() {
+    let text = read(REUSABLE);
+    let version = env!("CARGO_PKG_VERSION");
+    let cases = [
+        (
+            format!("        default: \"{version}\""),
+            "        default: \"0.9.0\"".to_owned(),
+            format!(
+                "the version input defaults to Some(\"0.9.0\"), not the workspace version {version}"
+            ),
+        ),
+        (
+            "build-from-source: never".to_owned(),
+            "build-from-source: auto".to_owned(),
+            "the action's build-from-source is Some(\"auto\"), expected never".to_owned(),
+        ),
+        (
+            "command: pipeline".to_owned(),
+            "command: cleaner".to_owned(),
+            "the action's command is cleaner, expected pipeline".to_owned(),
+        ),
+        (
+            "    steps:\n".to_owned(),
+            "    steps:\n      - run: bash scripts/x.sh\n".to_owned(),
+            "runs or resolves something itself: - run: bash scripts/x.sh".to_owned(),
+        ),
+        (
+            "on:\n  workflow_call:\n".to_owned(),
+            "on:\n  workflow_dispatch:\n  workflow_call:\n".to_owned(),
+            "triggers are [\"workflow_dispatch:\", \"workflow_call:\"], expected only workflow_call"
+                .to_owned(),
+        ),
+    ];
+    for (from, to, problem) in cases {
+        assert!(text.contains(&from), "{REUSABLE} should contain {from}");
+        let edited = text.replacen(&from, &to, 1);
+        assert_eq!(reusable_problems(&edited), vec![problem], "{from} -> {to}");
+    }
+}
+
+fn git(args: &[&str]) -> Option<std::process::Output> {
+    Command::new("git")
+        .arg("-C")
+        .arg(repo_root())
+        .args(args)
+        .output()
+        .ok()
+}
+
+/// The reusable workflow runs the Action at its pinned commit, not at this one: that commit's
+/// install and publish logic must be this commit's, or callers would run something untested.
+#[test]
+fn the_pinned_action_is_this_commits_action() {
+    let text = read(REUSABLE);
+    let (pin, _) = pinned_action(&text).expect("codex.yml pins the action");
+    let paths = PINNED_ACTION_FILES.join(" ");
+    let bump = format!(
+        "commit the action's changes, then set the pin in .github/workflows/{REUSABLE} to that \
+         commit (`git rev-parse HEAD`; any commit where `git diff --quiet <sha> -- {paths}` \
+         succeeds will do)"
+    );
+    let exists = git(&["cat-file", "-e", &format!("{pin}^{{commit}}")]);
+    let Some(exists) = exists else {
+        eprintln!("note: git is not available; the pin {pin} was not checked");
+        return;
+    };
+    if !exists.status.success() {
+        let shallow = git(&["rev-parse", "--is-shallow-repository"])
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+        match shallow.as_deref() {
+            Some("true") => {
+                eprintln!(
+                    "note: shallow clone without the pinned commit {pin}; the pin was not checked"
+                );
+                return;
+            }
+            Some("false") => {}
+            _ => {
+                eprintln!("note: not a git checkout; the pin {pin} was not checked");
+                return;
+            }
+        }
+        panic!(
+            "{REUSABLE} pins the action to {pin}, which is not in this repository's history: {bump}"
+        );
+    }
+    let mut args = vec!["diff", "--quiet", pin.as_str(), "--"];
+    args.extend(PINNED_ACTION_FILES);
+    let diff = git(&args).expect("git ran above");
+    assert!(
+        diff.status.success(),
+        "{REUSABLE} pins the action to {pin}, whose {paths} differ from this checkout's: {bump}"
+    );
+}
+
+/// A cancelled or timed-out run writes telemetry saying so (exit 130/143); the Action's
+/// publish step must still run to put it on gh-pages, so it is `always()`, never
+/// `!cancelled()`, and a dry run publishes nothing.
+#[test]
+fn a_cancelled_run_still_publishes_its_telemetry() {
+    let text = read_path(&repo_root().join("action.yml"));
+    let steps: Vec<&str> = text.split("\n    - name: ").skip(1).collect();
+    let publish: Vec<&&str> = steps
+        .iter()
+        .filter(|s| s.contains("publish-gh-pages.sh\" publish"))
+        .collect();
+    assert_eq!(publish.len(), 1, "action.yml has one publish step");
+    let condition = publish[0]
+        .lines()
+        .find(|l| l.trim_start().starts_with("if:"))
+        .expect("action.yml: the publish step has no condition");
+    assert!(
+        condition.contains("always()")
+            && !condition.contains("cancelled()")
+            && condition.contains("inputs.dry-run != 'true'"),
+        "action.yml: the publish step must run on cancellation and skip dry runs: {condition}"
+    );
 }
 
 #[test]
@@ -262,23 +676,22 @@ fn actions_are_pinned_and_permissions_start_empty() {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "yml"))
         .collect();
-    files.push(workflows_dir().join("../actions/setup-codex/action.yml"));
-    assert!(files.len() >= 10, "{files:?}");
+    files.push(repo_root().join("action.yml"));
+    if let Ok(dirs) = std::fs::read_dir(repo_root().join(".github/actions")) {
+        files.extend(dirs.map(|e| e.unwrap().path().join("action.yml")));
+    }
+    assert!(files.len() >= 11, "{files:?}");
     let mut bad = Vec::new();
     for path in &files {
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = read_path(path);
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name != "action.yml" && !text.lines().any(|l| l == "permissions: {}") {
             bad.push(format!("{name}: no top-level `permissions: {{}}`"));
         }
-        for line in text.lines() {
-            let Some(target) = line
-                .trim_start()
-                .trim_start_matches("- ")
-                .strip_prefix("uses: ")
-            else {
-                continue;
-            };
+        if text.contains("secrets: inherit") {
+            bad.push(format!("{name}: secrets: inherit"));
+        }
+        for target in uses_targets(&text) {
             if target.starts_with("./") {
                 continue;
             }
@@ -303,26 +716,4 @@ fn actions_are_pinned_and_permissions_start_empty() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-}
-
-/// A cancelled or timed-out run writes telemetry saying so (exit 130/143); the publish step
-/// must still run to put it on gh-pages, so it is `always()`, never `!cancelled()`.
-#[test]
-fn a_cancelled_run_still_publishes_its_telemetry() {
-    for file in PIPELINE.map(|i| i.workflow) {
-        let text = read(file);
-        let lines: Vec<&str> = text.lines().collect();
-        let at = lines
-            .iter()
-            .position(|l| l.trim() == "- name: Publish to gh-pages")
-            .unwrap_or_else(|| panic!("{file} has no publish step"));
-        let condition = lines[at + 1..]
-            .iter()
-            .find(|l| l.trim_start().starts_with("if:"))
-            .unwrap_or_else(|| panic!("{file}: the publish step has no condition"));
-        assert!(
-            condition.contains("always()") && condition.contains("CODEX_DRY_RUN != 'true'"),
-            "{file}: the publish step must run on cancellation and skip dry runs: {condition}"
-        );
-    }
 }

@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# The Action's install and run steps, tested for real on this machine with no network: builds
+# codex, lays out a release (the host's real binaries for its Linux target, small stand-ins for
+# the other targets), serves it with scripts/release-server.py as GitHub serves release
+# downloads, and runs action/install.sh and action/run.sh in simulated runner environments
+# (RUNNER_OS/ARCH, tool cache, GITHUB_PATH, GITHUB_OUTPUT). Prints the install figures.
+#
+# Usage: bash scripts/test-action.sh       (Linux x86_64 or aarch64; needs cargo, python3, curl)
+# CARGO_TARGET_DIR is honoured (default target/); the source-build case reuses it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+# shellcheck source=scripts/release/lib.sh
+. scripts/release/lib.sh
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "  ok: $*"; }
+fail() { failed=$((failed + 1)); echo "  FAIL: $*"; }
+check() { # DESCRIPTION COMMAND...: ok when the command succeeds
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else fail "$what"; fi
+}
+now_ms() { date +%s%3N; }
+
+case "$(uname -s)/$(uname -m)" in
+Linux/x86_64) HOST_ARCH=X64 ;;
+Linux/aarch64) HOST_ARCH=ARM64 ;;
+*)
+  echo "test-action: runs on Linux x86_64 or aarch64 (this is $(uname -s)/$(uname -m))" >&2
+  exit 1
+  ;;
+esac
+HOST_TARGET=$(codex_target Linux "$HOST_ARCH")
+V=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"$/\1/p' Cargo.toml)
+BINS="codex"
+for f in crates/codex-cli/src/bin/codex-*.rs; do
+  BINS="$BINS $(basename "$f" .rs)"
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/codex-action-test.XXXXXX")
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+echo "== build codex (cargo build --release --locked -p codex-cli)"
+cargo build --release --locked -p codex-cli
+HOST_BIN="$CARGO_TARGET_DIR/release"
+"$HOST_BIN/codex" --version
+
+echo "== a local release v$V"
+REL="$T/releases/v$V"
+mkdir -p "$REL"
+# fake_archive TARGET: an archive of the release layout whose `codex` is a shell script
+# printing its target (these cannot run here; they show which archive was installed).
+fake_archive() {
+  local target=$1 dir stage exe
+  dir=$(codex_archive_dir "$V" "$target")
+  exe=$(codex_exe_suffix "$target")
+  stage="$T/stage/$target"
+  mkdir -p "$stage/$dir"
+  for b in $BINS; do
+    printf '#!/bin/sh\necho "%s for %s"\n' "$b" "$target" >"$stage/$dir/$b$exe"
+    chmod +x "$stage/$dir/$b$exe"
+  done
+  cp README.md LICENSE "$stage/$dir/"
+  case "$(codex_archive_ext "$target")" in
+  .zip) (cd "$stage" && python3 -m zipfile -c "$REL/$(codex_asset "$V" "$target")" "$dir") ;;
+  *) tar -czf "$REL/$(codex_asset "$V" "$target")" -C "$stage" "$dir" ;;
+  esac
+}
+# The host's archive holds the real binaries: through scripts/release/package.sh when this
+# branch has it, else laid out here with lib.sh's names.
+if [ -f scripts/release/package.sh ]; then
+  bash scripts/release/package.sh --target "$HOST_TARGET" --version "$V" --bin-dir "$HOST_BIN" --out "$REL"
+  echo "  (host archive made by scripts/release/package.sh)"
+else
+  d=$(codex_archive_dir "$V" "$HOST_TARGET")
+  mkdir -p "$T/stage/host/$d"
+  for b in $BINS; do cp "$HOST_BIN/$b" "$T/stage/host/$d/"; done
+  cp README.md LICENSE "$T/stage/host/$d/"
+  [ ! -f CHANGELOG.md ] || cp CHANGELOG.md "$T/stage/host/$d/"
+  tar -czf "$REL/$(codex_asset "$V" "$HOST_TARGET")" -C "$T/stage/host" "$d"
+  echo "  (host archive laid out by the test: scripts/release/package.sh not on this branch)"
+fi
+while IFS= read -r target; do
+  [ "$target" = "$HOST_TARGET" ] || fake_archive "$target"
+done <<EOF
+$CODEX_TARGETS
+EOF
+(cd "$REL" && sha256sum -- *.tar.gz *.zip >"$CODEX_CHECKSUMS_FILE")
+for f in "$REL"/*; do printf '  %10s  %s\n' "$(wc -c <"$f")" "${f##*/}"; done
+
+echo "== the local release server"
+python3 scripts/release-server.py --dir "$T/releases" --port 0 --log "$T/requests.log" >"$T/port" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+PORT=$(cat "$T/port")
+BASE="http://127.0.0.1:$PORT/acme/codex/releases/download"
+echo "  serving $T/releases at $BASE"
+
+# A PATH without cargo (for the "no toolchain" case).
+NO_CARGO_PATH=""
+IFS=: read -r -a path_dirs <<<"$PATH"
+for d in "${path_dirs[@]}"; do
+  [ -x "$d/cargo" ] || NO_CARGO_PATH="${NO_CARGO_PATH:+$NO_CARGO_PATH:}$d"
+done
+
+# install NAME OS ARCH TOOLCACHE [VAR=VALUE...]: action/install.sh in a fresh simulated runner
+# (a clean environment: nothing of this machine's own GITHUB_* reaches it). Sets R (the
+# runner's directory), RC, MS; stdout+stderr in $R/log, outputs in $R/output, $R/path.
+install() {
+  local name=$1 os=$2 arch=$3 tc=$4 t0
+  shift 4
+  R="$T/runner-$name"
+  mkdir -p "$R/temp" "$tc"
+  : >"$R/path"
+  : >"$R/output"
+  : >"$T/requests.log"
+  RC=0
+  t0=$(now_ms)
+  env -i PATH="$PATH" HOME="$HOME" ${CARGO_HOME:+CARGO_HOME="$CARGO_HOME"} \
+    ${RUSTUP_HOME:+RUSTUP_HOME="$RUSTUP_HOME"} CARGO_TARGET_DIR="$CARGO_TARGET_DIR" \
+    RUNNER_OS="$os" RUNNER_ARCH="$arch" RUNNER_TOOL_CACHE="$tc" RUNNER_TEMP="$R/temp" \
+    GITHUB_PATH="$R/path" GITHUB_OUTPUT="$R/output" GITHUB_ACTION_PATH="$ROOT" \
+    GITHUB_REPOSITORY=acme/codex CODEX_RELEASE_BASE_URL="$BASE" GH_TOKEN=s3cret-token-value \
+    "$@" bash "$ROOT/action/install.sh" >"$R/log" 2>&1 || RC=$?
+  MS=$(($(now_ms) - t0))
+}
+out() { sed -n "s/^$1=//p" "$R/output"; }
+show_log() { sed 's/^/    | /' "$R/log"; }
+empty_dir() { [ -z "$(find "$1" -mindepth 1 -print -quit 2>/dev/null)" ]; }
+requested() { grep -q "^GET /acme/codex/releases/download/v$V/$1 302$" "$T/requests.log"; }
+
+echo "== the right archive for each runner"
+COLD_MS=""
+for runner in Linux/X64 Linux/ARM64 macOS/X64 macOS/ARM64 Windows/X64; do
+  os=${runner%/*}
+  arch=${runner#*/}
+  target=$(codex_target "$os" "$arch")
+  asset=$(codex_asset "$V" "$target")
+  exe=$(codex_exe_suffix "$target")
+  lower=$(printf '%s' "$arch" | tr '[:upper:]' '[:lower:]')
+  tc="$T/toolcache-$os-$arch"
+  install "$os-$arch" "$os" "$arch" "$tc"
+  bindir="$tc/codex/$V/$lower"
+  if [ "$RC" -eq 0 ] && [ "$(out source)" = download ] && [ "$(out version)" = "$V" ] &&
+    [ "$(out bin-dir)" = "$bindir" ] && [ "$(cat "$R/path")" = "$bindir" ] &&
+    requested "$asset" && requested "$CODEX_CHECKSUMS_FILE" &&
+    grep -q "^GET /release-assets/[0-9a-f]*/$asset 200$" "$T/requests.log" &&
+    [ -f "$tc/codex/$V/$lower.complete" ]; then
+    ok "$runner: downloaded $asset (through the 302) into the tool cache, on PATH"
+  else
+    fail "$runner: expected $asset installed (rc=$RC)"
+    show_log
+  fi
+  if [ "$target" = "$HOST_TARGET" ]; then
+    COLD_MS=$MS
+    all=yes
+    for b in $BINS; do [ -x "$bindir/$b" ] || all=no; done
+    check "$runner: the installed codex runs: $("$bindir/codex" --version 2>&1)" \
+      test "$("$bindir/codex" --version 2>&1)" = "codex $V"
+    check "$runner: codex and the seven components installed" test "$all" = yes
+    HOST_TC=$tc
+    HOST_BINDIR=$bindir
+  else
+    check "$runner: the installed codex$exe is $target's" \
+      grep -q "codex for $target" "$bindir/codex$exe"
+  fi
+done
+
+echo "== a second run is served from the tool cache"
+install cached Linux "$HOST_ARCH" "$HOST_TC"
+CACHED_MS=$MS
+if [ "$RC" -eq 0 ] && [ "$(out source)" = cache ] && [ ! -s "$T/requests.log" ] &&
+  [ "$(cat "$R/path")" = "$HOST_BINDIR" ]; then
+  ok "cache hit: source=cache, no request to the server, same bin-dir on PATH"
+else
+  fail "second run not from the cache (rc=$RC, source=$(out source), $(wc -l <"$T/requests.log") requests)"
+  show_log
+fi
+rm "$HOST_TC/codex/$V/$(printf '%s' "$HOST_ARCH" | tr '[:upper:]' '[:lower:]').complete"
+install half-cached Linux "$HOST_ARCH" "$HOST_TC"
+check "a copy without its .complete marker is not trusted: downloaded again" \
+  test "$RC/$(out source)" = "0/download"
+
+echo "== refused: unsupported runner"
+tc="$T/toolcache-unsupported"
+install unsupported Linux ARM "$tc"
+if [ "$RC" -eq 1 ] && [ "$(grep -c . "$R/log")" -eq 1 ] &&
+  grep -q '^::error::.*Linux/ARM runners' "$R/log" && [ ! -s "$R/path" ] &&
+  [ ! -s "$T/requests.log" ] && empty_dir "$tc"; then
+  ok "Linux/ARM: one ::error:: line, exit 1, no request, nothing on PATH ($(cat "$R/log"))"
+else
+  fail "Linux/ARM not refused clearly (rc=$RC)"
+  show_log
+fi
+
+echo "== refused: a tampered archive"
+HOST_ASSET="$REL/$(codex_asset "$V" "$HOST_TARGET")"
+cp "$HOST_ASSET" "$T/asset.orig"
+printf 'x' >>"$HOST_ASSET"
+tc="$T/toolcache-tampered"
+install tampered Linux "$HOST_ARCH" "$tc"
+if [ "$RC" -eq 1 ] && grep -q "^::error::.*checksum mismatch for $(basename "$HOST_ASSET")" "$R/log" &&
+  [ ! -s "$R/path" ] && [ ! -s "$R/output" ] && empty_dir "$tc" && empty_dir "$R/temp"; then
+  ok "tampered: refused before extraction; GITHUB_PATH empty, tool cache empty, temp files gone"
+  sed -n 's/^/    /p' "$R/log"
+else
+  fail "tampered archive not refused cleanly (rc=$RC)"
+  show_log
+  find "$tc" "$R/temp" | sed 's/^/    left: /'
+fi
+cp "$T/asset.orig" "$HOST_ASSET"
+
+echo "== refused: SHA256SUMS without a line for the asset"
+cp "$REL/$CODEX_CHECKSUMS_FILE" "$T/sums.orig"
+grep -v " $(basename "$HOST_ASSET")\$" "$T/sums.orig" >"$REL/$CODEX_CHECKSUMS_FILE"
+tc="$T/toolcache-noline"
+install noline Linux "$HOST_ARCH" "$tc"
+if [ "$RC" -eq 1 ] && grep -q "^::error::.*has no line for $(basename "$HOST_ASSET")" "$R/log" &&
+  [ ! -s "$R/path" ] && empty_dir "$tc"; then
+  ok "no checksum line: refused ($(grep '::error::' "$R/log"))"
+else
+  fail "an asset without a checksum line was not refused (rc=$RC)"
+  show_log
+fi
+cp "$T/sums.orig" "$REL/$CODEX_CHECKSUMS_FILE"
+
+echo "== a missing asset"
+mv "$HOST_ASSET" "$T/asset.moved"
+tc="$T/toolcache-never"
+install never Linux "$HOST_ARCH" "$tc" CODEX_BUILD_FROM_SOURCE=never
+if [ "$RC" -eq 1 ] && grep -q '^::error::.*build-from-source is never' "$R/log" && [ ! -s "$R/path" ] &&
+  grep -q "/$(basename "$HOST_ASSET") 404\$" "$T/requests.log" && empty_dir "$tc"; then
+  ok "build-from-source never: refused ($(grep '::error::' "$R/log"))"
+else
+  fail "build-from-source never did not fail clearly (rc=$RC)"
+  show_log
+fi
+tc="$T/toolcache-nocargo"
+install nocargo Linux "$HOST_ARCH" "$tc" PATH="$NO_CARGO_PATH"
+if [ "$RC" -eq 1 ] && grep -q '^::error::.*no cargo on PATH' "$R/log" && [ ! -s "$R/path" ] && empty_dir "$tc"; then
+  ok "no toolchain: refused ($(grep '::error::' "$R/log"))"
+else
+  fail "a missing toolchain did not fail clearly (rc=$RC)"
+  show_log
+fi
+tc="$T/toolcache-build"
+install build Linux "$HOST_ARCH" "$tc"
+BUILD_MS=$MS
+built="$R/temp/codex-build/bin"
+if [ "$RC" -eq 0 ] && [ "$(out source)" = build ] && [ "$(out bin-dir)" = "$built" ] &&
+  [ "$(cat "$R/path")" = "$built" ] && [ "$("$built/codex" --version 2>&1)" = "codex $V" ] &&
+  empty_dir "$tc"; then
+  ok "auto: built from the action's sources with cargo install --locked: $("$built/codex" --version), not cached"
+else
+  fail "missing asset did not fall back to a source build (rc=$RC)"
+  show_log
+fi
+mv "$T/asset.moved" "$HOST_ASSET"
+
+echo "== bad input: one line, exit 2, before any request"
+bad() { # WHAT VAR=VALUE...
+  local what=$1
+  shift
+  install "bad-$RANDOM" Linux "$HOST_ARCH" "$T/toolcache-bad" "$@"
+  if [ "$RC" -eq 2 ] && [ "$(grep -c . "$R/log")" -eq 1 ] && grep -q '^::error::' "$R/log" &&
+    [ ! -s "$T/requests.log" ] && [ ! -s "$R/path" ]; then
+    ok "$what: $(cat "$R/log")"
+  else
+    fail "$what: expected exit 2 and one line (rc=$RC)"
+    show_log
+  fi
+}
+bad "a version that is not one" 'CODEX_VERSION=1.0;touch x'
+bad "an unknown build-from-source" CODEX_BUILD_FROM_SOURCE=sometimes
+bad "plain http to another host" CODEX_RELEASE_BASE_URL=http://example.com/acme/codex/releases/download
+bad "credentials are not echoed" CODEX_RELEASE_BASE_URL=ftp://user:s3cret-pw@127.0.0.1/x
+if grep -rq 's3cret' "$T"/runner-*/log; then
+  fail "a secret (token or URL password) reached the output"
+else
+  ok "neither the token nor a URL password appears in any output"
+fi
+
+echo "== the run step: words split, nothing evaluated"
+FAKE="$T/fake-bin"
+mkdir -p "$FAKE"
+cat >"$FAKE/codex" <<'EOF'
+#!/usr/bin/env bash
+printf '[%s]\n' "$@"
+printf 'repo=%s dry=%s\n' "${GITHUB_REPOSITORY:-}" "${CODEX_DRY_RUN:-}"
+EOF
+chmod +x "$FAKE/codex"
+run_step() { # BIN_DIR COMMAND ARGS: action/run.sh; sets RC, output in $T/run.out
+  RC=0
+  (cd "$T" && env -i PATH="$PATH" CODEX_BIN_DIR="$1" CODEX_COMMAND="$2" CODEX_ARGS="$3" \
+    CODEX_REPO=acme/managed CODEX_DRY_RUN=true bash "$ROOT/action/run.sh") >"$T/run.out" 2>&1 || RC=$?
+}
+run_step "$FAKE" "diagnostics --repair" "--strict  -v"
+check "command and args become words: diagnostics --repair --strict -v; repo and dry-run passed" \
+  test "$(cat "$T/run.out")" = "$(printf '[diagnostics]\n[--repair]\n[--strict]\n[-v]\nrepo=acme/managed dry=true')"
+run_step "$FAKE" "pipeline \$(touch $T/pwned) a;touch\${IFS}$T/pwned2 *" ""
+if [ "$RC" -eq 0 ] && [ ! -e "$T/pwned" ] && [ ! -e "$T/pwned2" ] &&
+  grep -qxF "[\$(touch]" "$T/run.out" && grep -qxF "[a;touch\${IFS}$T/pwned2]" "$T/run.out" &&
+  grep -qxF '[*]' "$T/run.out"; then
+  ok "\$(...), ';', \${IFS} and '*' reach codex as literal words, nothing executed or globbed"
+else
+  fail "the run step evaluated its input"
+  sed 's/^/    | /' "$T/run.out"
+fi
+run_step "$FAKE" "$(printf 'diagnostics\n--repair')" ""
+check "a newline separates words too" test "$(head -2 "$T/run.out")" = "$(printf '[diagnostics]\n[--repair]')"
+for badcmd in "" "   " "Pipeline" "\$(id)" "-v" "../codex"; do
+  run_step "$FAKE" "$badcmd" ""
+  if [ "$RC" -eq 2 ] && grep -q '^::error::codex: command must start with a subcommand name' "$T/run.out" &&
+    [ "$(grep -c . "$T/run.out")" -eq 1 ]; then
+    ok "command \"$badcmd\" refused: exit 2, one line, codex not run"
+  else
+    fail "command \"$badcmd\" not refused (rc=$RC)"
+    sed 's/^/    | /' "$T/run.out"
+  fi
+done
+run_step "$HOST_BINDIR" "diagnostics --help" ""
+check "the installed codex runs: command 'diagnostics --help' exits 0 and prints its usage" \
+  grep -q 'Usage: codex diagnostics' "$T/run.out"
+run_step "$HOST_BINDIR" "no-such-component" ""
+check "an unknown subcommand is codex's own exit 2 (rc=$RC)" test "$RC" -eq 2
+
+echo "== figures"
+printf '  figures cold-install(local server, %s)=%d.%03ds cached-install=%d.%03ds source-build(warm target dir)=%d.%03ds\n' \
+  "$(du -h "$HOST_ASSET" | cut -f1)" $((COLD_MS / 1000)) $((COLD_MS % 1000)) \
+  $((CACHED_MS / 1000)) $((CACHED_MS % 1000)) $((BUILD_MS / 1000)) $((BUILD_MS % 1000))
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
