@@ -332,6 +332,81 @@ check "the installed codex runs: command 'diagnostics --help' exits 0 and prints
 run_step "$HOST_BINDIR" "no-such-component" ""
 check "an unknown subcommand is codex's own exit 2 (rc=$RC)" test "$RC" -eq 2
 
+echo "== action.yml itself, its steps run as the runner runs them (scripts/lib/run-composite.py)"
+if python3 -c 'import yaml' 2>/dev/null; then
+  # shellcheck disable=SC2016 # a Python program
+  if python3 -c 'import sys, yaml
+steps = yaml.safe_load(open(sys.argv[1]))["runs"]["steps"]
+sys.exit(any("${{" in s.get("run", "") or s.get("shell") != "bash" for s in steps))' action.yml; then
+    ok "every step of action.yml is shell: bash with no \${{ }} inside run: (inputs go through env:)"
+  else
+    fail "a step of action.yml is not shell: bash or has an expression inside run:"
+  fi
+  # The managed repository's gh-pages lives in a local bare repository: GITHUB_SERVER_URL/REPO.git
+  git init --quiet --bare "$T/server/acme/managed.git"
+  composite() { # NAME INPUT=VALUE...: action.yml in a simulated job; RC, summary in $T/$NAME.json
+    local name=$1
+    shift
+    local args=() i
+    for i in "$@"; do args+=(--input "$i"); done
+    mkdir -p "$T/job-$name/temp"
+    RC=0
+    (cd "$T/job-$name" && env -i PATH="$PATH" HOME="$HOME" RUNNER_OS=Linux RUNNER_ARCH="$HOST_ARCH" \
+      RUNNER_TOOL_CACHE="$T/toolcache-job" RUNNER_TEMP="$T/job-$name/temp" \
+      GITHUB_SERVER_URL="file://$T/server" GITHUB_REPOSITORY=acme/caller GITHUB_TOKEN=s3cret-job-token \
+      GITHUB_RUN_ID=4242 CODEX_RELEASE_BASE_URL="$BASE" \
+      python3 "$ROOT/scripts/lib/run-composite.py" "$ROOT/action.yml" --summary "$T/$name.json" \
+      ${args[@]+"${args[@]}"}) >"$T/$name.log" 2>&1 || RC=$?
+  }
+  outcome() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(s["outcome"] for s in d["steps"]))' "$T/$1.json"; }
+  output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outputs"][sys.argv[2]])' "$T/$1.json" "$2"; }
+  pages_log() { git --git-dir="$T/server/acme/managed.git" log --format=%s gh-pages 2>/dev/null; }
+
+  composite run1 command=telemetry-merge repo=acme/managed pages-history-days=30
+  if [ "$RC" -eq 0 ] && [ "$(outcome run1)" = "success success success success success" ] &&
+    [ "$(output run1 source)" = download ] &&
+    [ "$(pages_log)" = "codex telemetry-merge run 4242" ] &&
+    git --git-dir="$T/server/acme/managed.git" cat-file -e gh-pages:dashboard/dashboard.json; then
+    ok "install, gh-pages checkout, codex telemetry-merge, publish, squash: dashboard.json on acme/managed's gh-pages"
+  else
+    fail "the composite action did not run through (rc=$RC, steps: $(outcome run1 2>/dev/null))"
+    sed 's/^/    | /' "$T/run1.log"
+  fi
+  composite run2 command=telemetry-merge repo=acme/managed dry-run=true
+  if [ "$RC" -eq 0 ] && [ "$(outcome run2)" = "success success success skipped skipped" ] &&
+    [ "$(output run2 source)" = cache ] && [ "$(pages_log | wc -l)" -eq 1 ]; then
+    ok "dry-run: served from the tool cache, nothing published"
+  else
+    fail "dry-run (rc=$RC, steps: $(outcome run2 2>/dev/null))"
+    sed 's/^/    | /' "$T/run2.log"
+  fi
+  composite run3 command=no-such-component repo=acme/managed
+  if [ "$RC" -eq 1 ] && [ "$(outcome run3)" = "success success failure success skipped" ]; then
+    ok "a failed run still publishes (if: always()); the action fails"
+  else
+    fail "a failed run (rc=$RC, steps: $(outcome run3 2>/dev/null))"
+    sed 's/^/    | /' "$T/run3.log"
+  fi
+  composite run4 command=telemetry-merge repo=acme/nowhere pages-history-days=7
+  if [ "$RC" -eq 1 ] && [ "$(outcome run4)" = "success failure skipped skipped skipped" ]; then
+    ok "gh-pages of a repository that cannot be reached: the action fails before running codex"
+  else
+    fail "unreachable gh-pages (rc=$RC, steps: $(outcome run4 2>/dev/null))"
+    sed 's/^/    | /' "$T/run4.log"
+  fi
+  composite run5 command=telemetry-merge repo=acme/managed pages=false build-from-source=sometimes
+  if [ "$RC" -eq 1 ] && [ "$(outcome run5)" = "failure skipped skipped skipped skipped" ] &&
+    grep -q '^::error::codex install: build-from-source' "$T/run5.log"; then
+    ok "a bad input stops the action at the install step"
+  else
+    fail "bad input (rc=$RC, steps: $(outcome run5 2>/dev/null))"
+    sed 's/^/    | /' "$T/run5.log"
+  fi
+  if grep -q 's3cret' "$T"/run*.log; then fail "the job token appeared in the action's output"; else ok "the job token never appears in the action's output"; fi
+else
+  echo "  skipped: PyYAML is not installed (python3 -m pip install pyyaml)"
+fi
+
 echo "== figures"
 printf '  figures cold-install(local server, %s)=%d.%03ds cached-install=%d.%03ds source-build(warm target dir)=%d.%03ds\n' \
   "$(du -h "$HOST_ASSET" | cut -f1)" $((COLD_MS / 1000)) $((COLD_MS % 1000)) \
