@@ -10,7 +10,7 @@
 # a build is not cached. Any failure: one `::error::` line, exit 1 (2 for bad input), nothing
 # on $GITHUB_PATH, nothing left in the tool cache.
 #
-# Environment (action.yml passes its inputs this way; docs/CONTRACT.md section 7):
+# Environment (action.yml passes its inputs this way; docs/CONTRACT.md section 8):
 #   CODEX_VERSION             release to install, e.g. 1.0.0 or v1.0.0; empty = the
 #                             `[workspace.package] version` of the action's own Cargo.toml
 #   CODEX_BUILD_FROM_SOURCE   auto (default) | always | never
@@ -102,10 +102,11 @@ TOP=$(codex_archive_dir "$VERSION" "$TARGET")
 REPO=${CODEX_ACTION_REPOSITORY:-}
 if [ -z "$REPO" ]; then
   # github.action_repository is empty inside composite actions (actions/runner#2525); the
-  # runner checks an action out at .../_actions/OWNER/REPO/REF.
-  case "$ACTION_PATH" in
+  # runner checks an action out at .../_actions/OWNER/REPO/REF (D:\a\_actions\... on Windows).
+  ap=$(printf '%s' "$ACTION_PATH" | tr '\134' '/') # \134: a backslash
+  case "$ap" in
   */_actions/*/*/*)
-    rest=${ACTION_PATH##*/_actions/}
+    rest=${ap##*/_actions/}
     owner=${rest%%/*}
     rest=${rest#*/}
     REPO="$owner/${rest%%/*}"

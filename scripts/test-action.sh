@@ -93,7 +93,11 @@ while IFS= read -r target; do
 done <<EOF
 $CODEX_TARGETS
 EOF
-(cd "$REL" && sha256sum -- *.tar.gz *.zip >"$CODEX_CHECKSUMS_FILE")
+if [ -f scripts/release/package.sh ]; then
+  bash scripts/release/package.sh checksums --out "$REL"
+else
+  (cd "$REL" && sha256sum -- *.tar.gz *.zip >"$CODEX_CHECKSUMS_FILE")
+fi
 for f in "$REL"/*; do printf '  %10s  %s\n' "$(wc -c <"$f")" "${f##*/}"; done
 
 echo "== the local release server"
@@ -297,10 +301,10 @@ printf '[%s]\n' "$@"
 printf 'repo=%s dry=%s\n' "${GITHUB_REPOSITORY:-}" "${CODEX_DRY_RUN:-}"
 EOF
 chmod +x "$FAKE/codex"
-run_step() { # BIN_DIR COMMAND ARGS: action/run.sh; sets RC, output in $T/run.out
+run_step() { # BIN_DIR COMMAND ARGS [DRY_RUN]: action/run.sh; sets RC, output in $T/run.out
   RC=0
   (cd "$T" && env -i PATH="$PATH" CODEX_BIN_DIR="$1" CODEX_COMMAND="$2" CODEX_ARGS="$3" \
-    CODEX_REPO=acme/managed CODEX_DRY_RUN=true bash "$ROOT/action/run.sh") >"$T/run.out" 2>&1 || RC=$?
+    CODEX_REPO=acme/managed CODEX_DRY_RUN="${4:-true}" bash "$ROOT/action/run.sh") >"$T/run.out" 2>&1 || RC=$?
 }
 run_step "$FAKE" "diagnostics --repair" "--strict  -v"
 check "command and args become words: diagnostics --repair --strict -v; repo and dry-run passed" \
@@ -326,6 +330,9 @@ for badcmd in "" "   " "Pipeline" "\$(id)" "-v" "../codex"; do
     sed 's/^/    | /' "$T/run.out"
   fi
 done
+run_step "$FAKE" "pipeline" "" "yes"
+check "dry-run other than true/false refused (it decides whether gh-pages is published)" \
+  grep -q '^::error::codex: dry-run: expected true or false' "$T/run.out"
 run_step "$HOST_BINDIR" "diagnostics --help" ""
 check "the installed codex runs: command 'diagnostics --help' exits 0 and prints its usage" \
   grep -q 'Usage: codex diagnostics' "$T/run.out"
