@@ -90,6 +90,9 @@ case "$ATTEST" in
 true | false) ;;
 *) bad_input "verify-attestation: expected true or false, got \"$(sanitize "$ATTEST")\"" ;;
 esac
+if [ "$ATTEST" = true ] && ! command -v gh >/dev/null 2>&1; then
+  err "verify-attestation is true but the GitHub CLI (gh) is not on PATH"
+fi
 
 TARGET=$(codex_target "$RUNNER_OS" "$RUNNER_ARCH") ||
   err "no Codex release for $(sanitize "$RUNNER_OS")/$(sanitize "$RUNNER_ARCH") runners (released for Linux X64/ARM64, macOS X64/ARM64, Windows X64)"
@@ -245,8 +248,6 @@ got=$(sha256 "$TMP/$ASSET")
 note "$ASSET: SHA-256 $got matches $CODEX_CHECKSUMS_FILE"
 
 if [ "$ATTEST" = true ]; then
-  command -v gh >/dev/null 2>&1 ||
-    err "verify-attestation is true but the GitHub CLI (gh) is not on PATH"
   if ! gh attestation verify "$TMP/$ASSET" --repo "$REPO" >"$TMP/attestation.log" 2>&1; then
     err "gh attestation verify refused $ASSET for $REPO: $(sanitize "$(tail -n 1 "$TMP/attestation.log")")"
   fi

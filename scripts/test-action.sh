@@ -236,6 +236,52 @@ else
 fi
 cp "$T/sums.orig" "$REL/$CODEX_CHECKSUMS_FILE"
 
+echo "== verify-attestation: gh attestation verify before extracting"
+GH_FAKE="$T/fake-gh"
+mkdir -p "$GH_FAKE"
+cat >"$GH_FAKE/gh" <<'EOF'
+#!/usr/bin/env bash
+printf '%s\n' "$*" >>"$GH_ARGS_LOG"
+if [ "$GH_FAKE_MODE" = refuse ]; then
+  printf 'verification failed\n::error::injected \033[31mred\n' >&2
+  exit 1
+fi
+echo "Loaded digest sha256:... for file://..."
+EOF
+chmod +x "$GH_FAKE/gh"
+tc="$T/toolcache-nogh"
+install nogh Linux "$HOST_ARCH" "$tc" CODEX_VERIFY_ATTESTATION=true PATH="$NO_CARGO_PATH"
+if [ "$RC" -eq 1 ] && grep -q '^::error::.*gh) is not on PATH' "$R/log" && [ ! -s "$R/path" ] &&
+  [ ! -s "$T/requests.log" ] && empty_dir "$tc"; then
+  ok "no gh: refused before any request ($(grep '::error::' "$R/log"))"
+else
+  fail "verify-attestation without gh (rc=$RC)"
+  show_log
+fi
+tc="$T/toolcache-attest-refused"
+: >"$T/gh-args"
+install attest-refused Linux "$HOST_ARCH" "$tc" CODEX_VERIFY_ATTESTATION=true PATH="$GH_FAKE:$PATH" \
+  GH_FAKE_MODE=refuse GH_ARGS_LOG="$T/gh-args"
+if [ "$RC" -eq 1 ] && grep -q '^::error::codex install: gh attestation verify refused' "$R/log" &&
+  [ "$(grep -c '::error::' "$R/log")" -eq 1 ] && ! grep -q "$(printf '\033')" "$R/log" &&
+  [ ! -s "$R/path" ] && empty_dir "$tc"; then
+  ok "attestation refused: one line, gh's output defused, nothing installed ($(grep '::error::' "$R/log"))"
+else
+  fail "a refused attestation (rc=$RC)"
+  show_log
+fi
+tc="$T/toolcache-attest-ok"
+: >"$T/gh-args"
+install attest-ok Linux "$HOST_ARCH" "$tc" CODEX_VERIFY_ATTESTATION=true PATH="$GH_FAKE:$PATH" \
+  GH_FAKE_MODE=ok GH_ARGS_LOG="$T/gh-args" GITHUB_REPOSITORY=someone/caller
+if [ "$RC" -eq 0 ] && [ "$(out source)" = download ] &&
+  grep -qx "attestation verify .*/$(basename "$HOST_ASSET") --repo someone/caller" "$T/gh-args"; then
+  ok "attestation verified: gh attestation verify <archive> --repo <the releases' repository>, then installed"
+else
+  fail "an accepted attestation (rc=$RC): $(cat "$T/gh-args")"
+  show_log
+fi
+
 echo "== a missing asset"
 mv "$HOST_ASSET" "$T/asset.moved"
 tc="$T/toolcache-never"

@@ -6,7 +6,7 @@
 Covers what action.yml uses and no more: `inputs` (defaults, which may use `github.token` /
 `github.repository`), `env:` and `if:` expressions over inputs, steps.<id>.outputs/outcome,
 github.action_path / action_repository (empty, as inside composite actions), runner.temp,
-`always()`, `success()`, `failure()`, `==`, `!=`, `&&`, `||`, `!`; `shell: bash` steps run as
+`always()`, `success()`, `failure()` (an `if:` without one means `success() && ...`), `==`, `!=`, `&&`, `||`, `!`; `shell: bash` steps run as
 `bash --noprofile --norc -e -o pipefail FILE` with fresh GITHUB_OUTPUT files, GITHUB_ENV and
 GITHUB_PATH carried to later steps. The runner's own variables (RUNNER_*, GITHUB_*) come from
 this process's environment; github.token is GITHUB_TOKEN. Prints one line per step
@@ -105,7 +105,9 @@ def main():
     status, report = "success", []
     for i, step in enumerate(action["runs"]["steps"]):
         name = step.get("name", f"step {i}")
-        cond = step.get("if", "success()")
+        cond = str(step.get("if", "success()"))
+        if not re.search(r"\b(always|success|failure|cancelled)\(", cond):
+            cond = f"success() && ({cond})"  # the runner's implicit status check
         if not evaluate(cond, lookup, status):
             report.append({"step": name, "outcome": "skipped"})
             if "id" in step:
