@@ -244,7 +244,8 @@ do_publish() {
     fi
   done
   local ms=$(($(now_ms) - t0))
-  local secs="$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  local secs
+  secs="$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   if [ -z "$pushed" ]; then
     log "gave up after $attempt attempts in ${secs}s; this run's files are kept in $stash"
     summary "gh-pages publish FAILED after $attempt attempts; files kept in $stash on the runner"

