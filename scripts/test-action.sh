@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The Action's install and run steps, tested for real on this machine with no network: builds
-# codex, lays out a release (the host's real binaries for its Linux target, small stand-ins for
-# the other targets), serves it with scripts/release-server.py as GitHub serves release
-# downloads, and runs action/install.sh and action/run.sh in simulated runner environments
-# (RUNNER_OS/ARCH, tool cache, GITHUB_PATH, GITHUB_OUTPUT). Prints the install figures.
+# codex, lays out a release (the host's real binaries packed by scripts/release/package.sh for
+# its Linux target, small stand-ins for the other targets), serves it with
+# scripts/release-server.py as GitHub serves release downloads, and runs action/install.sh and
+# action/run.sh in simulated runner environments (RUNNER_OS/ARCH, tool cache, GITHUB_PATH,
+# GITHUB_OUTPUT), then action.yml's steps through scripts/lib/run-composite.py. Prints the
+# install figures.
 #
 # Usage: bash scripts/test-action.sh       (Linux x86_64 or aarch64; needs cargo, python3, curl)
 # CARGO_TARGET_DIR is honoured (default target/); the source-build case reuses it.
@@ -74,30 +76,14 @@ fake_archive() {
   *) tar -czf "$REL/$(codex_asset "$V" "$target")" -C "$stage" "$dir" ;;
   esac
 }
-# The host's archive holds the real binaries: through scripts/release/package.sh when this
-# branch has it, else laid out here with lib.sh's names.
-if [ -f scripts/release/package.sh ]; then
-  bash scripts/release/package.sh --target "$HOST_TARGET" --version "$V" --bin-dir "$HOST_BIN" --out "$REL"
-  echo "  (host archive made by scripts/release/package.sh)"
-else
-  d=$(codex_archive_dir "$V" "$HOST_TARGET")
-  mkdir -p "$T/stage/host/$d"
-  for b in $BINS; do cp "$HOST_BIN/$b" "$T/stage/host/$d/"; done
-  cp README.md LICENSE "$T/stage/host/$d/"
-  [ ! -f CHANGELOG.md ] || cp CHANGELOG.md "$T/stage/host/$d/"
-  tar -czf "$REL/$(codex_asset "$V" "$HOST_TARGET")" -C "$T/stage/host" "$d"
-  echo "  (host archive laid out by the test: scripts/release/package.sh not on this branch)"
-fi
+# The host's archive holds the real binaries, packed as a release is (scripts/release/package.sh).
+bash scripts/release/package.sh --target "$HOST_TARGET" --version "$V" --bin-dir "$HOST_BIN" --out "$REL"
 while IFS= read -r target; do
   [ "$target" = "$HOST_TARGET" ] || fake_archive "$target"
 done <<EOF
 $CODEX_TARGETS
 EOF
-if [ -f scripts/release/package.sh ]; then
-  bash scripts/release/package.sh checksums --out "$REL"
-else
-  (cd "$REL" && sha256sum -- *.tar.gz *.zip >"$CODEX_CHECKSUMS_FILE")
-fi
+bash scripts/release/package.sh checksums --out "$REL"
 for f in "$REL"/*; do printf '  %10s  %s\n' "$(wc -c <"$f")" "${f##*/}"; done
 
 echo "== the local release server"
