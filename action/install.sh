@@ -10,7 +10,7 @@
 # a build is not cached. Any failure: one `::error::` line, exit 1 (2 for bad input), nothing
 # on $GITHUB_PATH, nothing left in the tool cache.
 #
-# Environment (action.yml passes its inputs this way; docs/CONTRACT.md section 7):
+# Environment (action.yml passes its inputs this way; docs/CONTRACT.md section 9):
 #   CODEX_VERSION             release to install, e.g. 1.0.0 or v1.0.0; empty = the
 #                             `[workspace.package] version` of the action's own Cargo.toml
 #   CODEX_BUILD_FROM_SOURCE   auto (default) | always | never
@@ -90,6 +90,9 @@ case "$ATTEST" in
 true | false) ;;
 *) bad_input "verify-attestation: expected true or false, got \"$(sanitize "$ATTEST")\"" ;;
 esac
+if [ "$ATTEST" = true ] && ! command -v gh >/dev/null 2>&1; then
+  err "verify-attestation is true but the GitHub CLI (gh) is not on PATH"
+fi
 
 TARGET=$(codex_target "$RUNNER_OS" "$RUNNER_ARCH") ||
   err "no Codex release for $(sanitize "$RUNNER_OS")/$(sanitize "$RUNNER_ARCH") runners (released for Linux X64/ARM64, macOS X64/ARM64, Windows X64)"
@@ -102,10 +105,11 @@ TOP=$(codex_archive_dir "$VERSION" "$TARGET")
 REPO=${CODEX_ACTION_REPOSITORY:-}
 if [ -z "$REPO" ]; then
   # github.action_repository is empty inside composite actions (actions/runner#2525); the
-  # runner checks an action out at .../_actions/OWNER/REPO/REF.
-  case "$ACTION_PATH" in
+  # runner checks an action out at .../_actions/OWNER/REPO/REF (D:\a\_actions\... on Windows).
+  ap=$(printf '%s' "$ACTION_PATH" | tr '\134' '/') # \134: a backslash
+  case "$ap" in
   */_actions/*/*/*)
-    rest=${ACTION_PATH##*/_actions/}
+    rest=${ap##*/_actions/}
     owner=${rest%%/*}
     rest=${rest#*/}
     REPO="$owner/${rest%%/*}"
@@ -244,8 +248,6 @@ got=$(sha256 "$TMP/$ASSET")
 note "$ASSET: SHA-256 $got matches $CODEX_CHECKSUMS_FILE"
 
 if [ "$ATTEST" = true ]; then
-  command -v gh >/dev/null 2>&1 ||
-    err "verify-attestation is true but the GitHub CLI (gh) is not on PATH"
   if ! gh attestation verify "$TMP/$ASSET" --repo "$REPO" >"$TMP/attestation.log" 2>&1; then
     err "gh attestation verify refused $ASSET for $REPO: $(sanitize "$(tail -n 1 "$TMP/attestation.log")")"
   fi

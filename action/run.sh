@@ -10,7 +10,8 @@
 # Environment: CODEX_COMMAND (default pipeline), CODEX_ARGS, CODEX_BIN_DIR (the install step's
 # bin-dir; empty: `codex` from PATH), CODEX_REPO (exported to codex as GITHUB_REPOSITORY when
 # set). GH_CI_PAT, CODEX_DRY_RUN and CODEX_PAGES_DIR are passed through unchanged.
-# Exit: codex's own exit code; 2 for a command that is not a subcommand name.
+# Exit: codex's own exit code; 2 for a command that is not a subcommand name or a dry-run
+# other than true/false.
 set -euo pipefail
 set -f
 export LC_ALL=C
@@ -26,6 +27,17 @@ case "$first" in
 '' | [!a-z]* | *[!a-z-]*)
   shown=$(printf '%s' "$first" | tr -c '[:print:]' ' ' | sed 's/::/: :/g' | cut -c1-80)
   echo "::error::codex: command must start with a subcommand name (lowercase letters and '-'), got \"$shown\""
+  exit 2
+  ;;
+esac
+
+# The action decides "publish or not" from dry-run == 'true' (case-insensitive), so only true
+# and false are taken here: a `yes` that codex would read as a dry run must not publish.
+case "${CODEX_DRY_RUN:-}" in
+'' | [Tt][Rr][Uu][Ee] | [Ff][Aa][Ll][Ss][Ee]) ;;
+*)
+  shown=$(printf '%s' "$CODEX_DRY_RUN" | tr -c '[:print:]' ' ' | sed 's/::/: :/g' | cut -c1-80)
+  echo "::error::codex: dry-run: expected true or false, got \"$shown\""
   exit 2
   ;;
 esac

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The Action's install and run steps, tested for real on this machine with no network: builds
-# codex, lays out a release (the host's real binaries for its Linux target, small stand-ins for
-# the other targets), serves it with scripts/release-server.py as GitHub serves release
-# downloads, and runs action/install.sh and action/run.sh in simulated runner environments
-# (RUNNER_OS/ARCH, tool cache, GITHUB_PATH, GITHUB_OUTPUT). Prints the install figures.
+# codex, lays out a release (the host's real binaries packed by scripts/release/package.sh for
+# its Linux target, small stand-ins for the other targets), serves it with
+# scripts/release-server.py as GitHub serves release downloads, and runs action/install.sh and
+# action/run.sh in simulated runner environments (RUNNER_OS/ARCH, tool cache, GITHUB_PATH,
+# GITHUB_OUTPUT), then action.yml's steps through scripts/lib/run-composite.py. Prints the
+# install figures.
 #
 # Usage: bash scripts/test-action.sh       (Linux x86_64 or aarch64; needs cargo, python3, curl)
 # CARGO_TARGET_DIR is honoured (default target/); the source-build case reuses it.
@@ -74,26 +76,14 @@ fake_archive() {
   *) tar -czf "$REL/$(codex_asset "$V" "$target")" -C "$stage" "$dir" ;;
   esac
 }
-# The host's archive holds the real binaries: through scripts/release/package.sh when this
-# branch has it, else laid out here with lib.sh's names.
-if [ -f scripts/release/package.sh ]; then
-  bash scripts/release/package.sh --target "$HOST_TARGET" --version "$V" --bin-dir "$HOST_BIN" --out "$REL"
-  echo "  (host archive made by scripts/release/package.sh)"
-else
-  d=$(codex_archive_dir "$V" "$HOST_TARGET")
-  mkdir -p "$T/stage/host/$d"
-  for b in $BINS; do cp "$HOST_BIN/$b" "$T/stage/host/$d/"; done
-  cp README.md LICENSE "$T/stage/host/$d/"
-  [ ! -f CHANGELOG.md ] || cp CHANGELOG.md "$T/stage/host/$d/"
-  tar -czf "$REL/$(codex_asset "$V" "$HOST_TARGET")" -C "$T/stage/host" "$d"
-  echo "  (host archive laid out by the test: scripts/release/package.sh not on this branch)"
-fi
+# The host's archive holds the real binaries, packed as a release is (scripts/release/package.sh).
+bash scripts/release/package.sh --target "$HOST_TARGET" --version "$V" --bin-dir "$HOST_BIN" --out "$REL"
 while IFS= read -r target; do
   [ "$target" = "$HOST_TARGET" ] || fake_archive "$target"
 done <<EOF
 $CODEX_TARGETS
 EOF
-(cd "$REL" && sha256sum -- *.tar.gz *.zip >"$CODEX_CHECKSUMS_FILE")
+bash scripts/release/package.sh checksums --out "$REL"
 for f in "$REL"/*; do printf '  %10s  %s\n' "$(wc -c <"$f")" "${f##*/}"; done
 
 echo "== the local release server"
@@ -232,6 +222,52 @@ else
 fi
 cp "$T/sums.orig" "$REL/$CODEX_CHECKSUMS_FILE"
 
+echo "== verify-attestation: gh attestation verify before extracting"
+GH_FAKE="$T/fake-gh"
+mkdir -p "$GH_FAKE"
+cat >"$GH_FAKE/gh" <<'EOF'
+#!/usr/bin/env bash
+printf '%s\n' "$*" >>"$GH_ARGS_LOG"
+if [ "$GH_FAKE_MODE" = refuse ]; then
+  printf 'verification failed\n::error::injected \033[31mred\n' >&2
+  exit 1
+fi
+echo "Loaded digest sha256:... for file://..."
+EOF
+chmod +x "$GH_FAKE/gh"
+tc="$T/toolcache-nogh"
+install nogh Linux "$HOST_ARCH" "$tc" CODEX_VERIFY_ATTESTATION=true PATH="$NO_CARGO_PATH"
+if [ "$RC" -eq 1 ] && grep -q '^::error::.*gh) is not on PATH' "$R/log" && [ ! -s "$R/path" ] &&
+  [ ! -s "$T/requests.log" ] && empty_dir "$tc"; then
+  ok "no gh: refused before any request ($(grep '::error::' "$R/log"))"
+else
+  fail "verify-attestation without gh (rc=$RC)"
+  show_log
+fi
+tc="$T/toolcache-attest-refused"
+: >"$T/gh-args"
+install attest-refused Linux "$HOST_ARCH" "$tc" CODEX_VERIFY_ATTESTATION=true PATH="$GH_FAKE:$PATH" \
+  GH_FAKE_MODE=refuse GH_ARGS_LOG="$T/gh-args"
+if [ "$RC" -eq 1 ] && grep -q '^::error::codex install: gh attestation verify refused' "$R/log" &&
+  [ "$(grep -c '::error::' "$R/log")" -eq 1 ] && ! grep -q "$(printf '\033')" "$R/log" &&
+  [ ! -s "$R/path" ] && empty_dir "$tc"; then
+  ok "attestation refused: one line, gh's output defused, nothing installed ($(grep '::error::' "$R/log"))"
+else
+  fail "a refused attestation (rc=$RC)"
+  show_log
+fi
+tc="$T/toolcache-attest-ok"
+: >"$T/gh-args"
+install attest-ok Linux "$HOST_ARCH" "$tc" CODEX_VERIFY_ATTESTATION=true PATH="$GH_FAKE:$PATH" \
+  GH_FAKE_MODE=ok GH_ARGS_LOG="$T/gh-args" GITHUB_REPOSITORY=someone/caller
+if [ "$RC" -eq 0 ] && [ "$(out source)" = download ] &&
+  grep -qx "attestation verify .*/$(basename "$HOST_ASSET") --repo someone/caller" "$T/gh-args"; then
+  ok "attestation verified: gh attestation verify <archive> --repo <the releases' repository>, then installed"
+else
+  fail "an accepted attestation (rc=$RC): $(cat "$T/gh-args")"
+  show_log
+fi
+
 echo "== a missing asset"
 mv "$HOST_ASSET" "$T/asset.moved"
 tc="$T/toolcache-never"
@@ -297,10 +333,10 @@ printf '[%s]\n' "$@"
 printf 'repo=%s dry=%s\n' "${GITHUB_REPOSITORY:-}" "${CODEX_DRY_RUN:-}"
 EOF
 chmod +x "$FAKE/codex"
-run_step() { # BIN_DIR COMMAND ARGS: action/run.sh; sets RC, output in $T/run.out
+run_step() { # BIN_DIR COMMAND ARGS [DRY_RUN]: action/run.sh; sets RC, output in $T/run.out
   RC=0
   (cd "$T" && env -i PATH="$PATH" CODEX_BIN_DIR="$1" CODEX_COMMAND="$2" CODEX_ARGS="$3" \
-    CODEX_REPO=acme/managed CODEX_DRY_RUN=true bash "$ROOT/action/run.sh") >"$T/run.out" 2>&1 || RC=$?
+    CODEX_REPO=acme/managed CODEX_DRY_RUN="${4:-true}" bash "$ROOT/action/run.sh") >"$T/run.out" 2>&1 || RC=$?
 }
 run_step "$FAKE" "diagnostics --repair" "--strict  -v"
 check "command and args become words: diagnostics --repair --strict -v; repo and dry-run passed" \
@@ -326,11 +362,89 @@ for badcmd in "" "   " "Pipeline" "\$(id)" "-v" "../codex"; do
     sed 's/^/    | /' "$T/run.out"
   fi
 done
+run_step "$FAKE" "pipeline" "" "yes"
+check "dry-run other than true/false refused (it decides whether gh-pages is published)" \
+  grep -q '^::error::codex: dry-run: expected true or false' "$T/run.out"
 run_step "$HOST_BINDIR" "diagnostics --help" ""
 check "the installed codex runs: command 'diagnostics --help' exits 0 and prints its usage" \
   grep -q 'Usage: codex diagnostics' "$T/run.out"
 run_step "$HOST_BINDIR" "no-such-component" ""
 check "an unknown subcommand is codex's own exit 2 (rc=$RC)" test "$RC" -eq 2
+
+echo "== action.yml itself, its steps run as the runner runs them (scripts/lib/run-composite.py)"
+if python3 -c 'import yaml' 2>/dev/null; then
+  # shellcheck disable=SC2016 # a Python program
+  if python3 -c 'import sys, yaml
+steps = yaml.safe_load(open(sys.argv[1]))["runs"]["steps"]
+sys.exit(any("${{" in s.get("run", "") or s.get("shell") != "bash" for s in steps))' action.yml; then
+    ok "every step of action.yml is shell: bash with no \${{ }} inside run: (inputs go through env:)"
+  else
+    fail "a step of action.yml is not shell: bash or has an expression inside run:"
+  fi
+  # The managed repository's gh-pages lives in a local bare repository: GITHUB_SERVER_URL/REPO.git
+  git init --quiet --bare "$T/server/acme/managed.git"
+  composite() { # NAME INPUT=VALUE...: action.yml in a simulated job; RC, summary in $T/$NAME.json
+    local name=$1
+    shift
+    local args=() i
+    for i in "$@"; do args+=(--input "$i"); done
+    mkdir -p "$T/job-$name/temp"
+    RC=0
+    (cd "$T/job-$name" && env -i PATH="$PATH" HOME="$HOME" RUNNER_OS=Linux RUNNER_ARCH="$HOST_ARCH" \
+      RUNNER_TOOL_CACHE="$T/toolcache-job" RUNNER_TEMP="$T/job-$name/temp" \
+      GITHUB_SERVER_URL="file://$T/server" GITHUB_REPOSITORY=acme/caller GITHUB_TOKEN=s3cret-job-token \
+      GITHUB_RUN_ID=4242 CODEX_RELEASE_BASE_URL="$BASE" \
+      python3 "$ROOT/scripts/lib/run-composite.py" "$ROOT/action.yml" --summary "$T/$name.json" \
+      ${args[@]+"${args[@]}"}) >"$T/$name.log" 2>&1 || RC=$?
+  }
+  outcome() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(s["outcome"] for s in d["steps"]))' "$T/$1.json"; }
+  output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outputs"][sys.argv[2]])' "$T/$1.json" "$2"; }
+  pages_log() { git --git-dir="$T/server/acme/managed.git" log --format=%s gh-pages 2>/dev/null; }
+
+  composite run1 command=telemetry-merge repo=acme/managed pages-history-days=30
+  if [ "$RC" -eq 0 ] && [ "$(outcome run1)" = "success success success success success" ] &&
+    [ "$(output run1 source)" = download ] &&
+    [ "$(pages_log)" = "codex telemetry-merge run 4242" ] &&
+    git --git-dir="$T/server/acme/managed.git" cat-file -e gh-pages:dashboard/dashboard.json; then
+    ok "install, gh-pages checkout, codex telemetry-merge, publish, squash: dashboard.json on acme/managed's gh-pages"
+  else
+    fail "the composite action did not run through (rc=$RC, steps: $(outcome run1 2>/dev/null))"
+    sed 's/^/    | /' "$T/run1.log"
+  fi
+  composite run2 command=telemetry-merge repo=acme/managed dry-run=true
+  if [ "$RC" -eq 0 ] && [ "$(outcome run2)" = "success success success skipped skipped" ] &&
+    [ "$(output run2 source)" = cache ] && [ "$(pages_log | wc -l)" -eq 1 ]; then
+    ok "dry-run: served from the tool cache, nothing published"
+  else
+    fail "dry-run (rc=$RC, steps: $(outcome run2 2>/dev/null))"
+    sed 's/^/    | /' "$T/run2.log"
+  fi
+  composite run3 command=no-such-component repo=acme/managed
+  if [ "$RC" -eq 1 ] && [ "$(outcome run3)" = "success success failure success skipped" ]; then
+    ok "a failed run still publishes (if: always()); the action fails"
+  else
+    fail "a failed run (rc=$RC, steps: $(outcome run3 2>/dev/null))"
+    sed 's/^/    | /' "$T/run3.log"
+  fi
+  composite run4 command=telemetry-merge repo=acme/nowhere pages-history-days=7
+  if [ "$RC" -eq 1 ] && [ "$(outcome run4)" = "success failure skipped skipped skipped" ]; then
+    ok "gh-pages of a repository that cannot be reached: the action fails before running codex"
+  else
+    fail "unreachable gh-pages (rc=$RC, steps: $(outcome run4 2>/dev/null))"
+    sed 's/^/    | /' "$T/run4.log"
+  fi
+  composite run5 command=telemetry-merge repo=acme/managed pages=false build-from-source=sometimes
+  if [ "$RC" -eq 1 ] && [ "$(outcome run5)" = "failure skipped skipped skipped skipped" ] &&
+    grep -q '^::error::codex install: build-from-source' "$T/run5.log"; then
+    ok "a bad input stops the action at the install step"
+  else
+    fail "bad input (rc=$RC, steps: $(outcome run5 2>/dev/null))"
+    sed 's/^/    | /' "$T/run5.log"
+  fi
+  if grep -q 's3cret' "$T"/run*.log; then fail "the job token appeared in the action's output"; else ok "the job token never appears in the action's output"; fi
+else
+  echo "  skipped: PyYAML is not installed (python3 -m pip install pyyaml)"
+fi
 
 echo "== figures"
 printf '  figures cold-install(local server, %s)=%d.%03ds cached-install=%d.%03ds source-build(warm target dir)=%d.%03ds\n' \
