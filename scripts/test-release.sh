@@ -332,7 +332,7 @@ check "binstall's pkg-url renders to BASE/v$VERSION/<lib.sh asset> and bin-dir t
 echo "== cargo install --locked --path crates/codex-cli"
 t0=$(now)
 cargo install --locked --path crates/codex-cli --root "$T/root" --target-dir "$TARGET_DIR" --quiet
-figure "cargo install (reusing the release build): $(secs "$t0")"
+figure "cargo install (rebuilds: install does not reuse cargo build's release artifacts): $(secs "$t0")"
 installed_ok() {
   local b bad=0
   for b in $BINS; do [ -x "$T/root/bin/$b" ] || { echo "    $b not installed"; bad=1; }; done
