@@ -5,7 +5,6 @@
 #       OUT/codex-V-TARGET.tar.gz (.zip for Windows targets) holding codex-V-TARGET/ with the
 #       codex-cli crate's binaries (names from `cargo metadata`), README.md, LICENSE and
 #       CHANGELOG.md; and OUT/codex-V-TARGET.tar.gz.sha256 ("<sha256>  <asset>").
-#     --bins "a b"              the binaries, instead of asking cargo metadata (no .exe)
 #     --mtime EPOCH             every entry's time (default: $SOURCE_DATE_EPOCH, else the
 #                               commit time of HEAD, else 1980-01-01)
 #     --allow-version-mismatch  V need not equal codex-cli's version in Cargo.toml
@@ -112,18 +111,17 @@ EOT
 }
 
 package() {
-  local target="" version="" bin_dir="" out="" bins="" mtime="${SOURCE_DATE_EPOCH:-}"
+  local target="" version="" bin_dir="" out="" bins mtime="${SOURCE_DATE_EPOCH:-}"
   local allow_version=no allow_target=no
   while [ $# -gt 0 ]; do
     case "$1" in
-      --target | --version | --bin-dir | --out | --bins | --mtime)
+      --target | --version | --bin-dir | --out | --mtime)
         [ $# -ge 2 ] || usage_error "$1 needs a value"
         case "$1" in
           --target) target=$2 ;;
           --version) version=$2 ;;
           --bin-dir) bin_dir=$2 ;;
           --out) out=$2 ;;
-          --bins) bins=$2 ;;
           --mtime) mtime=$2 ;;
         esac
         shift 2
@@ -159,7 +157,7 @@ package() {
     mtime=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 315532800)
   fi
   case "$mtime" in *[!0-9]* | "") usage_error "--mtime / SOURCE_DATE_EPOCH '$mtime' is not a whole number of seconds" ;; esac
-  [ -n "$bins" ] || bins=$(metadata bins)
+  bins=$(metadata bins)
   [ -n "$(echo "$bins" | tr -d '[:space:]')" ] || usage_error "no binaries to pack"
 
   local exe ext top asset b doc entries=()
