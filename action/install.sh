@@ -4,7 +4,8 @@
 # Downloads the release archive for the runner's OS and architecture, verifies its SHA-256
 # against the release's SHA256SUMS BEFORE extracting anything (optionally its build-provenance
 # attestation with `gh attestation verify`), keeps it in the runner's tool cache
-# ($RUNNER_TOOL_CACHE/codex/{VERSION}/{arch}/ + {arch}.complete, the @actions/tool-cache layout)
+# ($RUNNER_TOOL_CACHE/codex/{VERSION}/{arch}/ + {arch}.complete, the @actions/tool-cache layout;
+# codex-<digest> instead of codex for a CODEX_RELEASE_BASE_URL)
 # and appends its directory to $GITHUB_PATH. A version without a release asset is built from
 # the action's own sources with `cargo install --locked` (build-from-source: auto | always);
 # a build is not cached. Any failure: one `::error::` line, exit 1 (2 for bad input), nothing
@@ -135,7 +136,28 @@ esac
 
 # --- the tool cache -----------------------------------------------------------------------------
 
-CACHE_PARENT="$RUNNER_TOOL_CACHE/codex/$VERSION"
+# sha256 FILE: the lowercase hex digest.
+sha256() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum -- "$1" | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 "$1" | cut -d' ' -f1
+  else
+    openssl dgst -sha256 -r "$1" | cut -d' ' -f1
+  fi
+}
+
+# The published releases are cached as the tool `codex`; archives from another base URL (a local
+# release, a test server) as `codex-<digest of that URL>`, so that on a self-hosted runner,
+# whose tool cache outlives the job, they are never served later in place of the published ones.
+TOOL=codex
+if [ -n "${CODEX_RELEASE_BASE_URL:-}" ]; then
+  BASE_ID="$RUNNER_TEMP/codex-base-id.$$"
+  printf '%s' "$BASE" >"$BASE_ID"
+  TOOL="codex-$(sha256 "$BASE_ID" | cut -c1-12)"
+  rm -f "$BASE_ID"
+fi
+CACHE_PARENT="$RUNNER_TOOL_CACHE/$TOOL/$VERSION"
 CACHE_DIR="$CACHE_PARENT/$ARCH"
 
 # win_path DIR: the form GITHUB_PATH wants on a Windows runner (Git Bash), DIR elsewhere.
@@ -169,7 +191,7 @@ cleanup() {
   rm -rf "$TMP"
   if [ -n "$STAGE" ]; then rm -rf "$STAGE"; fi
   # an empty version directory left by a failed install goes too
-  rmdir "$CACHE_PARENT" "$RUNNER_TOOL_CACHE/codex" 2>/dev/null || true
+  rmdir "$CACHE_PARENT" "$RUNNER_TOOL_CACHE/$TOOL" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -187,17 +209,6 @@ fetch() {
   esac
   note "download of $(redact_url "$1") failed (curl exit $rc, HTTP $(sanitize "${code:-none}"))"
   return 1
-}
-
-# sha256 FILE: the lowercase hex digest.
-sha256() {
-  if command -v sha256sum >/dev/null 2>&1; then
-    sha256sum "$1" | cut -d' ' -f1
-  elif command -v shasum >/dev/null 2>&1; then
-    shasum -a 256 "$1" | cut -d' ' -f1
-  else
-    openssl dgst -sha256 -r "$1" | cut -d' ' -f1
-  fi
 }
 
 build_from_source() { # WHY

@@ -50,9 +50,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== build codex (cargo build --release --locked -p codex-cli)"
-cargo build --release --locked -p codex-cli
-HOST_BIN="$CARGO_TARGET_DIR/release"
+# The release build scripts/test-release.sh makes (or this one, alone): cargo install into a
+# root under the target directory, whose artifacts the source-build case below reuses.
+echo "== cargo install --locked --path crates/codex-cli --root $CARGO_TARGET_DIR/codex-install"
+cargo install --locked --force --path crates/codex-cli --root "$CARGO_TARGET_DIR/codex-install" --quiet
+HOST_BIN="$CARGO_TARGET_DIR/codex-install/bin"
 "$HOST_BIN/codex" --version
 
 echo "== a local release v$V"
@@ -93,6 +95,9 @@ for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
 PORT=$(cat "$T/port")
 BASE="http://127.0.0.1:$PORT/acme/codex/releases/download"
 echo "  serving $T/releases at $BASE"
+# Archives from a CODEX_RELEASE_BASE_URL are cached as codex-<digest of the URL>, never as the
+# published `codex` (action/install.sh).
+TOOL="codex-$(printf '%s' "$BASE" | sha256sum | cut -c1-12)"
 
 # A PATH without cargo (for the "no toolchain" case).
 NO_CARGO_PATH=""
@@ -138,12 +143,12 @@ for runner in Linux/X64 Linux/ARM64 macOS/X64 macOS/ARM64 Windows/X64; do
   lower=$(printf '%s' "$arch" | tr '[:upper:]' '[:lower:]')
   tc="$T/toolcache-$os-$arch"
   install "$os-$arch" "$os" "$arch" "$tc"
-  bindir="$tc/codex/$V/$lower"
+  bindir="$tc/$TOOL/$V/$lower"
   if [ "$RC" -eq 0 ] && [ "$(out source)" = download ] && [ "$(out version)" = "$V" ] &&
     [ "$(out bin-dir)" = "$bindir" ] && [ "$(cat "$R/path")" = "$bindir" ] &&
     requested "$asset" && requested "$CODEX_CHECKSUMS_FILE" &&
     grep -q "^GET /release-assets/[0-9a-f]*/$asset 200$" "$T/requests.log" &&
-    [ -f "$tc/codex/$V/$lower.complete" ]; then
+    [ -f "$tc/$TOOL/$V/$lower.complete" ] && [ ! -e "$tc/codex" ]; then
     ok "$runner: downloaded $asset (through the 302) into the tool cache, on PATH"
   else
     fail "$runner: expected $asset installed (rc=$RC)"
@@ -174,7 +179,7 @@ else
   fail "second run not from the cache (rc=$RC, source=$(out source), $(wc -l <"$T/requests.log") requests)"
   show_log
 fi
-rm "$HOST_TC/codex/$V/$(printf '%s' "$HOST_ARCH" | tr '[:upper:]' '[:lower:]').complete"
+rm "$HOST_TC/$TOOL/$V/$(printf '%s' "$HOST_ARCH" | tr '[:upper:]' '[:lower:]').complete"
 install half-cached Linux "$HOST_ARCH" "$HOST_TC"
 check "a copy without its .complete marker is not trusted: downloaded again" \
   test "$RC/$(out source)" = "0/download"

@@ -77,27 +77,15 @@ print("\n".join(sorted(rows)))
 EOF
 }
 
-# stripped DIR OUT: copies of the binaries without debug info, as release.yml's builds make
-# them with CARGO_PROFILE_RELEASE_STRIP=debuginfo (setting that here would rebuild every
-# dependency instead of reusing the release build CI already has).
-stripped() {
-  local b
-  mkdir -p "$2"
-  for b in $BINS; do
-    if command -v strip >/dev/null 2>&1; then
-      strip --strip-debug -o "$2/$b" "$1/$b"
-    else
-      cp "$1/$b" "$2/$b"
-    fi
-  done
-}
-
-echo "== build (cargo build --release --locked -p codex-cli)"
+# One release build serves every test here and scripts/test-action.sh: `cargo install` (what the
+# issue asks to work from a checkout) into a root under the target directory. `cargo build
+# --release` would not share its artifacts with it, so nothing here calls it.
+echo "== cargo install --locked --path crates/codex-cli --root $TARGET_DIR/codex-install"
 t0=$(now)
-cargo build --release --locked -p codex-cli
-figure "build host release: $(secs "$t0")"
-BIN_DIR="$T/bin-$HOST"
-stripped "$TARGET_DIR/release" "$BIN_DIR"
+cargo install --locked --force --path crates/codex-cli --root "$TARGET_DIR/codex-install" \
+  --target-dir "$TARGET_DIR" --quiet
+figure "cargo install (the release build): $(secs "$t0")"
+BIN_DIR="$TARGET_DIR/codex-install/bin"
 
 echo "== package the host's binaries as $HOST"
 t0=$(now)
@@ -329,18 +317,28 @@ binstall_ok() {
 }
 check "binstall's pkg-url renders to BASE/v$VERSION/<lib.sh asset> and bin-dir to <top dir>/codex for every target" binstall_ok
 
-echo "== cargo install --locked --path crates/codex-cli"
-t0=$(now)
-cargo install --locked --path crates/codex-cli --root "$T/root" --target-dir "$TARGET_DIR" --quiet
-figure "cargo install (rebuilds: install does not reuse cargo build's release artifacts): $(secs "$t0")"
+echo "== what cargo install --locked --path crates/codex-cli installed"
+ROOT_BIN="$TARGET_DIR/codex-install/bin"
 installed_ok() {
   local b bad=0
-  for b in $BINS; do [ -x "$T/root/bin/$b" ] || { echo "    $b not installed"; bad=1; }; done
-  [ ! -e "$T/root/bin/codex-sandbox" ] || { echo "    codex-sandbox installed"; bad=1; }
+  for b in $BINS; do [ -x "$ROOT_BIN/$b" ] || { echo "    $b not installed"; bad=1; }; done
+  [ ! -e "$ROOT_BIN/codex-sandbox" ] || { echo "    codex-sandbox installed"; bad=1; }
   return $bad
 }
 check "cargo install puts the same $(echo "$BINS" | wc -l | tr -d ' ') binaries in ROOT/bin, not codex-sandbox" installed_ok
-check "the installed codex prints 'codex $VERSION'" test "$("$T/root/bin/codex" --version)" = "codex $VERSION"
+check "the installed codex prints 'codex $VERSION'" test "$("$ROOT_BIN/codex" --version)" = "codex $VERSION"
+# The installed `codex demo`, away from the sources: the whole pipeline on the embedded sandbox.
+installed_demo() {
+  local out rc=0 c
+  out=$(cd "$T" && "$ROOT_BIN/codex" demo --out "$T/demo" 2>"$T/demo.err") || rc=$?
+  [ "$rc" -eq 0 ] || { echo "    codex demo exited $rc"; sed 's/^/    /' "$T/demo.err"; return 1; }
+  for c in self-test cleaner project-sync supervisor activity diagnostics telemetry-merge; do
+    printf '%s\n' "$out" | grep -q "^$c " || { echo "    no $c row in the demo's table"; return 1; }
+  done
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d else 1)' \
+    "$T/demo/dashboard/dashboard.json" || { echo "    no dashboard.json"; return 1; }
+}
+check "the installed codex demo runs the seven components and writes dashboard.json" installed_demo
 
 echo "== the real musl archive"
 MUSL=x86_64-unknown-linux-musl
@@ -355,8 +353,7 @@ else
   CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked -p codex-cli --target "$MUSL"
   figure "build $MUSL release: $(secs "$t0")"
   t0=$(now)
-  stripped "$TARGET_DIR/$MUSL/release" "$T/bin-$MUSL"
-  bash "$PACKAGE" --target "$MUSL" --version "$VERSION" --bin-dir "$T/bin-$MUSL" --out "$T/musl"
+  bash "$PACKAGE" --target "$MUSL" --version "$VERSION" --bin-dir "$TARGET_DIR/$MUSL/release" --out "$T/musl"
   figure "package $MUSL: $(secs "$t0")"
   M="$T/musl/$(codex_asset "$VERSION" "$MUSL")"
   figure "archive $(basename "$M"): $(size "$M") bytes ($(mb "$(size "$M")"))"

@@ -71,8 +71,9 @@ lint() {
     else
       fail "shellcheck reported problems"
     fi
-    if shellcheck -x action/install.sh action/run.sh scripts/test-action.sh; then
-      ok "shellcheck reports nothing on the Action's scripts"
+    if shellcheck -x action/install.sh action/run.sh scripts/test-action.sh scripts/test-release.sh \
+      scripts/release/lib.sh scripts/release/package.sh scripts/release/notes.sh .ci/run; then
+      ok "shellcheck reports nothing on the Action's and the release's scripts"
     else
       fail "shellcheck reported problems in the Action's scripts"
     fi

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables here are used by the scripts that source this file
 # The release layout, in one place: which targets Codex is released for, how a runner's OS and
 # architecture map to one, and what the archives and checksum files are called. Sourced by the
 # packaging scripts (scripts/release/), the Action's installer (action/install.sh) and their
