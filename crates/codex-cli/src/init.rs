@@ -465,6 +465,25 @@ mod tests {
         assert_eq!(shown, rendered.lines().skip(1).collect::<Vec<_>>());
     }
 
+    /// README's "Use it in your repository" shows the file for this version (the commit left
+    /// for the reader, the header of `codex init`'s own digest left out).
+    #[test]
+    fn the_readme_shows_the_template_for_this_version() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("```yaml\n# Codex keeps this repository")
+            .expect("README shows the workflow file");
+        let block = &readme[start + "```yaml\n".len()..];
+        let block = &block[..block.find("```").expect("the block ends")];
+        let version = env!("CARGO_PKG_VERSION");
+        let rendered = render(slug(), version, &format!("<commit of tag v{version}>"));
+        assert_eq!(
+            block.lines().collect::<Vec<_>>(),
+            rendered.lines().skip(1).collect::<Vec<_>>()
+        );
+        assert!(block.lines().count() < 25);
+    }
+
     #[test]
     fn the_digest_notices_any_edit_but_not_crlf() {
         let text = render("acme/codex", "1.0.0", COMMIT);
