@@ -451,18 +451,26 @@ mod tests {
         assert_eq!(unedited_version(&text), Some("1.2.3"));
     }
 
+    /// The fenced YAML block of `doc` that starts with `first_line`, without its fences.
+    fn yaml_block<'a>(doc: &'a str, first_line: &str) -> &'a str {
+        let fence = format!("```yaml\n{first_line}");
+        let start = doc
+            .find(&fence)
+            .unwrap_or_else(|| panic!("no block {fence:?}"));
+        let block = &doc[start + "```yaml\n".len()..];
+        &block[..block.find("```").expect("the block ends")]
+    }
+
     /// CONTRACT.md section 7 shows the file as rendered for version `V` and commit `SHA`.
     #[test]
     fn the_contract_shows_the_template() {
         let contract = include_str!("../../../docs/CONTRACT.md");
-        let start = contract
-            .find("```yaml\n# codex init vV sha256:")
-            .expect("CONTRACT.md section 7 shows the file");
-        let block = &contract[start + "```yaml\n".len()..];
-        let block = &block[..block.find("```").expect("the block ends")];
-        let shown: Vec<&str> = block.lines().skip(1).collect();
+        let block = yaml_block(contract, "# codex init vV sha256:");
         let rendered = render(slug(), "V", "SHA");
-        assert_eq!(shown, rendered.lines().skip(1).collect::<Vec<_>>());
+        assert_eq!(
+            block.lines().skip(1).collect::<Vec<_>>(),
+            rendered.lines().skip(1).collect::<Vec<_>>()
+        );
     }
 
     /// README's "Use it in your repository" shows the file for this version (the commit left
@@ -470,11 +478,7 @@ mod tests {
     #[test]
     fn the_readme_shows_the_template_for_this_version() {
         let readme = include_str!("../../../README.md");
-        let start = readme
-            .find("```yaml\n# Codex keeps this repository")
-            .expect("README shows the workflow file");
-        let block = &readme[start + "```yaml\n".len()..];
-        let block = &block[..block.find("```").expect("the block ends")];
+        let block = yaml_block(readme, "# Codex keeps this repository");
         let version = env!("CARGO_PKG_VERSION");
         let rendered = render(slug(), version, &format!("<commit of tag v{version}>"));
         assert_eq!(
