@@ -77,15 +77,16 @@ print("\n".join(sorted(rows)))
 EOF
 }
 
-# One release build serves every test here and scripts/test-action.sh: `cargo install` (what the
-# issue asks to work from a checkout) into a root under the target directory. `cargo build
-# --release` would not share its artifacts with it, so nothing here calls it.
-echo "== cargo install --locked --path crates/codex-cli --root $TARGET_DIR/codex-install"
+# One release build serves every test here and scripts/test-action.sh: `cargo install` from this
+# checkout into a temporary root, its artifacts kept in the target directory (test-action.sh's
+# own `cargo install` then only copies). `cargo build --release` would not share its artifacts
+# with it, so nothing here calls it.
+echo "== cargo install --locked --path crates/codex-cli --root <a temporary root>"
 t0=$(now)
-cargo install --locked --force --path crates/codex-cli --root "$TARGET_DIR/codex-install" \
+cargo install --locked --force --path crates/codex-cli --root "$T/root" \
   --target-dir "$TARGET_DIR" --quiet
 figure "cargo install (the release build): $(secs "$t0")"
-BIN_DIR="$TARGET_DIR/codex-install/bin"
+BIN_DIR="$T/root/bin"
 
 echo "== package the host's binaries as $HOST"
 t0=$(now)
@@ -318,7 +319,7 @@ binstall_ok() {
 check "binstall's pkg-url renders to BASE/v$VERSION/<lib.sh asset> and bin-dir to <top dir>/codex for every target" binstall_ok
 
 echo "== what cargo install --locked --path crates/codex-cli installed"
-ROOT_BIN="$TARGET_DIR/codex-install/bin"
+ROOT_BIN="$T/root/bin"
 installed_ok() {
   local b bad=0
   for b in $BINS; do [ -x "$ROOT_BIN/$b" ] || { echo "    $b not installed"; bad=1; }; done
