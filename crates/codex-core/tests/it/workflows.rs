@@ -476,7 +476,7 @@ fn reusable_problems(text: &str) -> Vec<String> {
         ),
         (
             "args",
-            "${{ inputs.args }}${{ inputs.strict && ' --strict' || '' }}",
+            "${{ inputs.args }}${{ inputs.strict && ' --strict' || '' }}${{ vars.CODEX_CLEANER_DELETE == 'true' && ' --delete' || '' }}",
         ),
     ] {
         let got = with_value(text, name);
