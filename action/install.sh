@@ -231,20 +231,19 @@ build_from_source() { # WHY
 [ "$BUILD" != always ] || build_from_source "build-from-source is always"
 
 BASE_SHOWN=$(redact_url "$BASE")
-rc=0
-fetch "$BASE/v$VERSION/$CODEX_CHECKSUMS_FILE" "$TMP/$CODEX_CHECKSUMS_FILE" || rc=$?
-case "$rc" in
-0) ;;
-3) build_from_source "release v$VERSION has no $CODEX_CHECKSUMS_FILE at $BASE_SHOWN" ;;
-*) err "could not download $CODEX_CHECKSUMS_FILE of v$VERSION from $BASE_SHOWN" ;;
-esac
-rc=0
-fetch "$BASE/v$VERSION/$ASSET" "$TMP/$ASSET" || rc=$?
-case "$rc" in
-0) ;;
-3) build_from_source "release v$VERSION has no asset $ASSET at $BASE_SHOWN" ;;
-*) err "could not download $ASSET from $BASE_SHOWN" ;;
-esac
+# release_file NAME: download the release's file NAME into $TMP; a missing one (404) means this
+# version has no release for this runner: build from source (or fail, per build-from-source).
+release_file() {
+  local rc=0
+  fetch "$BASE/v$VERSION/$1" "$TMP/$1" || rc=$?
+  case "$rc" in
+  0) ;;
+  3) build_from_source "release v$VERSION has no $1 at $BASE_SHOWN" ;;
+  *) err "could not download $1 of v$VERSION from $BASE_SHOWN" ;;
+  esac
+}
+release_file "$CODEX_CHECKSUMS_FILE"
+release_file "$ASSET"
 
 # Exactly one digest for the asset ("<hex>  NAME" or "<hex> *NAME"), else refuse.
 want=$(awk -v a="$ASSET" '$2 == a || $2 == "*" a { print tolower($1) }' "$TMP/$CODEX_CHECKSUMS_FILE" | sort -u)
