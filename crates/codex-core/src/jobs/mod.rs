@@ -63,7 +63,7 @@ impl Context {
         progress: Progress,
     ) -> crate::Result<Self> {
         let stop = cancel.linked(Some(Duration::from_secs(config.settings.deadline_secs)));
-        let github = match &config.token {
+        let github = match &config.credentials {
             Some(_) => Some(GitHub::new(crate::github::ClientOptions {
                 stop: stop.clone(),
                 progress: progress.clone(),
