@@ -302,6 +302,12 @@ pub fn finish<F: Serialize>(
                 requests: s.requests,
                 mutations: s.mutations,
                 rate_limit_remaining: s.rate_limit_remaining,
+                app: matches!(ctx.config.credentials, Some(crate::Credentials::App(_))).then(
+                    || crate::telemetry::AppApiSummary {
+                        jwt_requests: s.app_jwt_requests,
+                        installation_tokens: s.installation_tokens,
+                    },
+                ),
             }
         })
         .unwrap_or_default();

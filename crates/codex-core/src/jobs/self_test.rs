@@ -138,6 +138,11 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
         gh.stats().oauth_scopes.as_deref(),
         &repository,
     );
+    if kind == TokenKind::App {
+        // "GitHub App N, installation M": the installation is known once a request was made.
+        let who = gh.credential_description().await;
+        report.fields.token.notes.insert(0, format!("GitHub {who}"));
+    }
     let milestones = match gh.milestones(repo).await {
         Ok(m) => m,
         Err(e) => return report.api_failure("could not list milestones", &e),
