@@ -288,18 +288,16 @@ impl InstallationToken {
 }
 
 /// The permissions Codex needs of an installation, each as `(name, level)`; `contents: write`
-/// only where Pages is published from this repository.
+/// (instead of `read`) only where this credential publishes Pages.
 pub fn needed_permissions(pages: bool) -> Vec<(&'static str, &'static str)> {
-    let mut needed = vec![
+    vec![
         ("issues", "write"),
         ("organization_projects", "write"),
         ("actions_variables", "read"),
         ("metadata", "read"),
-    ];
-    if pages {
-        needed.push(("contents", "write"));
-    }
-    needed
+        // Diagnostics reads the gh-pages layout; publishing needs more.
+        ("contents", if pages { "write" } else { "read" }),
+    ]
 }
 
 /// What `granted` lacks of [`needed_permissions`], as `name: level` (`admin` ⊇ `write` ⊇
@@ -447,6 +445,6 @@ pub(crate) mod tests {
             missing_permissions(&granted, false),
             ["actions_variables: read"]
         );
-        assert_eq!(missing_permissions(&BTreeMap::new(), false).len(), 4);
+        assert_eq!(missing_permissions(&BTreeMap::new(), false).len(), 5);
     }
 }

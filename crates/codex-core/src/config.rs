@@ -1163,6 +1163,11 @@ mod tests {
         let Some(Credentials::App(app)) = &cfg.credentials else {
             panic!("{:?}", cfg.credentials)
         };
+        let shown = format!("{cfg:?}");
+        for line in KEY.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(!shown.contains(line), "{shown}");
+        }
+        assert!(shown.contains("AppKey(<redacted>)"), "{shown}");
         assert_eq!(app.app_id, AppId::Id(12345));
         assert_eq!(app.installation_id, Some(678));
         let dir = tempfile::tempdir().unwrap();
