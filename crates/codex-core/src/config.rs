@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use crate::app::{AppCredentials, AppId, AppKey, Credentials};
 use crate::env;
 use crate::rules::{PerTrack, Track};
 
@@ -62,6 +63,10 @@ pub struct CommonArgs {
 pub const ENV_HELP: &str = "\
 Environment (no flag):
   GH_CI_PAT, else GITHUB_TOKEN   token (required by every component but telemetry-merge)
+  CODEX_APP_ID                   or a GitHub App instead of a token: its id (or client id), with
+  CODEX_APP_PRIVATE_KEY          its RSA private key, PEM text, or
+  CODEX_APP_PRIVATE_KEY_FILE     a file holding it; optional
+  CODEX_APP_INSTALLATION_ID      [default: the repository's installation]
   CODEX_MAX_MUTATIONS            per-run write budget [default: none]
   CODEX_MAX_WAIT_SECS            longest wait for a rate-limit reset [default: 300]
   CODEX_READ_CONCURRENCY         reads at once [default: 1, serial]
@@ -162,6 +167,8 @@ pub enum TokenKind {
     Installation,
     /// `gho_`/`ghu_`: OAuth or user-to-server token.
     OAuth,
+    /// A GitHub App (`CODEX_APP_ID`): installation tokens it obtains itself.
+    App,
     /// Anything else.
     #[default]
     Unknown,
@@ -413,10 +420,8 @@ pub struct Needs {
 pub struct Config {
     /// The repository.
     pub repo: RepoSlug,
-    /// The token, when one was given.
-    pub token: Option<Token>,
-    /// Which variable the token came from (`GH_CI_PAT` or `GITHUB_TOKEN`).
-    pub token_source: Option<&'static str>,
+    /// The token or the GitHub App, when one was given.
+    pub credentials: Option<Credentials>,
     /// REST base URL, without a trailing slash.
     pub api_url: Url,
     /// GraphQL endpoint.
@@ -456,25 +461,12 @@ impl Config {
             Some(raw) => RepoSlug::parse(raw).map_err(|e| reject(repo_subject, e.to_string()))?,
         };
 
-        let (token, token_source) = match (get(env::GH_CI_PAT), get(env::GITHUB_TOKEN)) {
-            (Some(t), _) => (Some(Token::new(t.trim())), Some(env::GH_CI_PAT)),
-            (None, Some(t)) => (Some(Token::new(t.trim())), Some(env::GITHUB_TOKEN)),
-            (None, None) => (None, None),
-        };
-        if needs.token && token.is_none() {
+        let credentials = credentials(&get)?;
+        if needs.token && credentials.is_none() {
             return Err(reject(
                 format!("{} / {}", env::GH_CI_PAT, env::GITHUB_TOKEN),
-                "a token is required: set GH_CI_PAT (or GITHUB_TOKEN)",
-            ));
-        }
-        if let Some(t) = &token
-            && t.expose()
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(reject(
-                token_source.unwrap_or(env::GH_CI_PAT),
-                "the token contains whitespace or control characters",
+                "a token is required: set GH_CI_PAT (or GITHUB_TOKEN), or a GitHub App \
+                 (CODEX_APP_ID and CODEX_APP_PRIVATE_KEY)",
             ));
         }
 
@@ -531,8 +523,7 @@ impl Config {
 
         Ok(Config {
             repo,
-            token,
-            token_source,
+            credentials,
             api_url,
             graphql_url,
             pages_dir: args
@@ -554,6 +545,104 @@ impl Config {
             .as_deref()
             .unwrap_or(&self.repo.owner)
     }
+}
+
+/// The credentials from the environment: a token (`GH_CI_PAT`, else `GITHUB_TOKEN`) or a
+/// GitHub App (`CODEX_APP_*`), never both; each malformed value rejected with one line.
+fn credentials(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Credentials>, ConfigError> {
+    let token = match (get(env::GH_CI_PAT), get(env::GITHUB_TOKEN)) {
+        (Some(t), _) => Some((Token::new(t.trim()), env::GH_CI_PAT)),
+        (None, Some(t)) => Some((Token::new(t.trim()), env::GITHUB_TOKEN)),
+        (None, None) => None,
+    };
+    let app_id = get(env::CODEX_APP_ID);
+    let key = get(env::CODEX_APP_PRIVATE_KEY);
+    let key_file = get(env::CODEX_APP_PRIVATE_KEY_FILE);
+    let installation = get(env::CODEX_APP_INSTALLATION_ID);
+    // The key is a secret from the moment it is read, whatever else is wrong.
+    if let Some(k) = &key {
+        crate::redact::register_secret(k.trim());
+    }
+    let app_given =
+        app_id.is_some() || key.is_some() || key_file.is_some() || installation.is_some();
+    if let Some((token, source)) = token {
+        if app_given {
+            return Err(reject(
+                format!("{source} / {}", env::CODEX_APP_ID),
+                "a token and a GitHub App are both given: set one of them",
+            ));
+        }
+        if token
+            .expose()
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(reject(
+                source,
+                "the token contains whitespace or control characters",
+            ));
+        }
+        return Ok(Some(Credentials::Token { token, source }));
+    }
+    if !app_given {
+        return Ok(None);
+    }
+    let key_subject = format!(
+        "{} / {}",
+        env::CODEX_APP_PRIVATE_KEY,
+        env::CODEX_APP_PRIVATE_KEY_FILE
+    );
+    let Some(app_id) = app_id else {
+        return Err(reject(
+            env::CODEX_APP_ID,
+            "required with the App's private key or installation id",
+        ));
+    };
+    let app_id = AppId::parse(&app_id).map_err(|m| reject(env::CODEX_APP_ID, m))?;
+    let pem = match (key, key_file) {
+        (Some(_), Some(_)) => {
+            return Err(reject(key_subject, "both are given: set one of them"));
+        }
+        (None, None) => {
+            return Err(reject(
+                key_subject,
+                "the App's private key is required with CODEX_APP_ID",
+            ));
+        }
+        (Some(pem), None) => pem,
+        (None, Some(path)) => {
+            let path = path.trim();
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                reject(
+                    env::CODEX_APP_PRIVATE_KEY_FILE,
+                    format!("cannot read {path:?}: {e}"),
+                )
+            })?;
+            crate::redact::register_secret(pem.trim());
+            pem
+        }
+    };
+    let key = AppKey::from_pem(&pem).map_err(|m| reject(key_subject, m))?;
+    let installation_id = match installation {
+        None => None,
+        Some(raw) => Some(
+            raw.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    reject(
+                        env::CODEX_APP_INSTALLATION_ID,
+                        format!("expected the installation's numeric id, got {raw:?}"),
+                    )
+                })?,
+        ),
+    };
+    Ok(Some(Credentials::App(AppCredentials {
+        app_id,
+        key,
+        installation_id,
+    })))
 }
 
 /// The inclusive range a numeric setting must lie in.
@@ -717,7 +806,10 @@ mod tests {
         assert_eq!(cfg.run_id, "20261123T101112Z");
         assert_eq!(cfg.pages_dir, PathBuf::from("gh-pages"));
         assert!(!cfg.dry_run);
-        assert_eq!(cfg.token_source, Some("GH_CI_PAT"));
+        assert_eq!(
+            cfg.credentials.as_ref().map(|c| c.source()),
+            Some("GH_CI_PAT")
+        );
         let s = &cfg.settings;
         assert_eq!(
             (
@@ -775,7 +867,10 @@ mod tests {
             cfg.graphql_url.as_str(),
             "https://ghe.example.com/api/v3/graphql"
         );
-        assert_eq!(cfg.token_source, Some("GITHUB_TOKEN"));
+        assert_eq!(
+            cfg.credentials.as_ref().map(|c| c.source()),
+            Some("GITHUB_TOKEN")
+        );
     }
 
     #[test]
@@ -1022,7 +1117,7 @@ mod tests {
     #[test]
     fn telemetry_merge_needs_no_token() {
         let cfg = Config::resolve(&args("a/b"), &|_| None, Needs { token: false }, now()).unwrap();
-        assert!(cfg.token.is_none());
+        assert!(cfg.credentials.is_none());
     }
 
     #[test]
@@ -1044,8 +1139,138 @@ mod tests {
     #[test]
     fn token_is_never_printed() {
         let cfg = resolve(args("a/b"), &[("GH_CI_PAT", "ghp_supersecret123")]).unwrap();
-        let shown = format!("{cfg:?} {:?}", cfg.token);
+        let shown = format!("{cfg:?} {:?}", cfg.credentials);
         assert!(!shown.contains("supersecret"), "{shown}");
-        assert_eq!(cfg.token.unwrap().kind(), TokenKind::Classic);
+        assert_eq!(
+            cfg.credentials.unwrap().token().unwrap().kind(),
+            TokenKind::Classic
+        );
+    }
+
+    const KEY: &str = crate::app::tests::TEST_KEY_PKCS1;
+
+    #[test]
+    fn an_app_is_id_and_key_with_an_optional_installation() {
+        let cfg = resolve(
+            args("a/b"),
+            &[
+                ("CODEX_APP_ID", "12345"),
+                ("CODEX_APP_PRIVATE_KEY", KEY),
+                ("CODEX_APP_INSTALLATION_ID", "678"),
+            ],
+        )
+        .unwrap();
+        let Some(Credentials::App(app)) = &cfg.credentials else {
+            panic!("{:?}", cfg.credentials)
+        };
+        let shown = format!("{cfg:?}");
+        for line in KEY.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(!shown.contains(line), "{shown}");
+        }
+        assert!(shown.contains("AppKey(<redacted>)"), "{shown}");
+        assert_eq!(app.app_id, AppId::Id(12345));
+        assert_eq!(app.installation_id, Some(678));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("key.pem");
+        std::fs::write(&file, crate::app::tests::TEST_KEY_PKCS8).unwrap();
+        let cfg = resolve(
+            args("a/b"),
+            &[
+                ("CODEX_APP_ID", "Iv23liAbCdEf012345"),
+                ("CODEX_APP_PRIVATE_KEY_FILE", file.to_str().unwrap()),
+            ],
+        )
+        .unwrap();
+        let Some(Credentials::App(from_file)) = cfg.credentials else {
+            panic!()
+        };
+        assert_eq!(from_file.key, app.key);
+        assert_eq!(from_file.installation_id, None);
+    }
+
+    #[test]
+    fn bad_app_configurations_are_one_line_errors_that_never_show_the_key() {
+        let missing = "/nonexistent/codex-app-key.pem";
+        type Vars<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Vars, &str, &str)] = &[
+            (
+                &[("CODEX_APP_ID", "app"), ("CODEX_APP_PRIVATE_KEY", KEY)],
+                "CODEX_APP_ID",
+                "numeric id",
+            ),
+            (
+                &[
+                    ("CODEX_APP_ID", "1"),
+                    ("CODEX_APP_PRIVATE_KEY", "MIIEcanaryNotAKeyAtAll"),
+                ],
+                "CODEX_APP_PRIVATE_KEY",
+                "not a PEM private key",
+            ),
+            (
+                &[
+                    ("CODEX_APP_ID", "1"),
+                    ("CODEX_APP_PRIVATE_KEY", KEY),
+                    ("CODEX_APP_PRIVATE_KEY_FILE", "/k.pem"),
+                ],
+                "CODEX_APP_PRIVATE_KEY_FILE",
+                "both are given",
+            ),
+            (
+                &[
+                    ("CODEX_APP_ID", "1"),
+                    ("CODEX_APP_PRIVATE_KEY_FILE", missing),
+                ],
+                "CODEX_APP_PRIVATE_KEY_FILE",
+                "cannot read",
+            ),
+            (
+                &[
+                    ("CODEX_APP_ID", "1"),
+                    ("CODEX_APP_PRIVATE_KEY", KEY),
+                    ("CODEX_APP_INSTALLATION_ID", "x1"),
+                ],
+                "CODEX_APP_INSTALLATION_ID",
+                "numeric id",
+            ),
+            (
+                &[
+                    ("GH_CI_PAT", "ghp_x"),
+                    ("CODEX_APP_ID", "1"),
+                    ("CODEX_APP_PRIVATE_KEY", KEY),
+                ],
+                "GH_CI_PAT / CODEX_APP_ID",
+                "both given",
+            ),
+            (
+                &[
+                    ("GITHUB_TOKEN", "ghs_x"),
+                    ("CODEX_APP_INSTALLATION_ID", "3"),
+                ],
+                "GITHUB_TOKEN / CODEX_APP_ID",
+                "both given",
+            ),
+            (
+                &[("CODEX_APP_ID", "1")],
+                "CODEX_APP_PRIVATE_KEY",
+                "private key is required",
+            ),
+            (
+                &[("CODEX_APP_PRIVATE_KEY", KEY)],
+                "CODEX_APP_ID",
+                "required",
+            ),
+        ];
+        let key_line = KEY.lines().nth(3).unwrap();
+        for (vars, subject, message) in cases {
+            let err = resolve(args("a/b"), vars).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(err.subject.contains(subject), "{vars:?}: {shown}");
+            assert!(err.message.contains(message), "{vars:?}: {shown}");
+            assert!(!shown.contains('\n'), "{shown}");
+            assert!(
+                !shown.contains(key_line) && !shown.contains("canary"),
+                "{shown}"
+            );
+        }
     }
 }

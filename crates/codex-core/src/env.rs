@@ -9,6 +9,14 @@ pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";
 pub const GH_CI_PAT: &str = "GH_CI_PAT";
 /// The fallback token (Actions' own `GITHUB_TOKEN`: cannot see Projects or delete issues).
 pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+/// A GitHub App's numeric id (or client id): App authentication instead of a token.
+pub const CODEX_APP_ID: &str = "CODEX_APP_ID";
+/// The App's RSA private key, PEM text (PKCS#1 or PKCS#8). A secret.
+pub const CODEX_APP_PRIVATE_KEY: &str = "CODEX_APP_PRIVATE_KEY";
+/// A file holding the App's private key (instead of [`CODEX_APP_PRIVATE_KEY`]).
+pub const CODEX_APP_PRIVATE_KEY_FILE: &str = "CODEX_APP_PRIVATE_KEY_FILE";
+/// The App installation's id; default: the repository's installation, looked up.
+pub const CODEX_APP_INSTALLATION_ID: &str = "CODEX_APP_INSTALLATION_ID";
 /// REST base URL (`--api-url`), default `https://api.github.com`.
 pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
 /// GraphQL endpoint (`--graphql-url`), default `<api-url>/graphql`.
@@ -75,6 +83,10 @@ pub const CONTRACT_VARIABLES: &[&str] = &[
     GITHUB_REPOSITORY,
     GH_CI_PAT,
     GITHUB_TOKEN,
+    CODEX_APP_ID,
+    CODEX_APP_PRIVATE_KEY,
+    CODEX_APP_PRIVATE_KEY_FILE,
+    CODEX_APP_INSTALLATION_ID,
     GITHUB_API_URL,
     GITHUB_GRAPHQL_URL,
     CODEX_PAGES_DIR,

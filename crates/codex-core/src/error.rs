@@ -13,6 +13,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// GitHub App authentication could not get an installation token (no installation for
+    /// the repository, an answer without a token, a key that cannot sign).
+    #[error("GitHub App authentication failed: {message}")]
+    AppAuth {
+        /// What went wrong (never a secret).
+        message: String,
+    },
     /// 401: the token is missing, expired or revoked.
     #[error("GitHub rejected the token (401) for {url}")]
     Unauthorized {

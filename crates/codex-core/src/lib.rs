@@ -14,6 +14,7 @@
 //! No function here exits the process or reads the clock inside a rule.
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod component;
 pub mod config;
 pub mod env;
@@ -28,6 +29,7 @@ pub mod rules;
 pub mod stop;
 pub mod telemetry;
 
+pub use app::Credentials;
 pub use component::Component;
 pub use config::{CommonArgs, Config, ConfigError, Needs, RepoSlug, Settings, Token};
 pub use error::{Error, GraphQlErrorKind, Result};

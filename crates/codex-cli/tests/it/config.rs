@@ -262,3 +262,67 @@ fn github_token_is_the_fallback_and_gh_ci_pat_wins() {
     assert_eq!(t["token"]["source"], "GH_CI_PAT");
     assert_eq!(t["token"]["kind"], "classic");
 }
+
+/// A bad GitHub App configuration: exit 2 with one line, no request, and never a line of the
+/// key on stderr (CONTRACT.md section 2). End-to-end App runs are tested against the sandbox.
+#[test]
+fn bad_app_configurations_exit_2_before_any_request() {
+    let world = World::demo();
+    let key_file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../codex-core/tests/fixtures/app-key-pkcs1.pem"
+    );
+    let key = std::fs::read_to_string(key_file).unwrap();
+    let key = key.as_str();
+    let base = [("GITHUB_REPOSITORY", REPO), ("GITHUB_RUN_ID", "1")];
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec![
+                ("GH_CI_PAT", ADMIN_TOKEN),
+                ("CODEX_APP_ID", "1"),
+                ("CODEX_APP_PRIVATE_KEY", key),
+            ],
+            "CODEX_APP_ID",
+        ),
+        (
+            vec![("CODEX_APP_ID", "my-app"), ("CODEX_APP_PRIVATE_KEY", key)],
+            "CODEX_APP_ID",
+        ),
+        (
+            vec![
+                ("CODEX_APP_ID", "1"),
+                ("CODEX_APP_PRIVATE_KEY", "MIIEnotakey"),
+            ],
+            "CODEX_APP_PRIVATE_KEY",
+        ),
+        (
+            vec![
+                ("CODEX_APP_ID", "1"),
+                ("CODEX_APP_PRIVATE_KEY", key),
+                ("CODEX_APP_PRIVATE_KEY_FILE", key_file),
+            ],
+            "CODEX_APP_PRIVATE_KEY_FILE",
+        ),
+        (
+            vec![
+                ("CODEX_APP_ID", "1"),
+                ("CODEX_APP_PRIVATE_KEY_FILE", "/nonexistent/key.pem"),
+            ],
+            "CODEX_APP_PRIVATE_KEY_FILE",
+        ),
+        (
+            vec![
+                ("CODEX_APP_ID", "1"),
+                ("CODEX_APP_PRIVATE_KEY_FILE", key_file),
+                ("CODEX_APP_INSTALLATION_ID", "one"),
+            ],
+            "CODEX_APP_INSTALLATION_ID",
+        ),
+        (vec![("CODEX_APP_ID", "1")], "CODEX_APP_PRIVATE_KEY"),
+        (vec![("CODEX_APP_PRIVATE_KEY", key)], "CODEX_APP_ID"),
+    ];
+    for (app, names) in cases {
+        let vars: Vec<(&str, &str)> = base.iter().copied().chain(app).collect();
+        rejected(&world, "codex-project-sync", &vars, &[], names);
+    }
+}

@@ -16,7 +16,8 @@ use octocrab::Octocrab;
 use serde_json::Value;
 use url::Url;
 
-use crate::config::{Config, Token, join};
+use crate::app::{AppCredentials, Credentials, InstallationToken};
+use crate::config::{Config, RepoSlug, Token, join};
 use crate::error::{Error, GraphQlErrorKind, Result};
 use crate::github::governor::{Answer, Governor, GovernorOptions, Refusal, classify};
 use crate::progress::Progress;
@@ -32,8 +33,12 @@ pub struct ClientOptions {
     pub api_url: Url,
     /// GraphQL endpoint.
     pub graphql_url: Url,
-    /// The token (none: unauthenticated, which GitHub answers with 401 for most of our calls).
-    pub token: Option<Token>,
+    /// A token or a GitHub App (none: unauthenticated, which GitHub answers with 401 for most
+    /// of our calls).
+    pub credentials: Option<Credentials>,
+    /// The repository in hand: a GitHub App's installation is looked up for it (unless
+    /// configured), and its installation tokens are narrowed to it.
+    pub repo: Option<RepoSlug>,
     /// No writes when true.
     pub dry_run: bool,
     /// Per-run write budget.
@@ -59,7 +64,8 @@ impl ClientOptions {
         ClientOptions {
             api_url: cfg.api_url.clone(),
             graphql_url: cfg.graphql_url.clone(),
-            token: cfg.token.clone(),
+            credentials: cfg.credentials.clone(),
+            repo: Some(cfg.repo.clone()),
             dry_run: cfg.dry_run,
             max_mutations: cfg.settings.max_mutations,
             connect_timeout: Duration::from_secs(10),
@@ -155,6 +161,10 @@ pub struct ApiStats {
     pub rate_limit_reset: Option<i64>,
     /// Last `x-oauth-scopes` seen (classic tokens only).
     pub oauth_scopes: Option<String>,
+    /// GitHub App: requests sent with a JWT (installation look-ups and token exchanges).
+    pub app_jwt_requests: u64,
+    /// GitHub App: installation tokens obtained (the first one, and each refresh).
+    pub installation_tokens: u64,
 }
 
 /// A raw answer.
@@ -219,6 +229,7 @@ pub struct GitHub {
 
 struct Inner {
     octo: Octocrab,
+    auth: Auth,
     api_url: Url,
     graphql_url: Url,
     dry_run: bool,
@@ -248,19 +259,26 @@ impl GitHub {
             url: base.clone(),
             message: format!("client setup: {e}"),
         };
-        let mut builder = Octocrab::builder()
+        let builder = Octocrab::builder()
             .base_uri(base.as_str())
             .map_err(|e| build_err(e.to_string()))?
             .add_header(ACCEPT, "application/vnd.github+json".to_owned())
             .set_connect_timeout(Some(opts.connect_timeout))
             .set_read_timeout(Some(opts.read_timeout));
-        if let Some(token) = &opts.token {
-            builder = builder.personal_token(token.expose().to_owned());
-        }
         let octo = builder.build().map_err(|e| build_err(e.to_string()))?;
+        let auth = match opts.credentials {
+            None => Auth::None,
+            Some(Credentials::Token { token, .. }) => Auth::Token(token),
+            Some(Credentials::App(creds)) => Auth::App(Box::new(AppAuth {
+                creds,
+                repo: opts.repo,
+                state: tokio::sync::Mutex::new(AppState::default()),
+            })),
+        };
         Ok(GitHub {
             inner: Arc::new(Inner {
                 octo,
+                auth,
                 api_url: opts.api_url,
                 graphql_url: opts.graphql_url,
                 dry_run: opts.dry_run,
@@ -335,8 +353,17 @@ impl GitHub {
         retry: Retry,
     ) -> Result<Response> {
         let write = method != Method::GET && method != Method::HEAD;
-        self.governed(method, url, body, headers, write, retry, Protocol::Rest)
-            .await
+        self.governed(
+            method,
+            url,
+            body,
+            headers,
+            write,
+            retry,
+            Protocol::Rest,
+            Bearer::Default,
+        )
+        .await
     }
 
     /// The governed loop, the one retry policy: wait for a slot and for any limit to lift,
@@ -344,6 +371,12 @@ impl GitHub {
     /// or timeout error inside a 200, try again where `retry` allows: at most
     /// `max_retries + 1` attempts in all. Returns the last attempt's raw answer, whatever its
     /// status; [`Error::RateLimited`] when a limit outlasts the maximum wait.
+    ///
+    /// Each attempt is authenticated afresh ([`GitHub::authorization`]): a GitHub App's
+    /// installation token about to expire is replaced before the request, and after a 401
+    /// the token is replaced once and the request sent again (GitHub applied nothing).
+    /// The App's own exchanges ([`Bearer::AppJwt`]) take no concurrency permit: the request
+    /// they authenticate already holds one.
     #[allow(clippy::too_many_arguments)]
     async fn governed(
         &self,
@@ -354,6 +387,7 @@ impl GitHub {
         write: bool,
         retry: Retry,
         protocol: Protocol,
+        bearer: Bearer,
     ) -> Result<Response> {
         let governor = &self.inner.governor;
         let stop = &self.inner.stop;
@@ -366,12 +400,19 @@ impl GitHub {
             }
         };
         stop.check().map_err(refused)?;
-        let _permit = tokio::select! {
-            biased;
-            reason = stop.stopped() => return Err(refused(reason)),
-            permit = governor.permit(write) => permit,
+        let _permit = if bearer == Bearer::AppJwt {
+            None
+        } else {
+            tokio::select! {
+                biased;
+                reason = stop.stopped() => return Err(refused(reason)),
+                permit = governor.permit(write) => Some(permit),
+            }
         };
         let mut attempt = 0u32;
+        // The installation token a 401 answered, replaced before the next attempt (once).
+        let mut refused_token: Option<Token> = None;
+        let mut reauthenticated = false;
         loop {
             tokio::select! {
                 biased;
@@ -383,10 +424,12 @@ impl GitHub {
                     }
                 })?,
             }
+            let (authorization, used_token) =
+                self.authorization(bearer, refused_token.take()).await?;
             // A request in flight when the run stops gets the grace to finish, then is
             // abandoned: a hang cannot outlive the deadline, nor a cancellation, by more.
             let outcome = tokio::select! {
-                outcome = self.send_once(method.clone(), url, body, headers) => outcome,
+                outcome = self.send_once(method.clone(), url, body, headers, authorization) => outcome,
                 reason = stop.stopped_then_grace() => {
                     tracing::warn!(%method, url = %url, %reason, "run stopped: request in flight abandoned");
                     return Err(Error::Stopped {
@@ -395,6 +438,15 @@ impl GitHub {
                     });
                 }
             };
+            if let (Ok(response), Some(token)) = (&outcome, used_token)
+                && response.status == StatusCode::UNAUTHORIZED
+                && !reauthenticated
+            {
+                tracing::info!(%method, url = %url, "installation token refused (401): replacing it once");
+                reauthenticated = true;
+                refused_token = Some(token);
+                continue;
+            }
             match self.judge(outcome, retry, attempt, protocol) {
                 Step::Done(last) => return last,
                 Step::Again(wait, last) => {
@@ -498,12 +550,16 @@ impl GitHub {
         url: &Url,
         body: Option<&Value>,
         headers: &[(HeaderName, HeaderValue)],
+        authorization: Option<HeaderValue>,
     ) -> Result<Response> {
         let url_text = url.to_string();
         let mut builder = http::Request::builder()
             .method(method.clone())
             .uri(url.as_str())
             .header(USER_AGENT, USER_AGENT_VALUE);
+        if let Some(value) = authorization {
+            builder = builder.header(http::header::AUTHORIZATION, value);
+        }
         for (name, value) in headers {
             builder = builder.header(name, value);
         }
@@ -759,9 +815,187 @@ impl GitHub {
                 mutation,
                 retry,
                 Protocol::GraphQl,
+                Bearer::Default,
             )
             .await?;
         graphql_data(check_status(response)?.json()?)
+    }
+}
+
+/// How a client authenticates its requests (from [`Credentials`]).
+enum Auth {
+    None,
+    Token(Token),
+    App(Box<AppAuth>),
+}
+
+/// A GitHub App's credentials and its current installation token.
+struct AppAuth {
+    creds: AppCredentials,
+    repo: Option<RepoSlug>,
+    /// Held while a token is obtained, so concurrent requests wait for one exchange.
+    state: tokio::sync::Mutex<AppState>,
+}
+
+#[derive(Default)]
+struct AppState {
+    installation_id: Option<u64>,
+    token: Option<InstallationToken>,
+}
+
+/// Which credential a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bearer {
+    /// The token, or a GitHub App's installation token.
+    Default,
+    /// A GitHub App's JWT: only for the App's own exchanges.
+    AppJwt,
+}
+
+/// An `Authorization` header value, marked sensitive (never shown by `http`'s `Debug`).
+fn bearer_header(secret: &str) -> Result<HeaderValue> {
+    let mut value =
+        HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| Error::AppAuth {
+            message: "a credential is not a valid header value".to_owned(),
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+impl GitHub {
+    /// The `Authorization` header for one attempt, and the installation token it carries
+    /// (for the 401 rule). A token as given; for a GitHub App, a fresh JWT on its own
+    /// exchanges, else the installation token, obtained or replaced first when there is
+    /// none, when it expires within [`crate::app::REFRESH_MARGIN`], or when it is `refused`.
+    async fn authorization(
+        &self,
+        bearer: Bearer,
+        refused: Option<Token>,
+    ) -> Result<(Option<HeaderValue>, Option<Token>)> {
+        let app = match &self.inner.auth {
+            Auth::None => return Ok((None, None)),
+            Auth::Token(token) => return Ok((Some(bearer_header(token.expose())?), None)),
+            Auth::App(app) => app,
+        };
+        if bearer == Bearer::AppJwt {
+            let jwt = app
+                .creds
+                .jwt(chrono::Utc::now())
+                .map_err(|message| Error::AppAuth { message })?;
+            self.lock_stats().app_jwt_requests += 1;
+            return Ok((Some(bearer_header(jwt.expose())?), None));
+        }
+        let token = self.installation_token(app, refused).await?;
+        Ok((Some(bearer_header(token.expose())?), Some(token)))
+    }
+
+    /// The App's installation token, obtained when there is none, when it expires within
+    /// [`crate::app::REFRESH_MARGIN`], or when it is the `refused` one. The installation is
+    /// the configured one, else the repository's (`GET /repos/{owner}/{repo}/installation`);
+    /// the token is narrowed to the repository in hand.
+    async fn installation_token(&self, app: &AppAuth, refused: Option<Token>) -> Result<Token> {
+        let mut state = app.state.lock().await;
+        if let Some(current) = &state.token
+            && !current.needs_refresh(chrono::Utc::now())
+            && refused.as_ref() != Some(&current.token)
+        {
+            return Ok(current.token.clone());
+        }
+        let installation_id = match state.installation_id.or(app.creds.installation_id) {
+            Some(id) => id,
+            None => {
+                let repo = app.repo.as_ref().ok_or_else(|| Error::AppAuth {
+                    message: "no installation id and no repository to look it up for".into(),
+                })?;
+                let answer = self
+                    .app_exchange(
+                        Method::GET,
+                        &format!("repos/{}/{}/installation", repo.owner, repo.name),
+                        None,
+                    )
+                    .await?;
+                answer
+                    .get("id")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| Error::AppAuth {
+                        message: format!("the installation answer for {repo} has no id"),
+                    })?
+            }
+        };
+        state.installation_id = Some(installation_id);
+        let body = match &app.repo {
+            Some(repo) => serde_json::json!({ "repositories": [repo.name] }),
+            None => serde_json::json!({}),
+        };
+        let answer = self
+            .app_exchange(
+                Method::POST,
+                &format!("app/installations/{installation_id}/access_tokens"),
+                Some(&body),
+            )
+            .await?;
+        let token = InstallationToken::from_answer(&answer)
+            .map_err(|message| Error::AppAuth { message })?;
+        self.lock_stats().installation_tokens += 1;
+        tracing::debug!(
+            installation_id,
+            expires_at = %token.expires_at,
+            "installation token obtained"
+        );
+        let value = token.token.clone();
+        state.token = Some(token);
+        Ok(value)
+    }
+
+    /// One of the App's own requests, with a JWT, governed and retried like any read.
+    async fn app_exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let url = self.url(path);
+        let response = Box::pin(self.governed(
+            method,
+            &url,
+            body,
+            &[],
+            false,
+            Retry::Safe,
+            Protocol::Rest,
+            Bearer::AppJwt,
+        ))
+        .await?;
+        check_status(response)?.json()
+    }
+
+    /// What the run authenticates as, for reports: `None` (no credential), a token's kind, or
+    /// `App N, installation M` (M once known).
+    pub async fn credential_description(&self) -> String {
+        match &self.inner.auth {
+            Auth::None => "none".to_owned(),
+            Auth::Token(token) => format!("{:?} token", token.kind()),
+            Auth::App(app) => {
+                let state = app.state.lock().await;
+                match state.installation_id.or(app.creds.installation_id) {
+                    Some(id) => format!("App {}, installation {id}", app.creds.app_id),
+                    None => format!("App {}", app.creds.app_id),
+                }
+            }
+        }
+    }
+
+    /// A GitHub App's installation permissions (from its current token's answer), obtaining
+    /// a token first if none was; `None` for a token.
+    pub async fn app_permissions(
+        &self,
+    ) -> Result<Option<std::collections::BTreeMap<String, String>>> {
+        let Auth::App(app) = &self.inner.auth else {
+            return Ok(None);
+        };
+        self.installation_token(app, None).await?;
+        let state = app.state.lock().await;
+        Ok(state.token.as_ref().map(|t| t.permissions.clone()))
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::app::Credentials;
 use crate::config::Settings;
 use crate::env;
 use crate::github::{Label, Milestone};
@@ -222,14 +223,51 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
         }};
     }
 
-    checks.push(match ctx.config.token_source {
-        Some(env::GH_CI_PAT) => Check { name: "token".into(), ok: true, detail: "GH_CI_PAT".into() },
-        _ => Check {
+    match &ctx.config.credentials {
+        Some(Credentials::App(_)) => {
+            let permissions = unless_stopped!(
+                "could not obtain an installation token",
+                gh.app_permissions().await
+            );
+            let who = gh.credential_description().await;
+            checks.push(match permissions {
+                Ok(granted) => {
+                    let granted = granted.unwrap_or_default();
+                    let missing = crate::app::missing_permissions(&granted, false);
+                    let pages = if crate::app::missing_permissions(&granted, true).len()
+                        > missing.len()
+                    {
+                        " (contents: write is needed too where this credential publishes Pages)"
+                    } else {
+                        ""
+                    };
+                    Check {
+                        name: "token".into(),
+                        ok: missing.is_empty(),
+                        detail: if missing.is_empty() {
+                            format!("{who}: the installation has what Codex needs{pages}")
+                        } else {
+                            format!(
+                                "{who}: the installation lacks {}{pages}",
+                                missing.join(", ")
+                            )
+                        },
+                    }
+                }
+                Err(e) => Check {
+                    name: "token".into(),
+                    ok: false,
+                    detail: format!("{who}: no installation token: {e}"),
+                },
+            });
+        }
+        Some(Credentials::Token { source: env::GH_CI_PAT, .. }) => checks.push(Check { name: "token".into(), ok: true, detail: "GH_CI_PAT".into() }),
+        _ => checks.push(Check {
             name: "token".into(),
             ok: false,
-            detail: "only GITHUB_TOKEN: it cannot see Projects, read variables or delete issues; set the GH_CI_PAT secret".into(),
-        },
-    });
+            detail: "only GITHUB_TOKEN: it cannot see Projects, read variables or delete issues; set the GH_CI_PAT secret or a GitHub App".into(),
+        }),
+    }
 
     let variables = unless_stopped!(
         "could not read repository variables",

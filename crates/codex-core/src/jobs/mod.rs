@@ -63,7 +63,7 @@ impl Context {
         progress: Progress,
     ) -> crate::Result<Self> {
         let stop = cancel.linked(Some(Duration::from_secs(config.settings.deadline_secs)));
-        let github = match &config.token {
+        let github = match &config.credentials {
             Some(_) => Some(GitHub::new(crate::github::ClientOptions {
                 stop: stop.clone(),
                 progress: progress.clone(),
@@ -302,6 +302,12 @@ pub fn finish<F: Serialize>(
                 requests: s.requests,
                 mutations: s.mutations,
                 rate_limit_remaining: s.rate_limit_remaining,
+                app: matches!(ctx.config.credentials, Some(crate::Credentials::App(_))).then(
+                    || crate::telemetry::AppApiSummary {
+                        jwt_requests: s.app_jwt_requests,
+                        installation_tokens: s.installation_tokens,
+                    },
+                ),
             }
         })
         .unwrap_or_default();

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::app::Credentials;
 use crate::config::{SELFTEST_FALLBACK_MILESTONE, TokenKind};
 use crate::github::{Issue, IssueLister, IssueQuery, Written};
 use crate::jobs::cleaner::selftest_milestone;
@@ -103,12 +104,13 @@ pub fn verify(issue: &Issue, milestone: u64) -> bool {
 
 /// Run self-test.
 pub async fn run(ctx: &Context) -> Outcome<SelfTestFields> {
-    let kind = ctx
-        .config
-        .token
-        .as_ref()
-        .map_or(TokenKind::Unknown, |t| t.kind());
-    let empty_token = token_report(kind, ctx.config.token_source, None, &Value::Null);
+    let kind = match &ctx.config.credentials {
+        Some(Credentials::Token { token, .. }) => token.kind(),
+        Some(Credentials::App(_)) => TokenKind::App,
+        None => TokenKind::Unknown,
+    };
+    let source = ctx.config.credentials.as_ref().map(Credentials::source);
+    let empty_token = token_report(kind, source, None, &Value::Null);
     let mut report = Report::new(SelfTestFields {
         issue_number: None,
         issue_url: None,
@@ -132,10 +134,15 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
     let kind = report.fields.token.kind;
     report.fields.token = token_report(
         kind,
-        ctx.config.token_source,
+        ctx.config.credentials.as_ref().map(Credentials::source),
         gh.stats().oauth_scopes.as_deref(),
         &repository,
     );
+    if kind == TokenKind::App {
+        // "GitHub App N, installation M": the installation is known once a request was made.
+        let who = gh.credential_description().await;
+        report.fields.token.notes.insert(0, format!("GitHub {who}"));
+    }
     let milestones = match gh.milestones(repo).await {
         Ok(m) => m,
         Err(e) => return report.api_failure("could not list milestones", &e),

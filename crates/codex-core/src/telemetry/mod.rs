@@ -51,6 +51,20 @@ pub struct ApiSummary {
     pub mutations: u64,
     /// Last `x-ratelimit-remaining` seen.
     pub rate_limit_remaining: Option<u64>,
+    /// GitHub App runs only (absent for a token): what the App's own exchanges cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppApiSummary>,
+}
+
+/// What a GitHub App run spent beyond a token run (its requests are in
+/// [`ApiSummary::requests`] too).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AppApiSummary {
+    /// Requests sent with a JWT: installation look-ups and token exchanges.
+    pub jwt_requests: u64,
+    /// Installation tokens obtained: the first, and each replacement (before expiry, or
+    /// after a 401).
+    pub installation_tokens: u64,
 }
 
 /// The envelope every telemetry file starts with.
@@ -666,6 +680,7 @@ mod tests {
                     requests: 4,
                     mutations: 3,
                     rate_limit_remaining: Some(4996),
+                    app: None,
                 },
             },
             fields: SyncFields {

@@ -27,7 +27,11 @@ pub(crate) fn options(sandbox: &Sandbox) -> ClientOptions {
     ClientOptions {
         api_url: api,
         graphql_url: graphql,
-        token: Some(Token::new(TOKEN)),
+        credentials: Some(codex_core::Credentials::Token {
+            token: Token::new(TOKEN),
+            source: "GH_CI_PAT",
+        }),
+        repo: None,
         dry_run: false,
         max_mutations: None,
         connect_timeout: Duration::from_secs(5),

@@ -2,6 +2,7 @@
 //! real-world oddities, and every request and GraphQL document the client sends checked
 //! against GitHub's published descriptions (spec/).
 
+mod app_auth;
 mod common;
 mod conformance;
 mod enumeration;

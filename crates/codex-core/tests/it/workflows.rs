@@ -38,6 +38,18 @@ const SET_BY_ACTIONS: &[&str] = &[
 /// fallback) and `pages: "true"` (`CODEX_PAGES_DIR`, its own checkout of gh-pages).
 const SET_BY_THE_ACTION: &[&str] = &[env::GH_CI_PAT, env::GITHUB_TOKEN, env::CODEX_PAGES_DIR];
 
+/// Read by the binaries but not passed by the workflows: the GitHub App variables. The Action
+/// always hands Codex a token (`token`, default `github.token`), and a token beside an App is
+/// rejected (exit 2); in Actions an App's token reaches Codex through that input, minted by
+/// `actions/create-github-app-token` (docs/setup.md). The App variables serve runs outside
+/// Actions.
+const NOT_PASSED_BY_WORKFLOWS: &[&str] = &[
+    env::CODEX_APP_ID,
+    env::CODEX_APP_PRIVATE_KEY,
+    env::CODEX_APP_PRIVATE_KEY_FILE,
+    env::CODEX_APP_INSTALLATION_ID,
+];
+
 /// The action files whose content a pinned `acme/codex@<sha>` must share with this commit for
 /// the reusable workflow to install and publish the way this commit does (the binaries
 /// themselves come from the release named by `version`).
@@ -164,6 +176,7 @@ fn expected_env() -> BTreeSet<String> {
         .into_iter()
         .filter(|n| !SET_BY_ACTIONS.contains(&n.as_str()))
         .filter(|n| !SET_BY_THE_ACTION.contains(&n.as_str()))
+        .filter(|n| !NOT_PASSED_BY_WORKFLOWS.contains(&n.as_str()))
         .collect()
 }
 
