@@ -274,9 +274,7 @@ impl Apps {
             .map(|r| r.to_ascii_lowercase())
             .collect();
         stats.installation_requests += 1;
-        // GitHub: 5,000 an hour, 50 more per repository beyond 20, at most 12,500.
-        let n = inst.repos.len() as u64;
-        let limit = (5_000 + 50 * n.saturating_sub(20)).min(12_500);
+        let limit = installation_limit(inst.repos.len() as u64);
         Authn::Installation {
             token: Token {
                 raw: t.raw.clone(),
@@ -572,6 +570,12 @@ impl Apps {
     }
 }
 
+/// GitHub's hourly budget of an installation with `repos` repositories: 5,000, 50 more per
+/// repository beyond 20, at most 12,500.
+fn installation_limit(repos: u64) -> u64 {
+    (5_000 + 50 * repos.saturating_sub(20)).min(12_500)
+}
+
 /// 36 characters of `[a-zA-Z0-9]`, distinct per mint and seed (GitHub's tokens are 40 in all).
 fn token_body(seed: u64, n: u64) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -584,4 +588,41 @@ fn token_body(seed: u64, n: u64) -> String {
             ALPHABET[(x % ALPHABET.len() as u64) as usize] as char
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installation_budgets_grow_with_repositories_up_to_the_cap() {
+        assert_eq!(installation_limit(1), 5_000);
+        assert_eq!(installation_limit(20), 5_000);
+        assert_eq!(installation_limit(21), 5_050);
+        assert_eq!(installation_limit(100), 9_000);
+        assert_eq!(installation_limit(170), 12_500);
+        assert_eq!(installation_limit(1_000), 12_500);
+    }
+
+    #[test]
+    fn tokens_differ_per_mint_and_look_like_githubs() {
+        let a = token_body(1, 1);
+        assert_eq!(a.len(), 36);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, token_body(1, 2));
+        assert_ne!(a, token_body(2, 1));
+    }
+
+    #[test]
+    fn app_endpoints_are_the_jwt_ones() {
+        assert!(is_app_endpoint("GET", "/app"));
+        assert!(is_app_endpoint(
+            "POST",
+            "/app/installations/1/access_tokens"
+        ));
+        assert!(is_app_endpoint("GET", "/repos/acme/widgets/installation"));
+        assert!(!is_app_endpoint("GET", "/repos/acme/widgets"));
+        assert!(!is_app_endpoint("GET", "/apps/codex"));
+        assert!(!is_app_endpoint("POST", "/graphql"));
+    }
 }
