@@ -836,6 +836,9 @@ impl Exec<'_> {
             if let Some(p) = ids::parse_node_id(prefix, id) {
                 let (repo, number) = p.split_once(':')?;
                 let ri = s.repo_by_id(repo.parse().ok()?)?;
+                if !self.token.reaches(&s.repos[ri].owner, &s.repos[ri].name) {
+                    return None;
+                }
                 let number = number.parse::<u32>().ok()?;
                 let issue = s.repos[ri].issue(number)?;
                 if issue.is_pull_request() != (prefix == ids::PULL) {
@@ -845,7 +848,10 @@ impl Exec<'_> {
             }
         }
         if let Some(p) = ids::parse_node_id(ids::REPO, id) {
-            return s.repo_by_id(p.parse().ok()?).map(Obj::Repository);
+            return s
+                .repo_by_id(p.parse().ok()?)
+                .filter(|&ri| self.token.reaches(&s.repos[ri].owner, &s.repos[ri].name))
+                .map(Obj::Repository);
         }
         for prefix in [ids::ORG, ids::USER, ids::BOT] {
             if let Some(p) = ids::parse_node_id(prefix, id) {

@@ -306,6 +306,29 @@ async fn narrowed_tokens_and_other_installations_are_out_of_reach() {
         )
         .await;
     assert_eq!(gql.body["errors"][0]["type"], "NOT_FOUND", "{}", gql.body);
+    // Nor by node id: the gadgets repository's id, looked up with a token that reaches it.
+    let admin = app.client("ghp_admin");
+    let gadgets = admin
+        .graphql(
+            "query { repository(owner: \"acme\", name: \"gadgets\") { id } }",
+            json!({}),
+        )
+        .await;
+    let node = gadgets.body["data"]["repository"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_id = c
+        .graphql(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": node}),
+        )
+        .await;
+    assert_eq!(
+        by_id.body["errors"][0]["type"], "NOT_FOUND",
+        "{}",
+        by_id.body
+    );
 
     // A second installation takes gadgets: the whole-installation token of 1 loses it too.
     let whole = app.token(&json!({})).await;
