@@ -18,11 +18,15 @@ import { fileURLToPath } from "node:url";
 
 // BEGIN REST ALLOWLIST
 export const OPERATIONS = [
+  ["GET", "/app"],
+  ["GET", "/app/installations"],
+  ["POST", "/app/installations/{installation_id}/access_tokens"],
   ["GET", "/rate_limit"],
   ["GET", "/repos/{owner}/{repo}"],
   ["GET", "/repos/{owner}/{repo}/actions/variables"],
   ["GET", "/repos/{owner}/{repo}/branches/{branch}"],
   ["GET", "/repos/{owner}/{repo}/contents/{path}"],
+  ["GET", "/repos/{owner}/{repo}/installation"],
   ["GET", "/repos/{owner}/{repo}/issues"],
   ["POST", "/repos/{owner}/{repo}/issues"],
   ["GET", "/repos/{owner}/{repo}/issues/{issue_number}"],

@@ -16,6 +16,17 @@ pub(crate) enum TokenKind {
     ReadOnly,
     /// Anything else: admin.
     Admin,
+    /// A verified GitHub App JWT (only on the App endpoints).
+    AppJwt,
+    /// A live installation access token minted by the sandbox's App: push, variables, Projects,
+    /// within its [`Reach`].
+    Installation,
+}
+
+/// The repositories (`owner/name`, lower case) an installation token may touch.
+#[derive(Debug)]
+pub(crate) struct Reach {
+    pub(crate) repos: Vec<String>,
 }
 
 /// The caller of one request.
@@ -23,6 +34,8 @@ pub(crate) enum TokenKind {
 pub(crate) struct Token {
     pub(crate) raw: String,
     pub(crate) kind: TokenKind,
+    /// `None`: every repository.
+    pub(crate) reach: Option<std::sync::Arc<Reach>>,
 }
 
 impl Token {
@@ -51,6 +64,7 @@ impl Token {
         Some(Self {
             raw: raw.to_owned(),
             kind,
+            reach: None,
         })
     }
 
@@ -65,6 +79,14 @@ impl Token {
         )
     }
 
+    /// Whether the token may touch the repository `owner/name`.
+    pub(crate) fn reaches(&self, owner: &str, name: &str) -> bool {
+        self.reach.as_ref().is_none_or(|r| {
+            let full = format!("{owner}/{name}").to_ascii_lowercase();
+            r.repos.contains(&full)
+        })
+    }
+
     pub(crate) fn is_actions(&self) -> bool {
         self.kind == TokenKind::Actions
     }
@@ -74,6 +96,7 @@ impl Token {
         match self.kind {
             TokenKind::Actions => "github-actions[bot]",
             TokenKind::ReadOnly => "reader",
+            TokenKind::AppJwt | TokenKind::Installation => "codex-sandbox[bot]",
             _ => "octocat",
         }
     }

@@ -79,6 +79,7 @@ pub(crate) fn execute(
     body: Option<&Value>,
     token: &Token,
     rate: RateView,
+    html: &str,
 ) -> Outcome {
     let fail = |msg: &str| Outcome {
         body: json!({"errors": [{"message": msg}]}),
@@ -152,6 +153,7 @@ pub(crate) fn execute(
         state,
         token,
         rate,
+        html,
         errors: Vec::new(),
         wrote: false,
     };
@@ -323,6 +325,8 @@ struct Exec<'a> {
     state: &'a mut State,
     token: &'a Token,
     rate: RateView,
+    /// The web host links (`url` fields) are built on.
+    html: &'a str,
     errors: Vec<Value>,
     wrote: bool,
 }
@@ -508,7 +512,7 @@ impl Exec<'_> {
             }
             (Obj::Query, "repository") => {
                 let (o, n) = (arg_str("owner"), arg_str("name"));
-                match s.repo_index(&o, &n) {
+                match s.repo_index(&o, &n).filter(|_| self.token.reaches(&o, &n)) {
                     Some(ri) => Ok(Out::Obj(Obj::Repository(ri))),
                     None => Err(not_found(format!(
                         "Could not resolve to a Repository with the name '{o}/{n}'."
@@ -596,9 +600,7 @@ impl Exec<'_> {
                     "closed" => leaf(json!(project.closed)),
                     "url" => leaf(json!(format!(
                         "{}/orgs/{}/projects/{}",
-                        render::HTML,
-                        project.owner,
-                        project.number
+                        self.html, project.owner, project.number
                     ))),
                     "items" => {
                         let all: Vec<usize> = (0..project.items.len()).collect();
@@ -712,7 +714,7 @@ impl Exec<'_> {
                         };
                         leaf(json!(format!(
                             "{}/{}/{kind}/{}",
-                            render::HTML,
+                            self.html,
                             r.full_name(),
                             i.number
                         )))
@@ -834,6 +836,9 @@ impl Exec<'_> {
             if let Some(p) = ids::parse_node_id(prefix, id) {
                 let (repo, number) = p.split_once(':')?;
                 let ri = s.repo_by_id(repo.parse().ok()?)?;
+                if !self.token.reaches(&s.repos[ri].owner, &s.repos[ri].name) {
+                    return None;
+                }
                 let number = number.parse::<u32>().ok()?;
                 let issue = s.repos[ri].issue(number)?;
                 if issue.is_pull_request() != (prefix == ids::PULL) {
@@ -843,7 +848,10 @@ impl Exec<'_> {
             }
         }
         if let Some(p) = ids::parse_node_id(ids::REPO, id) {
-            return s.repo_by_id(p.parse().ok()?).map(Obj::Repository);
+            return s
+                .repo_by_id(p.parse().ok()?)
+                .filter(|&ri| self.token.reaches(&s.repos[ri].owner, &s.repos[ri].name))
+                .map(Obj::Repository);
         }
         for prefix in [ids::ORG, ids::USER, ids::BOT] {
             if let Some(p) = ids::parse_node_id(prefix, id) {
@@ -998,6 +1006,7 @@ mod tests {
             Some(&json!({"query": query, "variables": vars})),
             &t,
             rate,
+            crate::render::HTML,
         )
         .body
     }

@@ -112,6 +112,45 @@
 //!   Please include …"}` (naming the answer's `x-github-request-id`), half each; the rate-limit
 //!   headers are the normal ones (remaining > 0).
 //!
+//! # GitHub Enterprise Server
+//!
+//! With [`SandboxOptions::ghes`] (`--ghes`) REST answers under `/api/v3` and GraphQL at
+//! `/api/graphql` (not `/api/v3/graphql`); every other path answers `404`. API urls in answers
+//! (`url`, `Link`, `Location`) carry the `/api/v3` prefix, and links for people (`html_url`,
+//! GraphQL `url`) are on the sandbox's own host (`http://127.0.0.1:PORT/acme/widgets/issues/1`).
+//! `/_sandbox/*` stays at the root; recorded exchanges and log lines carry the path without the
+//! prefix (`/repos/…`, `/graphql`), as GitHub's description names them.
+//!
+//! # GitHub App
+//!
+//! With [`SandboxOptions::app`] (`--app-id N --app-public-key FILE
+//! [--installation-token-ttl-secs S]`) the sandbox is also GitHub for one App:
+//!
+//! - `GET /app`, `GET /app/installations`, `GET /repos/{o}/{r}/installation` and
+//!   `POST /app/installations/{id}/access_tokens` (body optional: `repositories` (names),
+//!   `repository_ids`, `permissions`; answers `201 {token: "ghs_…", expires_at, permissions,
+//!   repository_selection, repositories?}`; a repository outside the installation or a
+//!   permission it lacks: `422`) take only an App JWT (`Authorization: Bearer`): RS256 signed by
+//!   the App's key, `iss` its id (number or string) or client id, `exp` in the future and at
+//!   most 10 minutes after `iat`, `iat` at most 60 s ahead of the sandbox's clock. Anything else
+//!   there answers `401` with GitHub's message ("A JSON web token could not be decoded",
+//!   "'Expiration time' claim ('exp') is too far in the future", …).
+//! - A JWT anywhere else answers `401 Bad credentials`. An installation token works on every
+//!   other REST route and on GraphQL until `expires_at` (then `401 Bad credentials`), sees only
+//!   its installation's repositories (or the narrowed list): any other answers `404 Not Found`,
+//!   as GitHub does for a private repository it cannot see (GraphQL: `NOT_FOUND`). Its budget is
+//!   per installation: 5,000, plus 50 per repository beyond 20, at most 12,500
+//!   (`rate_limit` overrides), shared by all its tokens; JWT requests share the App's budget.
+//! - Installations: one per repository owner, ids from 1, holding all its repositories.
+//!   `POST /_sandbox/installations {"id": N, "repositories": ["owner/name"]}` (or
+//!   [`Sandbox::set_installation`]) moves repositories into installation N (created when new).
+//! - The clock: `POST /_sandbox/clock {"advance_secs": N}` (or [`Sandbox::advance_clock`]) moves
+//!   the sandbox's clock forward, so tests expire tokens without sleeping.
+//! - `/_sandbox/stats` gains `app`: `jwt_requests`, `jwt_rejected`, `tokens_issued`,
+//!   `installation_requests`, `expired_token_requests`, `out_of_reach`, and `issued` (each
+//!   token minted: `{installation_id, at, expires_at, repositories}`, never the token). Log lines
+//!   carry `"auth": "jwt"` or `"auth": "installation"`.
+//!
 //! `/_sandbox/stats` adds: `faults_injected` (5xx), `faults_after_write`, `hangs`,
 //! `hangs_after_write`, `hanging`, `rate_limited_requests`, `secondary_limited` (early retries
 //! included), `early_retries`, `secondary_windows`, `graphql_faults`,
@@ -122,12 +161,14 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use app::AppOptions;
 pub use scenario::Scenario;
 pub use state::{
     Branch, Issue, ItemContent, Label, Milestone, Project, ProjectItem, PullRequest, Quirk, Repo,
     State, StateReason, Transfer, Ts, User, UserKind, Variable, fmt_ts,
 };
 
+mod app;
 mod auth;
 mod faults;
 mod graphql;
@@ -189,6 +230,13 @@ pub struct SandboxOptions {
     /// (`RATE_LIMITED`, or GitHub's "Something went wrong … timeout" error) (default 0). Half
     /// of them, drawn per request, run first: a faulted mutation is then applied.
     pub graphql_fault_rate: f64,
+    /// A GitHub App whose JWTs and installation tokens the sandbox accepts (default none: the
+    /// `/app` endpoints answer 404). See the crate documentation, "GitHub App".
+    pub app: Option<AppOptions>,
+    /// Serve as GitHub Enterprise Server does (default false): REST under `/api/v3`, GraphQL at
+    /// `/api/graphql`, every other path `404`; `html_url`s and GraphQL `url`s on the sandbox's own
+    /// host, API urls under `/api/v3`.
+    pub ghes: bool,
 }
 
 impl Default for SandboxOptions {
@@ -210,6 +258,8 @@ impl Default for SandboxOptions {
             secondary_retry_after_secs: 60,
             secondary_window_secs: 60,
             graphql_fault_rate: 0.0,
+            app: None,
+            ghes: false,
         }
     }
 }
@@ -349,6 +399,16 @@ impl Sandbox {
         format!("http://{}", self.addr)
     }
 
+    /// Where the REST API answers: [`Sandbox::base_url`], plus `/api/v3` in GHES mode (what a
+    /// client takes as `--api-url`).
+    pub fn api_url(&self) -> String {
+        if self.shared.ghes() {
+            format!("{}/api/v3", self.base_url())
+        } else {
+            self.base_url()
+        }
+    }
+
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -373,6 +433,35 @@ impl Sandbox {
     /// Zeroes the stats.
     pub fn reset_stats(&self) {
         self.shared.reset_stats();
+    }
+
+    /// Moves the sandbox's clock `secs` seconds forward (backward when negative), as
+    /// `POST /_sandbox/clock {"advance_secs": N}` does: installation tokens and rate-limit windows
+    /// expire by it, JWT lifetimes are judged by it.
+    pub fn advance_clock(&self, secs: i64) {
+        self.shared
+            .clock_offset_ms
+            .fetch_add(secs * 1000, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The sandbox's clock, epoch seconds (the wall clock plus every [`Sandbox::advance_clock`]).
+    pub fn now(&self) -> i64 {
+        self.shared.now_ms().div_euclid(1000)
+    }
+
+    /// Moves `repos` (`owner/name`) into App installation `id` (created when new), as
+    /// `POST /_sandbox/installations {"id": N, "repositories": [...]}` does; tokens of other
+    /// installations lose them at once. Errors when no App is configured.
+    pub fn set_installation(&self, id: u64, repos: &[&str]) -> anyhow::Result<()> {
+        let apps = self
+            .shared
+            .apps
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no App configured"))?;
+        let repos: Vec<String> = repos.iter().map(|r| (*r).to_owned()).collect();
+        lock(apps)
+            .set_installation(id, &repos)
+            .map_err(anyhow::Error::msg)
     }
 
     /// Runs `f` on the live state (to simulate a human edit between requests).

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use codex_sandbox::{Sandbox, SandboxOptions, Scenario};
+use codex_sandbox::{AppOptions, Sandbox, SandboxOptions, Scenario};
 
 /// A local, stateful GitHub (REST + the GraphQL Codex uses) for tests, demos and benchmarks.
 #[derive(Debug, Parser)]
@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve until killed; prints the base URL (`http://127.0.0.1:PORT`) as the first line.
+    /// Serve until killed; prints the API URL (`http://127.0.0.1:PORT`, `…/api/v3` with --ghes) as
+    /// the first line.
     Serve(ServeArgs),
 }
 
@@ -78,6 +79,22 @@ struct ServeArgs {
     /// run first: such a mutation IS applied.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = fraction)]
     graphql_fault_rate: f64,
+    /// Play GitHub for the App with this id: /app endpoints take its RS256 JWTs (checked
+    /// against --app-public-key: signature, iss, iat, exp at most 10 minutes), and the
+    /// installation tokens they mint work everywhere else, within their repositories.
+    #[arg(long, value_name = "N", requires = "app_public_key")]
+    app_id: Option<u64>,
+    /// The App's RSA public key (PEM: BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY).
+    #[arg(long, value_name = "FILE", requires = "app_id")]
+    app_public_key: Option<PathBuf>,
+    /// Lifetime of the installation access tokens the App mints, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    installation_token_ttl_secs: u64,
+    /// Serve as GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql, links for
+    /// people on this server's own host; the first line printed is then the API URL
+    /// (http://127.0.0.1:PORT/api/v3).
+    #[arg(long)]
+    ghes: bool,
 }
 
 /// A probability: a number between 0 and 1.
@@ -104,7 +121,18 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let app = match (args.app_id, &args.app_public_key) {
+        (Some(id), Some(file)) => Some(AppOptions {
+            id,
+            public_key_pem: std::fs::read_to_string(file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?,
+            installation_token_ttl_secs: args.installation_token_ttl_secs,
+        }),
+        _ => None,
+    };
     let opts = SandboxOptions {
+        app,
+        ghes: args.ghes,
         scenario: args.scenario,
         issues: args.issues,
         seed: args.seed,
@@ -122,7 +150,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let sandbox = Sandbox::bind(args.addr, opts).await?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", sandbox.base_url())?;
+    writeln!(out, "{}", sandbox.api_url())?;
     out.flush()?;
     drop(out);
     tracing::info!(url = %sandbox.base_url(), "serving");

@@ -11,8 +11,22 @@ use crate::state::{Issue, Label, Milestone, Quirk, Repo, State, User, UserKind, 
 /// Where web links point (never served by the sandbox).
 pub(crate) const HTML: &str = "https://github.com";
 
+/// The web host of the server whose REST API answers at `api`, for links a person follows:
+/// `https://github.com` for the sandbox's github.com mode, the server itself
+/// (`http://127.0.0.1:PORT`) when the API lives under `/api/v3` (GitHub Enterprise Server).
+pub(crate) fn html_base(api: &str) -> String {
+    match api.strip_suffix(GHES_API_PREFIX) {
+        Some(host) => host.to_owned(),
+        None => HTML.to_owned(),
+    }
+}
+
+/// Where GitHub Enterprise Server serves REST.
+pub(crate) const GHES_API_PREFIX: &str = "/api/v3";
+
 /// `simple-user`.
 pub(crate) fn user(api: &str, u: &User) -> Value {
+    let html = html_base(api);
     let login = &u.login;
     let (kind, prefix) = match u.kind {
         UserKind::User => ("User", ids::USER),
@@ -23,8 +37,8 @@ pub(crate) fn user(api: &str, u: &User) -> Value {
     // not allowed in a URI path) and links an app's bot account to the app's page.
     let base = format!("{api}/users/{}", encode_path(login));
     let html_url = match (u.kind, login.strip_suffix("[bot]")) {
-        (UserKind::Bot, Some(app)) => format!("{HTML}/apps/{}", encode_path(app)),
-        _ => format!("{HTML}/{}", encode_path(login)),
+        (UserKind::Bot, Some(app)) => format!("{html}/apps/{}", encode_path(app)),
+        _ => format!("{html}/{}", encode_path(login)),
     };
     json!({
         "login": login,
@@ -70,11 +84,12 @@ pub(crate) fn label(api: &str, repo: &Repo, l: &Label) -> Value {
 
 /// `milestone`.
 pub(crate) fn milestone(api: &str, s: &State, repo: &Repo, m: &Milestone) -> Value {
+    let html = html_base(api);
     let (open, closed) = repo.milestone_counts(m.number);
     let full = repo.full_name();
     json!({
         "url": format!("{api}/repos/{full}/milestones/{}", m.number),
-        "html_url": format!("{HTML}/{full}/milestone/{}", m.number),
+        "html_url": format!("{html}/{full}/milestone/{}", m.number),
         "labels_url": format!("{api}/repos/{full}/milestones/{}/labels", m.number),
         "id": m.id,
         "node_id": ids::node_id(ids::MILESTONE, &m.id.to_string()),
@@ -109,6 +124,7 @@ pub(crate) fn issue_id(repo: &Repo, i: &Issue) -> u64 {
 
 /// `issue`. `list` applies the off-spec quirks that GitHub has been seen to send in lists only.
 pub(crate) fn issue(api: &str, s: &State, repo: &Repo, i: &Issue, list: bool) -> Value {
+    let html = html_base(api);
     let full = repo.full_name();
     let n = i.number;
     let url = format!("{api}/repos/{full}/issues/{n}");
@@ -158,7 +174,7 @@ pub(crate) fn issue(api: &str, s: &State, repo: &Repo, i: &Issue, list: bool) ->
     put("labels_url", json!(format!("{url}/labels{{/name}}")));
     put("comments_url", json!(format!("{url}/comments")));
     put("events_url", json!(format!("{url}/events")));
-    put("html_url", json!(format!("{HTML}/{full}/{kind}/{n}")));
+    put("html_url", json!(format!("{html}/{full}/{kind}/{n}")));
     put("id", json!(issue_id(repo, i)));
     put("node_id", json!(issue_node_id(repo, i)));
     put("number", json!(n));
@@ -188,9 +204,9 @@ pub(crate) fn issue(api: &str, s: &State, repo: &Repo, i: &Issue, list: bool) ->
             "pull_request",
             json!({
                 "url": format!("{api}/repos/{full}/pulls/{n}"),
-                "html_url": format!("{HTML}/{full}/pull/{n}"),
-                "diff_url": format!("{HTML}/{full}/pull/{n}.diff"),
-                "patch_url": format!("{HTML}/{full}/pull/{n}.patch"),
+                "html_url": format!("{html}/{full}/pull/{n}"),
+                "diff_url": format!("{html}/{full}/pull/{n}.diff"),
+                "patch_url": format!("{html}/{full}/pull/{n}.patch"),
                 "merged_at": pr.merged_at.map(fmt_ts),
             }),
         );
@@ -228,6 +244,7 @@ pub(crate) fn permissions(admin: bool, push: bool) -> Value {
 
 /// `full-repository`.
 pub(crate) fn repository(api: &str, s: &State, r: &Repo, perms: Value) -> Value {
+    let html = html_base(api);
     let full = r.full_name();
     let base = format!("{api}/repos/{full}");
     let owner = s
@@ -243,7 +260,7 @@ pub(crate) fn repository(api: &str, s: &State, r: &Repo, perms: Value) -> Value 
         "private": false,
         "owner": owner,
         "organization": owner,
-        "html_url": format!("{HTML}/{full}"),
+        "html_url": format!("{html}/{full}"),
         "description": r.description,
         "fork": false,
         "url": base,
@@ -286,10 +303,10 @@ pub(crate) fn repository(api: &str, s: &State, r: &Repo, perms: Value) -> Value 
         "created_at": fmt_ts(r.created_at),
         "updated_at": fmt_ts(r.updated_at),
         "pushed_at": fmt_ts(r.pushed_at),
-        "git_url": format!("git://github.com/{full}.git"),
-        "ssh_url": format!("git@github.com:{full}.git"),
-        "clone_url": format!("{HTML}/{full}.git"),
-        "svn_url": format!("{HTML}/{full}"),
+        "git_url": format!("git://{}/{full}.git", html.split("://").nth(1).unwrap_or("github.com")),
+        "ssh_url": format!("git@{}:{full}.git", html.split("://").nth(1).unwrap_or("github.com")),
+        "clone_url": format!("{html}/{full}.git"),
+        "svn_url": format!("{html}/{full}"),
         "homepage": null,
         "size": 1024,
         "stargazers_count": 3,
@@ -324,6 +341,7 @@ pub(crate) fn repository(api: &str, s: &State, r: &Repo, perms: Value) -> Value 
 
 /// `branch-with-protection`.
 pub(crate) fn branch(api: &str, s: &State, r: &Repo, name: &str, sha: &str) -> Value {
+    let html = html_base(api);
     let full = r.full_name();
     let base = format!("{api}/repos/{full}");
     let date = fmt_ts(r.pushed_at);
@@ -343,13 +361,13 @@ pub(crate) fn branch(api: &str, s: &State, r: &Repo, name: &str, sha: &str) -> V
                 "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null},
             },
             "url": format!("{base}/commits/{sha}"),
-            "html_url": format!("{HTML}/{full}/commit/{sha}"),
+            "html_url": format!("{html}/{full}/commit/{sha}"),
             "comments_url": format!("{base}/commits/{sha}/comments"),
             "author": author,
             "committer": author,
             "parents": [],
         },
-        "_links": {"self": format!("{base}/branches/{name}"), "html": format!("{HTML}/{full}/tree/{name}")},
+        "_links": {"self": format!("{base}/branches/{name}"), "html": format!("{html}/{full}/tree/{name}")},
         "protected": false,
         "protection": {
             "enabled": false,
@@ -361,6 +379,7 @@ pub(crate) fn branch(api: &str, s: &State, r: &Repo, name: &str, sha: &str) -> V
 
 /// One entry of `content-directory` (or a `content-file` without content for `listing=false`).
 pub(crate) fn content_entry(api: &str, r: &Repo, branch: &str, path: &str, is_dir: bool) -> Value {
+    let html = html_base(api);
     let full = r.full_name();
     let name = path.rsplit('/').next().unwrap_or(path);
     let sha = crate::state::fake_sha(r.id, path);
@@ -370,7 +389,7 @@ pub(crate) fn content_entry(api: &str, r: &Repo, branch: &str, path: &str, is_di
         if is_dir { "trees" } else { "blobs" }
     );
     let html_url = format!(
-        "{HTML}/{full}/{}/{branch}/{path}",
+        "{html}/{full}/{}/{branch}/{path}",
         if is_dir { "tree" } else { "blob" }
     );
     json!({

@@ -12,6 +12,8 @@ use crate::state::{Issue, Label, Milestone, SortKey, State, StateReason, Ts, Var
 
 /// Documentation URL of error bodies that name no operation.
 pub(crate) const DOCS: &str = "https://docs.github.com/rest";
+/// The stats route of a request refused because its repository is outside the token's reach.
+pub(crate) const OUT_OF_REACH: &str = "out-of-reach";
 const DOC_LIST_ISSUES: &str = "https://docs.github.com/rest/issues/issues#list-repository-issues";
 const DOC_GET_ISSUE: &str = "https://docs.github.com/rest/issues/issues#get-an-issue";
 const DOC_CREATE_ISSUE: &str = "https://docs.github.com/rest/issues/issues#create-an-issue";
@@ -154,6 +156,22 @@ pub(crate) fn dispatch(s: &mut State, req: &Req) -> Reply {
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let m = req.method.as_str();
+    // An installation token sees only its repositories: GitHub answers 404, as for a private
+    // repository it cannot see.
+    let reach = match segs.as_slice() {
+        ["repos", o, r, ..] => req.token.reaches(o, r),
+        ["repositories", id, ..] => id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| s.repo_by_id(id))
+            .is_none_or(|ri| req.token.reaches(&s.repos[ri].owner, &s.repos[ri].name)),
+        _ => true,
+    };
+    if !reach {
+        let mut reply = not_found();
+        reply.route = format!("{m} {OUT_OF_REACH}");
+        return reply;
+    }
     let (route, mut reply) = match (m, segs.as_slice()) {
         ("GET", ["repos", o, r]) => (
             "/repos/{owner}/{repo}",

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -15,9 +15,11 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::app::{AppStats, Apps, Authn, Call};
 use crate::auth::{Token, TokenKind};
 use crate::faults::{self, Decision, Dice, Secondary, SecondaryLimiter, SecondaryWindow};
 use crate::graphql::{self, RateView};
+use crate::render;
 use crate::rest::{self, Reply, Req};
 use crate::state::State;
 use crate::{Exchange, SandboxOptions};
@@ -56,6 +58,8 @@ pub(crate) struct Stats {
     graphql_faults: u64,
     /// Of those, the mutations applied before the answer was replaced.
     graphql_faults_after_write: u64,
+    /// The GitHub App side: JWTs seen and refused, installation tokens minted and used.
+    pub(crate) app: AppStats,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +74,10 @@ pub(crate) struct Shared {
     pub(crate) stats: Mutex<Stats>,
     pub(crate) exchanges: Mutex<Vec<Exchange>>,
     rate: Mutex<HashMap<(String, &'static str), Window>>,
+    /// The GitHub App, when one is configured.
+    pub(crate) apps: Option<Mutex<Apps>>,
+    /// Added to the wall clock (`POST /_sandbox/clock`): token expiry and rate windows follow it.
+    pub(crate) clock_offset_ms: AtomicI64,
     dice: Mutex<Dice>,
     secondary: Mutex<SecondaryLimiter>,
     /// Requests hanging right now.
@@ -117,7 +125,13 @@ impl Shared {
             }
             None => None,
         };
+        let apps = match &opts.app {
+            Some(app) => Some(Mutex::new(Apps::new(app.clone(), &state, opts.seed)?)),
+            None => None,
+        };
         Ok(Self {
+            apps,
+            clock_offset_ms: AtomicI64::new(0),
             state: Mutex::new(state),
             stats: Mutex::new(Stats::default()),
             exchanges: Mutex::new(Vec::new()),
@@ -150,6 +164,54 @@ impl Shared {
 
     pub(crate) fn reset_stats(&self) {
         *lock(&self.stats) = Stats::default();
+    }
+
+    pub(crate) fn ghes(&self) -> bool {
+        self.opts.ghes
+    }
+
+    /// The sandbox's clock: the wall clock plus what `POST /_sandbox/clock` added, epoch ms.
+    pub(crate) fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + self.clock_offset_ms.load(Ordering::SeqCst)
+    }
+
+    /// `POST /_sandbox/{what}`: the test controls. `None` when there is no such control.
+    fn control(&self, what: &str, body: Option<&Value>) -> Option<Result<Value, String>> {
+        match what {
+            "clock" => {
+                let Some(secs) = body.and_then(|b| b["advance_secs"].as_i64()) else {
+                    return Some(Err("expected {\"advance_secs\": N}".to_owned()));
+                };
+                let total = self
+                    .clock_offset_ms
+                    .fetch_add(secs * 1000, Ordering::SeqCst)
+                    + secs * 1000;
+                Some(Ok(json!({"offset_ms": total})))
+            }
+            "installations" => {
+                let Some(apps) = &self.apps else {
+                    return Some(Err("no App configured".to_owned()));
+                };
+                let id = body.and_then(|b| b["id"].as_u64());
+                let repos: Option<Vec<String>> =
+                    body.and_then(|b| b["repositories"].as_array()).map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    });
+                let (Some(id), Some(repos)) = (id, repos) else {
+                    return Some(Err(
+                        "expected {\"id\": N, \"repositories\": [\"owner/name\", ...]}".to_owned(),
+                    ));
+                };
+                Some(
+                    lock(apps)
+                        .set_installation(id, &repos)
+                        .map(|()| json!({"id": id, "repositories": repos})),
+                )
+            }
+            _ => None,
+        }
     }
 
     fn write_log(&self, line: &Value) {
@@ -241,13 +303,28 @@ fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
         r.route = "GET /rate_limit".to_owned();
         return (r, false);
     }
+    if t.kind == TokenKind::AppJwt {
+        let Some(apps) = &sh.apps else {
+            return (rest::not_found(), false);
+        };
+        let call = Call {
+            method,
+            path,
+            body: inc.body_json.as_ref(),
+            api: &inc.api,
+            now,
+        };
+        let r = lock(apps).dispatch(&lock(&sh.state), &call, &mut lock(&sh.stats).app);
+        return (r, false);
+    }
     if path == "/graphql" && method == "POST" {
         let rate = RateView {
             limit,
             used: inc.window.used + 1,
             reset: inc.window.reset,
         };
-        let out = graphql::execute(&mut lock(&sh.state), inc.body_json.as_ref(), t, rate);
+        let html = render::html_base(&inc.api);
+        let out = graphql::execute(&mut lock(&sh.state), inc.body_json.as_ref(), t, rate, &html);
         let mut r = Reply::json(200, out.body);
         r.route = "POST /graphql".to_owned();
         return (r, out.wrote);
@@ -261,8 +338,26 @@ fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
         api: inc.api.clone(),
     };
     let r = rest::dispatch(&mut lock(&sh.state), &req);
+    if r.route.ends_with(rest::OUT_OF_REACH) {
+        lock(&sh.stats).app.out_of_reach += 1;
+    }
     let wrote = method != "GET" && (200..300).contains(&r.status);
     (r, wrote)
+}
+
+/// The github.com path a GitHub Enterprise Server path stands for: `/api/v3/x` → `/x`,
+/// `/api/graphql` → `/graphql`; `None` for anything else (`/api/v3/graphql` included).
+fn ghes_path(path: &str) -> Option<String> {
+    if path == "/api/graphql" {
+        return Some("/graphql".to_owned());
+    }
+    let rest = path.strip_prefix(render::GHES_API_PREFIX)?;
+    match rest {
+        "" | "/" => Some("/".to_owned()),
+        "/graphql" => None,
+        r if r.starts_with('/') => Some(r.to_owned()),
+        _ => None,
+    }
 }
 
 /// Decrements the hanging gauge however the hung request ends.
@@ -292,9 +387,36 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         tokio::time::sleep(Duration::from_millis(sh.opts.latency_ms)).await;
     }
     let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
+    let full_path = parts.uri.path().to_owned();
+    // GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql, nothing else.
+    let path = if sh.opts.ghes && !full_path.starts_with("/_sandbox/") {
+        match ghes_path(&full_path) {
+            Some(p) => p,
+            None => {
+                return json_response(
+                    404,
+                    Vec::new(),
+                    Some(&rest::not_found().body.unwrap_or_default()),
+                );
+            }
+        }
+    } else {
+        full_path
+    };
     let raw_query = parts.uri.query().unwrap_or("").to_owned();
     if let Some(what) = path.strip_prefix("/_sandbox/") {
+        if method == "POST" {
+            let body = serde_json::from_slice::<Value>(&bytes).ok();
+            return match sh.control(what, body.as_ref()) {
+                Some(Ok(v)) => json_response(200, Vec::new(), Some(&v)),
+                Some(Err(e)) => json_response(400, Vec::new(), Some(&json!({"message": e}))),
+                None => json_response(
+                    404,
+                    Vec::new(),
+                    Some(&rest::not_found().body.unwrap_or_default()),
+                ),
+            };
+        }
         let v = match what {
             "state" => Some(lock(&sh.state).to_json()),
             "stats" => Some(sh.stats_json()),
@@ -317,8 +439,12 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1")
         .to_owned();
-    let api = format!("http://{host}");
-    let token = Token::from_header(
+    let api = if sh.opts.ghes {
+        format!("http://{host}{}", render::GHES_API_PREFIX)
+    } else {
+        format!("http://{host}")
+    };
+    let mut token = Token::from_header(
         headers
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok()),
@@ -345,17 +471,49 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
     } else {
         !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
     };
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = sh.now_ms();
     let now = now_ms.div_euclid(1000);
     let window_len = i64::try_from(sh.opts.rate_limit_reset_secs).unwrap_or(3600);
+    // The App side first: JWTs on App endpoints, installation tokens everywhere else.
+    let mut refused: Option<Reply> = None;
+    let mut budget: Option<(String, u64)> = None;
+    if let Some(apps) = &sh.apps {
+        let authn = lock(apps).authenticate(
+            token.as_ref(),
+            &method,
+            &path,
+            now,
+            &mut lock(&sh.stats).app,
+        );
+        match authn {
+            Authn::Plain => {}
+            Authn::Refused(r) => refused = Some(r),
+            Authn::Jwt(t) => {
+                budget = Some((t.raw.clone(), LIMIT));
+                token = Some(t);
+            }
+            Authn::Installation {
+                token: t,
+                key,
+                limit,
+            } => {
+                budget = Some((key, limit));
+                token = Some(t);
+            }
+        }
+    }
     let rate_key = (
-        token.as_ref().map_or_else(String::new, |t| t.raw.clone()),
+        match &budget {
+            Some((key, _)) => key.clone(),
+            None => token.as_ref().map_or_else(String::new, |t| t.raw.clone()),
+        },
         resource,
     );
-    let limit = match (sh.opts.rate_limit, &token) {
-        (Some(n), _) => n,
-        (None, Some(_)) => LIMIT,
-        (None, None) => ANON_LIMIT,
+    let limit = match (sh.opts.rate_limit, &token, &budget) {
+        (Some(n), _, _) => n,
+        (None, _, Some((_, n))) => *n,
+        (None, Some(_), None) => LIMIT,
+        (None, None, None) => ANON_LIMIT,
     };
     let window = {
         let mut rate = lock(&sh.rate);
@@ -387,6 +545,7 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
     let mut html: Option<&'static str> = None;
     // Limits first, as GitHub's front end: no token, the primary budget, the secondary limit.
     let gated: Result<&Token, Reply> = match &token {
+        _ if refused.is_some() => Err(refused.take().unwrap_or_else(rest::not_found)),
         None => {
             let mut r = rest::error(401, "Requires authentication", rest::DOCS);
             r.route = format!("{method} unauthenticated");
@@ -608,6 +767,11 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         });
         if let Some(f) = fault {
             line["fault"] = f.into();
+        }
+        match token.as_ref().map(|t| t.kind) {
+            Some(TokenKind::AppJwt) => line["auth"] = "jwt".into(),
+            Some(TokenKind::Installation) => line["auth"] = "installation".into(),
+            _ => {}
         }
         sh.write_log(&line);
     }

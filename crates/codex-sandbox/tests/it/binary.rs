@@ -49,6 +49,46 @@ fn serve_prints_its_url_first_and_serves() {
 }
 
 #[test]
+fn ghes_prints_the_api_url_and_a_bad_app_key_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("app.pem");
+    std::fs::write(
+        &key,
+        "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    let bad = Command::new(BIN)
+        .args(["serve", "--app-id", "1", "--app-public-key"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an RSA PEM public key"));
+    assert!(
+        bad.stdout.is_empty(),
+        "no URL printed for a sandbox that did not start"
+    );
+
+    let mut child = Command::new(BIN)
+        .args(["serve", "--ghes", "--scenario", "empty"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let url = line.trim();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/api/v3"),
+        "{url:?}"
+    );
+}
+
+#[test]
 fn help_documents_every_flag() {
     let out = Command::new(BIN)
         .args(["serve", "--help"])
@@ -70,6 +110,10 @@ fn help_documents_every_flag() {
         "--secondary-retry-after-secs",
         "--secondary-window-secs",
         "--graphql-fault-rate",
+        "--app-id",
+        "--app-public-key",
+        "--installation-token-ttl-secs",
+        "--ghes",
     ] {
         assert!(text.contains(flag), "{flag} missing from:\n{text}");
     }
@@ -83,6 +127,15 @@ fn help_documents_every_flag() {
         "a rate above 1 is a usage error"
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("between 0 and 1"));
+    let half_app = Command::new(BIN)
+        .args(["serve", "--app-id", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        half_app.status.code(),
+        Some(2),
+        "--app-id needs --app-public-key"
+    );
     let top = Command::new(BIN).arg("--help").output().unwrap();
     assert!(String::from_utf8(top.stdout).unwrap().contains("serve"));
 }

@@ -1,9 +1,11 @@
 //! The sandbox's one integration-test binary: each module drives a real sandbox over HTTP.
 
+mod app;
 mod binary;
 mod common;
 mod conformance;
 mod faults;
+mod ghes;
 mod graphql;
 mod issues;
 mod pagination;
