@@ -200,6 +200,7 @@ fn client(api: &url::Url) -> GitHub {
         cache_dir: None,
         stop: codex_core::Stop::default(),
         progress: codex_core::Progress::default(),
+        session: codex_core::github::Session::default(),
     })
     .unwrap()
 }
