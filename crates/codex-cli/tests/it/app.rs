@@ -157,3 +157,36 @@ fn an_installation_token_expiring_mid_run_is_replaced_before_any_request_fails()
         "{issued} tokens for {requests} requests"
     );
 }
+
+#[test]
+fn an_installation_without_the_repository_is_named_by_diagnostics() {
+    let (world, key) = app_world(3600, 0);
+    world
+        .sandbox
+        .set_installation(2, &["acme/gadgets"])
+        .expect("a second installation");
+    let mut cmd = world.command("codex-diagnostics", "", "other");
+    cmd.env_remove("GH_CI_PAT")
+        .env("CODEX_APP_ID", APP_ID.to_string())
+        .env("CODEX_APP_PRIVATE_KEY", &key)
+        .env("CODEX_APP_INSTALLATION_ID", "2");
+    let run: Run = cmd.output().expect("binary runs").into();
+    run.expect_code(0);
+    let doc = world.telemetry("diagnostics", "other");
+    let token = doc["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "token"))
+        .cloned()
+        .expect("a token check");
+    assert_eq!(token["ok"], false);
+    let detail = token["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("installation 2 of App 42 cannot give a token for acme/widgets")
+            && detail.contains("it is installed on acme (installation 1), acme (installation 2)"),
+        "{detail}"
+    );
+    // One refused exchange, then the App's installations: the refusal is not asked again
+    // before each of diagnostics' other checks.
+    assert_eq!(doc["api"]["app"]["jwt_requests"], 2, "{:#}", doc["api"]);
+    assert_eq!(world.sandbox.stats()["app"]["tokens_issued"], 0);
+}

@@ -905,6 +905,9 @@ struct AppAuth {
 struct AppState {
     installation_id: Option<u64>,
     token: Option<InstallationToken>,
+    /// Why GitHub will not give this App a token (a refused JWT, no installation, a
+    /// repository outside it): asking again before every request would only repeat it.
+    failed: Option<String>,
 }
 
 /// Which credential a request carries.
@@ -959,6 +962,31 @@ impl GitHub {
     /// the token is narrowed to the repository in hand.
     async fn installation_token(&self, app: &AppAuth, refused: Option<Token>) -> Result<Token> {
         let mut state = self.inner.session.0.app.lock().await;
+        if let Some(message) = &state.failed {
+            return Err(Error::AppAuth {
+                message: message.clone(),
+            });
+        }
+        match self.obtain_token(app, &mut state, refused).await {
+            Err(e) => Err(match app_refusal(&e, app, state.installation_id) {
+                Some(message) => {
+                    tracing::warn!(%message, "GitHub App: no installation token for this run");
+                    state.failed = Some(message.clone());
+                    Error::AppAuth { message }
+                }
+                None => e,
+            }),
+            ok => ok,
+        }
+    }
+
+    /// [`GitHub::installation_token`]'s work, with the App's state locked.
+    async fn obtain_token(
+        &self,
+        app: &AppAuth,
+        state: &mut AppState,
+        refused: Option<Token>,
+    ) -> Result<Token> {
         if let Some(current) = &state.token
             && !current.needs_refresh(self.server_now())
             && refused.as_ref() != Some(&current.token)
@@ -1087,6 +1115,40 @@ impl GitHub {
         self.installation_token(app, None).await?;
         let state = self.inner.session.0.app.lock().await;
         Ok(state.token.as_ref().map(|t| t.permissions.clone()))
+    }
+}
+
+/// What a failed App exchange means for the whole run, in words an App owner can act on;
+/// `None` when asking again later may help (a server error, a lost answer, a rate limit).
+fn app_refusal(e: &Error, app: &AppAuth, installation_id: Option<u64>) -> Option<String> {
+    let id = &app.creds.app_id;
+    let repo = app
+        .repo
+        .as_ref()
+        .map_or_else(|| "the repository".to_owned(), ToString::to_string);
+    let installation = installation_id.map_or_else(String::new, |i| format!("installation {i}"));
+    match e {
+        Error::AppAuth { message } => Some(message.clone()),
+        Error::Unauthorized { .. } => Some(format!(
+            "GitHub refused App {id}'s JWT: CODEX_APP_ID and the private key do not belong together, or the key was deleted from the App's settings"
+        )),
+        Error::NotFound { .. } if installation_id.is_none() => Some(format!(
+            "App {id} is not installed on {repo}: install it there, or set CODEX_APP_INSTALLATION_ID"
+        )),
+        Error::NotFound { .. } => Some(format!(
+            "App {id} has no {installation} (CODEX_APP_INSTALLATION_ID)"
+        )),
+        Error::Status {
+            status: 422,
+            message,
+            ..
+        } => Some(format!(
+            "{installation} of App {id} cannot give a token for {repo}: the repository is not in it, or it lacks a permission asked for (GitHub: {message})"
+        )),
+        Error::Forbidden { message, .. } => Some(format!(
+            "GitHub refused App {id} a token for {repo}: {message}"
+        )),
+        _ => None,
     }
 }
 

@@ -285,7 +285,8 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
                     let asked = unless_stopped!("could not read the App", gh.app_info().await);
                     app_permission_check(&who, &granted.unwrap_or_default(), asked)
                 }
-                Err(e) if e.is_missing() => {
+                Err(e @ crate::Error::AppAuth { .. }) => {
+                    // Where the App is installed tells the owner which installation to use.
                     let installed = unless_stopped!(
                         "could not list the App's installations",
                         gh.app_installations().await
@@ -304,9 +305,7 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
                     Check {
                         name: "token".into(),
                         ok: false,
-                        detail: format!(
-                            "{who} is not installed on {repo} ({places}): install it on the repository, or set CODEX_APP_INSTALLATION_ID to an installation that includes it"
-                        ),
+                        detail: format!("{e}; {places}"),
                     }
                 }
                 Err(e) => Check {
