@@ -161,7 +161,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use app::AppOptions;
+pub use app::{AppOptions, DEFAULT_INSTALLATION_PERMISSIONS};
+#[cfg(feature = "keygen")]
+pub use keys::AppKeyPair;
 pub use scenario::Scenario;
 pub use state::{
     Branch, Issue, ItemContent, Label, Milestone, Project, ProjectItem, PullRequest, Quirk, Repo,
@@ -173,6 +175,8 @@ mod auth;
 mod faults;
 mod graphql;
 mod ids;
+#[cfg(feature = "keygen")]
+mod keys;
 mod prng;
 mod render;
 mod rest;
@@ -461,6 +465,28 @@ impl Sandbox {
         let repos: Vec<String> = repos.iter().map(|r| (*r).to_owned()).collect();
         lock(apps)
             .set_installation(id, &repos)
+            .map_err(anyhow::Error::msg)
+    }
+
+    /// Sets the permissions of App installation `id` (GitHub's names and levels: `("issues",
+    /// "write")`, `("actions_variables", "read")`; every permission not named is withheld), as
+    /// `POST /_sandbox/installations {"id": N, "permissions": {"issues": "read"}}` does. Its
+    /// tokens, live ones included, hold no more from their next request on. Errors when no App is
+    /// configured, the installation does not exist or a level is not `read`, `write` or `admin`.
+    pub fn set_installation_permissions(
+        &self,
+        id: u64,
+        permissions: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let apps = self
+            .shared
+            .apps
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no App configured"))?;
+        let permissions =
+            app::parse_permissions(permissions.iter().copied()).map_err(anyhow::Error::msg)?;
+        lock(apps)
+            .set_permissions(id, permissions)
             .map_err(anyhow::Error::msg)
     }
 

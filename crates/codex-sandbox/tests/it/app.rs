@@ -1,28 +1,16 @@
 //! The GitHub App side: JWT verification (each way GitHub refuses one), installation tokens
 //! (minting, expiry on the sandbox's clock, narrowing, their own budget), the separation of JWT
 //! and token endpoints, and every App exchange held to GitHub's OpenAPI description. Key pairs
-//! are generated here.
+//! come from [`AppKeyPair::generate`] / [`AppOptions::generate`], as the other crates' tests get them.
 
 use codex_conformance::RestSpec;
-use codex_sandbox::{AppOptions, Sandbox, SandboxOptions, Scenario};
+use codex_sandbox::{AppKeyPair, AppOptions, Sandbox, SandboxOptions, Scenario};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
-use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Value, json};
 
 use crate::common::{Client, opts};
 
 const APP_ID: u64 = 4242;
-
-/// A fresh RSA key pair: (private PEM, public PEM).
-fn key_pair(bits: usize) -> (String, String) {
-    let private = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, bits).unwrap();
-    let public = RsaPublicKey::from(&private);
-    (
-        private.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
-        public.to_public_key_pem(LineEnding::LF).unwrap(),
-    )
-}
 
 struct App {
     sb: Sandbox,
@@ -31,14 +19,12 @@ struct App {
 }
 
 async fn app_sandbox(ttl: u64, record: bool) -> App {
-    let (private_pem, public_pem) = key_pair(2048);
+    let (mut options, private_pem) = AppOptions::generate(APP_ID);
+    options.installation_token_ttl_secs = ttl;
+    let public_pem = options.public_key_pem.clone();
     let sb = Sandbox::start(SandboxOptions {
         record,
-        app: Some(AppOptions {
-            id: APP_ID,
-            public_key_pem: public_pem.clone(),
-            installation_token_ttl_secs: ttl,
-        }),
+        app: Some(options),
         ..opts(Scenario::Demo)
     })
     .await
@@ -134,7 +120,7 @@ async fn a_valid_jwt_is_accepted_and_every_bad_one_refused_as_github_does() {
         &EncodingKey::from_secret(app.public_pem.as_bytes()),
     )
     .unwrap();
-    let (other_private, _) = key_pair(1024);
+    let other_private = AppKeyPair::generate().private_pem;
     let undecodable = "A JSON web token could not be decoded";
     let cases = [
         ("alg none", none, undecodable),
