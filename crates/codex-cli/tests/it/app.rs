@@ -182,3 +182,41 @@ fn an_installation_without_the_repository_is_named_by_diagnostics() {
     assert_eq!(doc["api"]["app"]["jwt_requests"], 2, "{:#}", doc["api"]);
     assert_eq!(world.sandbox.stats()["app"]["tokens_issued"], 0);
 }
+
+#[test]
+fn permissions_an_installation_has_not_accepted_are_named_by_diagnostics() {
+    let (world, key) = app_world(3600, 0);
+    // The App asks for what Codex needs; its installation on acme has not accepted Variables.
+    world
+        .sandbox
+        .set_installation_permissions(
+            1,
+            &[
+                ("issues", "write"),
+                ("metadata", "read"),
+                ("contents", "write"),
+                ("organization_projects", "write"),
+            ],
+        )
+        .expect("installation 1");
+    run_as_app(&world, &key, "codex-diagnostics", "perm", &[]).expect_code(0);
+    let doc = world.telemetry("diagnostics", "perm");
+    let checks = doc["checks"].as_array().cloned().unwrap_or_default();
+    let check = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} check in {checks:#?}"))
+    };
+    let token = check("token");
+    assert_eq!(token["ok"], false);
+    assert_eq!(
+        token["detail"],
+        "App 42, installation 1: the installation has not accepted actions_variables: read (an owner of the account approves the App's new permissions)"
+    );
+    // And GitHub refuses the variables as it would: the check that reads them fails too.
+    assert_eq!(check("actions-variables")["ok"], false);
+    // One lookup, one token, one GET /app.
+    assert_eq!(doc["api"]["app"]["jwt_requests"], 3, "{:#}", doc["api"]);
+}

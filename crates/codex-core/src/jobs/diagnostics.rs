@@ -280,10 +280,15 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
             let who = gh.credential_description().await;
             let check = match permissions {
                 Ok(granted) => {
-                    // What the App's settings ask for tells apart what an App owner must add
-                    // from what an owner of the account has not accepted yet.
-                    let asked = unless_stopped!("could not read the App", gh.app_info().await);
-                    app_permission_check(&who, &granted.unwrap_or_default(), asked)
+                    let granted = granted.unwrap_or_default();
+                    // When something is missing, what the App's settings ask for tells apart
+                    // what an App owner must add from what the account has not accepted yet.
+                    let asked = if crate::app::missing_permissions(&granted, false).is_empty() {
+                        Ok(None)
+                    } else {
+                        unless_stopped!("could not read the App", gh.app_info().await)
+                    };
+                    app_permission_check(&who, &granted, asked)
                 }
                 Err(e @ crate::Error::AppAuth { .. }) => {
                     // Where the App is installed tells the owner which installation to use.
