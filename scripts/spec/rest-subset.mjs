@@ -33,6 +33,7 @@ export const OPERATIONS = [
   ["POST", "/repos/{owner}/{repo}/issues"],
   ["GET", "/repos/{owner}/{repo}/issues/{issue_number}"],
   ["PATCH", "/repos/{owner}/{repo}/issues/{issue_number}"],
+  ["GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels"],
   ["POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"],
   ["GET", "/repos/{owner}/{repo}/labels"],
   ["POST", "/repos/{owner}/{repo}/labels"],

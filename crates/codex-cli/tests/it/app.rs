@@ -12,6 +12,12 @@ const APP_ID: u64 = 42;
 /// The demo repository, owned by an App's installation (installation tokens that live
 /// `ttl_secs`), with the sandbox's clock moving `clock_step_secs` per request.
 fn app_world(ttl_secs: u64, clock_step_secs: u64) -> (World, String) {
+    app_world_with(ttl_secs, clock_step_secs, false)
+}
+
+/// [`app_world`], recording every exchange (`record`) for the conformance check, on the demo
+/// without GitHub's off-spec items.
+fn app_world_with(ttl_secs: u64, clock_step_secs: u64, record: bool) -> (World, String) {
     // A key pair made for this test, as GitHub makes an App's.
     let (app, private) = AppOptions::generate(APP_ID);
     let world = World::with(SandboxOptions {
@@ -21,6 +27,8 @@ fn app_world(ttl_secs: u64, clock_step_secs: u64) -> (World, String) {
             ..app
         }),
         clock_step_secs,
+        record,
+        off_spec: !record,
         ..SandboxOptions::default()
     });
     (world, private)
@@ -60,9 +68,57 @@ fn app_counts(files: &[(String, Value)]) -> (u64, u64) {
     })
 }
 
+/// Every exchange the sandbox recorded, held against GitHub's OpenAPI description and GraphQL
+/// schema; the App's operations among them.
+fn assert_conforms(world: &World) {
+    let spec = codex_conformance::RestSpec::load();
+    let graphql = codex_conformance::GraphqlSpec::load();
+    let mut problems = Vec::new();
+    let mut operations = std::collections::BTreeSet::new();
+    for ex in world.sandbox.exchanges() {
+        if ex.path == "/graphql" {
+            let query = ex
+                .request_body
+                .as_ref()
+                .and_then(|b| b["query"].as_str())
+                .unwrap_or_default();
+            if let Err(e) = graphql.validate(query) {
+                problems.push(format!("GraphQL {query}: {e:?}"));
+            }
+            continue;
+        }
+        if let Some(op) = spec.operation(&ex.method, &ex.path) {
+            operations.insert(op.to_owned());
+        }
+        if let Err(e) =
+            spec.validate_request(&ex.method, &ex.path, &ex.query, ex.request_body.as_ref())
+        {
+            problems.push(format!("request {} {}: {e:?}", ex.method, ex.path));
+        }
+        if let Err(e) =
+            spec.validate_response(&ex.method, &ex.path, ex.status, ex.response_body.as_ref())
+        {
+            problems.push(format!(
+                "answer {} {} {}: {e:?}",
+                ex.method, ex.path, ex.status
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    for op in [
+        "apps/get-repo-installation",
+        "apps/create-installation-access-token",
+    ] {
+        assert!(
+            operations.contains(op),
+            "{op} not exercised: {operations:?}"
+        );
+    }
+}
+
 #[test]
 fn every_component_and_the_pipeline_run_on_app_credentials_alone() {
-    let (world, key) = app_world(3600, 0);
+    let (world, key) = app_world_with(3600, 0, true);
     for binary in COMPONENT_BINS {
         run_as_app(&world, &key, binary, "one", &[]).expect_code(0);
     }
@@ -108,12 +164,13 @@ fn every_component_and_the_pipeline_run_on_app_credentials_alone() {
         "{notes:?}"
     );
     // The repairs an App makes are the repairs a token makes.
-    assert_eq!(
-        world.telemetry("sync", "one")["details"]
-            .as_array()
-            .map(Vec::len),
-        Some(98)
-    );
+    let (with_token, _) = app_world_with(3600, 0, true);
+    with_token
+        .run("codex-project-sync", "one", &[], &[])
+        .expect_code(0);
+    let repairs = |w: &World| w.telemetry("sync", "one")["details"].clone();
+    assert!(repairs(&world).as_array().is_some_and(|d| d.len() > 90));
+    assert_eq!(repairs(&world), repairs(&with_token));
     let diagnostics = world.telemetry("diagnostics", "all");
     let token_check = diagnostics["checks"]
         .as_array()
@@ -121,6 +178,7 @@ fn every_component_and_the_pipeline_run_on_app_credentials_alone() {
         .cloned()
         .expect("a token check");
     assert_eq!(token_check["ok"], true, "{token_check:#}");
+    assert_conforms(&world);
 }
 
 #[test]

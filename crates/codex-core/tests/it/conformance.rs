@@ -36,6 +36,10 @@ async fn every_rest_request_and_answer_conforms() {
     // Everything the components call, once.
     gh.repository(&r).await.unwrap();
     gh.labels(&r).await.unwrap();
+    // An issue's own labels (read when the issue's payload did not show them all).
+    gh.list_all("repos/acme/widgets/issues/1/labels?per_page=100")
+        .await
+        .unwrap();
     let milestones = gh.milestones(&r).await.unwrap();
     let main = milestones
         .iter()
