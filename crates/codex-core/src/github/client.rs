@@ -895,7 +895,7 @@ enum Auth {
     App(Box<AppAuth>),
 }
 
-/// A GitHub App's credentials and its current installation token.
+/// A GitHub App's credentials and the repository its tokens are narrowed to.
 struct AppAuth {
     creds: AppCredentials,
     repo: Option<RepoSlug>,
@@ -1285,6 +1285,60 @@ fn message_of(response: &Response) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_refusals_say_what_to_do_and_transient_failures_are_not_refusals() {
+        let app = AppAuth {
+            creds: AppCredentials {
+                app_id: crate::app::AppId::Id(42),
+                key: crate::app::AppKey::from_pem(crate::app::tests::TEST_KEY_PKCS1).unwrap(),
+                installation_id: None,
+            },
+            repo: Some(RepoSlug::parse("acme/widgets").unwrap()),
+        };
+        let url = || "http://x/y".to_owned();
+        let said = |e: Error, installation| app_refusal(&e, &app, installation);
+        assert_eq!(
+            said(Error::NotFound { url: url() }, None).as_deref(),
+            Some(
+                "App 42 is not installed on acme/widgets: install it there, or set CODEX_APP_INSTALLATION_ID"
+            )
+        );
+        assert_eq!(
+            said(Error::NotFound { url: url() }, Some(9)).as_deref(),
+            Some("App 42 has no installation 9 (CODEX_APP_INSTALLATION_ID)")
+        );
+        assert!(
+            said(Error::Unauthorized { url: url() }, None)
+                .is_some_and(|m| m.contains("do not belong together"))
+        );
+        let unprocessable = Error::Status {
+            status: 422,
+            url: url(),
+            message: "not accessible".into(),
+        };
+        assert!(said(unprocessable, Some(2)).is_some_and(|m| {
+            m.starts_with("installation 2 of App 42 cannot give a token for acme/widgets")
+        }));
+        // Asking again later may help: not remembered as a refusal.
+        for transient in [
+            Error::Status {
+                status: 502,
+                url: url(),
+                message: String::new(),
+            },
+            Error::RateLimited {
+                url: url(),
+                wait: None,
+            },
+            Error::Transport {
+                url: url(),
+                message: "reset".into(),
+            },
+        ] {
+            assert_eq!(said(transient, Some(1)), None);
+        }
+    }
 
     #[test]
     fn the_servers_clock_comes_from_its_date_header() {
