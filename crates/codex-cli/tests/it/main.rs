@@ -8,6 +8,7 @@ mod cleaner;
 mod common;
 mod config;
 mod diagnostics;
+mod ghes;
 mod help;
 mod hostile;
 mod init;
