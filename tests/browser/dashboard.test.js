@@ -247,6 +247,7 @@ describe("Codex dashboard in Chromium", () => {
     const http = clone(ghes);
     http.web_url = `http://127.0.0.1:9/${demo.repo}`;
     for (const track of TRACKS) for (const item of http.activity[track]) item.url = `http://127.0.0.1:9/${demo.repo}/issues/${item.number}`;
+    http.selftest.issue_url = `http://127.0.0.1:9/${demo.repo}/issues/${http.selftest.issue_number}`;
     const odd = http.activity.main.find((i) => i.status !== "active");
     odd.url = `http://127.0.0.2:9/${demo.repo}/issues/${odd.number}`;
     ({ page, problems } = await openDashboard(browser.context, { data: http }));
