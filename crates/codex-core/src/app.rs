@@ -265,15 +265,7 @@ impl InstallationToken {
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<DateTime<Utc>>().ok())
             .ok_or("the access_tokens answer has no valid expires_at")?;
-        let permissions = answer
-            .get("permissions")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let permissions = permissions_of(answer);
         Ok(InstallationToken {
             token,
             expires_at,
@@ -285,6 +277,103 @@ impl InstallationToken {
     pub fn needs_refresh(&self, now: DateTime<Utc>) -> bool {
         self.expires_at - now < REFRESH_MARGIN
     }
+}
+
+/// An answer's `permissions` object: permission name → `read` / `write` / `admin`.
+fn permissions_of(answer: &Value) -> BTreeMap<String, String> {
+    answer
+        .get("permissions")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The App itself (`GET /app`): what its settings ask of every installation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppInfo {
+    /// The App's numeric id.
+    pub id: u64,
+    /// Its URL name (`codex-bot`); the bot account is `<slug>[bot]`.
+    pub slug: String,
+    /// The permissions the App asks for; an installation grants them once an owner accepts.
+    pub permissions: BTreeMap<String, String>,
+}
+
+impl AppInfo {
+    /// Read `GET /app`'s answer.
+    pub fn from_answer(answer: &Value) -> Result<Self, String> {
+        Ok(AppInfo {
+            id: answer
+                .get("id")
+                .and_then(Value::as_u64)
+                .ok_or("the App answer has no id")?,
+            slug: answer
+                .get("slug")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            permissions: permissions_of(answer),
+        })
+    }
+}
+
+/// One installation of the App (`GET /app/installations`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installation {
+    /// The installation id (`CODEX_APP_INSTALLATION_ID`).
+    pub id: u64,
+    /// The user or organisation it is installed on (empty when GitHub did not say).
+    pub account: String,
+    /// `all` or `selected` repositories.
+    pub repository_selection: String,
+}
+
+impl Installation {
+    /// Read the installations of `GET /app/installations`' answer (items without an id are
+    /// skipped).
+    pub fn list_from_answer(answer: &Value) -> Vec<Self> {
+        answer
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| {
+                Some(Installation {
+                    id: item.get("id")?.as_u64()?,
+                    account: item
+                        .pointer("/account/login")
+                        .or_else(|| item.pointer("/account/slug"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    repository_selection: item
+                        .get("repository_selection")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Where a missing permission must be fixed: [`missing_permissions`] of what the App asks
+/// for names what its settings lack (an App owner adds them there); what the App asks for
+/// but the installation lacks waits for an owner of the account to accept it.
+pub fn missing_where(
+    app: &BTreeMap<String, String>,
+    installation: &BTreeMap<String, String>,
+    pages: bool,
+) -> (Vec<String>, Vec<String>) {
+    let in_settings = missing_permissions(app, pages);
+    let unaccepted = missing_permissions(installation, pages)
+        .into_iter()
+        .filter(|p| !in_settings.contains(p))
+        .collect();
+    (in_settings, unaccepted)
 }
 
 /// The permissions Codex needs of an installation, each as `(name, level)`; `contents: write`
@@ -301,8 +390,9 @@ pub fn needed_permissions(pages: bool) -> Vec<(&'static str, &'static str)> {
 }
 
 /// What `granted` lacks of [`needed_permissions`], as `name: level` (`admin` ⊇ `write` ⊇
-/// `read`). Projects count as granted by either `organization_projects` or
-/// `repository_projects`.
+/// `read`). Projects (v2) belong to an organisation and an App reaches them only through
+/// `organization_projects`: `repository_projects` is for classic projects, which GitHub
+/// retired, and an App cannot reach a user's Projects at all.
 pub fn missing_permissions(granted: &BTreeMap<String, String>, pages: bool) -> Vec<String> {
     let rank = |level: &str| match level {
         "read" => 1,
@@ -317,13 +407,7 @@ pub fn missing_permissions(granted: &BTreeMap<String, String>, pages: bool) -> V
     };
     needed_permissions(pages)
         .into_iter()
-        .filter(|(name, level)| {
-            if *name == "organization_projects" {
-                !has(name, level) && !has("repository_projects", level)
-            } else {
-                !has(name, level)
-            }
-        })
+        .filter(|(name, level)| !has(name, level))
         .map(|(name, level)| format!("{name}: {level}"))
         .collect()
 }
@@ -428,23 +512,81 @@ pub(crate) mod tests {
 
     #[test]
     fn missing_permissions_are_named() {
-        let granted: BTreeMap<String, String> = [
+        let granted = perms(&[
             ("issues", "write"),
+            // Classic projects: not the organisation's Projects Codex works with.
             ("repository_projects", "admin"),
             ("contents", "read"),
             ("metadata", "read"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        ]);
         assert_eq!(
             missing_permissions(&granted, true),
-            ["actions_variables: read", "contents: write"]
+            [
+                "organization_projects: write",
+                "actions_variables: read",
+                "contents: write"
+            ]
         );
         assert_eq!(
             missing_permissions(&granted, false),
-            ["actions_variables: read"]
+            ["organization_projects: write", "actions_variables: read"]
         );
         assert_eq!(missing_permissions(&BTreeMap::new(), false).len(), 5);
+        // admin covers write covers read.
+        let ample = perms(&[
+            ("issues", "admin"),
+            ("organization_projects", "admin"),
+            ("actions_variables", "write"),
+            ("metadata", "read"),
+            ("contents", "write"),
+        ]);
+        assert!(missing_permissions(&ample, true).is_empty());
+    }
+
+    fn perms(list: &[(&str, &str)]) -> BTreeMap<String, String> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn what_the_app_lacks_is_told_apart_from_what_the_installation_has_not_accepted() {
+        let app = perms(&[
+            ("issues", "write"),
+            ("organization_projects", "write"),
+            ("metadata", "read"),
+            ("contents", "read"),
+        ]);
+        let installation = perms(&[("issues", "write"), ("metadata", "read")]);
+        let (settings, unaccepted) = missing_where(&app, &installation, false);
+        assert_eq!(settings, ["actions_variables: read"]);
+        assert_eq!(
+            unaccepted,
+            ["organization_projects: write", "contents: read"]
+        );
+    }
+
+    #[test]
+    fn app_and_installations_answers_are_read() {
+        let app = AppInfo::from_answer(&serde_json::json!({
+            "id": 42, "slug": "codex-bot", "permissions": {"issues": "write", "odd": 3}
+        }))
+        .unwrap();
+        assert_eq!((app.id, app.slug.as_str()), (42, "codex-bot"));
+        assert_eq!(app.permissions, perms(&[("issues", "write")]));
+        assert!(AppInfo::from_answer(&serde_json::json!({"slug": "x"})).is_err());
+        let list = Installation::list_from_answer(&serde_json::json!([
+            {"id": 1, "account": {"login": "acme"}, "repository_selection": "all"},
+            {"id": 2, "account": {"slug": "big-enterprise"}, "repository_selection": "selected"},
+            {"id": 3, "account": null},
+            {"account": {"login": "no-id"}}
+        ]));
+        assert_eq!(
+            list.iter()
+                .map(|i| (i.id, i.account.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "acme"), (2, "big-enterprise"), (3, "")]
+        );
+        assert!(Installation::list_from_answer(&serde_json::json!({"message": "x"})).is_empty());
     }
 }

@@ -145,7 +145,9 @@
 //!   `POST /_sandbox/installations {"id": N, "repositories": ["owner/name"]}` (or
 //!   [`Sandbox::set_installation`]) moves repositories into installation N (created when new).
 //! - The clock: `POST /_sandbox/clock {"advance_secs": N}` (or [`Sandbox::advance_clock`]) moves
-//!   the sandbox's clock forward, so tests expire tokens without sleeping.
+//!   the sandbox's clock forward, so tests expire tokens without sleeping;
+//!   [`SandboxOptions::clock_step_secs`] (`--clock-step-secs`) moves it after every request, so
+//!   tokens expire in the middle of a run. Every answer's `Date` header is the sandbox's clock.
 //! - `/_sandbox/stats` gains `app`: `jwt_requests`, `jwt_rejected`, `tokens_issued`,
 //!   `installation_requests`, `expired_token_requests`, `out_of_reach`, and `issued` (each
 //!   token minted: `{installation_id, at, expires_at, repositories}`, never the token). Log lines
@@ -237,6 +239,10 @@ pub struct SandboxOptions {
     /// `/api/graphql`, every other path `404`; `html_url`s and GraphQL `url`s on the sandbox's own
     /// host, API urls under `/api/v3`.
     pub ghes: bool,
+    /// Seconds the sandbox's clock moves forward after each GitHub request (default 0), so a
+    /// run of a few seconds spans hours of tokens, JWTs and rate windows. Every answer's `Date`
+    /// header tells the sandbox's clock, as GitHub's tell its own.
+    pub clock_step_secs: u64,
 }
 
 impl Default for SandboxOptions {
@@ -260,6 +266,7 @@ impl Default for SandboxOptions {
             graphql_fault_rate: 0.0,
             app: None,
             ghes: false,
+            clock_step_secs: 0,
         }
     }
 }

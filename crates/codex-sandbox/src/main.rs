@@ -95,6 +95,10 @@ struct ServeArgs {
     /// (http://127.0.0.1:PORT/api/v3).
     #[arg(long)]
     ghes: bool,
+    /// Move the sandbox's clock this many seconds forward after every request (tokens, JWTs
+    /// and rate windows follow it; answers' Date headers tell it).
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    clock_step_secs: u64,
 }
 
 /// A probability: a number between 0 and 1.
@@ -133,6 +137,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let opts = SandboxOptions {
         app,
         ghes: args.ghes,
+        clock_step_secs: args.clock_step_secs,
         scenario: args.scenario,
         issues: args.issues,
         seed: args.seed,

@@ -722,6 +722,7 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
             "x-github-media-type".to_owned(),
             "github.v3; format=json".to_owned(),
         ),
+        ("date".to_owned(), http_date(now_ms)),
     ];
     if let Some(t) = &token
         && t.kind == TokenKind::Classic
@@ -747,6 +748,10 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         if status == 304 {
             st.not_modified += 1;
         }
+    }
+    if sh.opts.clock_step_secs > 0 {
+        let step = i64::try_from(sh.opts.clock_step_secs).unwrap_or(i64::MAX / 2000) * 1000;
+        sh.clock_offset_ms.fetch_add(step, Ordering::SeqCst);
     }
     if sh.opts.record {
         lock(&sh.exchanges).push(Exchange {
@@ -847,6 +852,14 @@ fn html_response(status: u16, headers: Vec<(String, String)>, page: &'static str
     resp
 }
 
+/// RFC 9110's IMF-fixdate (`Wed, 02 Dec 2026 11:40:26 GMT`) of epoch milliseconds.
+fn http_date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
 fn json_response(status: u16, headers: Vec<(String, String)>, body: Option<&Value>) -> Response {
     let bytes = match body {
         Some(b) => serde_json::to_vec(b).unwrap_or_default(),
@@ -872,6 +885,15 @@ fn json_response(status: u16, headers: Vec<(String, String)>, body: Option<&Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_headers_are_imf_fixdates() {
+        assert_eq!(
+            http_date(1_796_211_626_000),
+            "Wed, 02 Dec 2026 11:40:26 GMT"
+        );
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
 
     #[test]
     fn etags_are_weak_and_stable() {

@@ -9,6 +9,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -22,27 +23,45 @@ const CANARY_CORE: &str = "CanaryZ0123456789canaryZ";
 const MESSAGE_LIMIT: usize = 500;
 const BIG: usize = 2 * 1024 * 1024;
 
-/// A server that answers every request with hostile text, on its own threads.
-fn hostile_server() -> SocketAddr {
+/// A GitHub App's installation token the hostile server hands out: not in `ghs_` form, so no
+/// prefix rule can hide it; only its registration as a secret can.
+const TOKEN_CANARY: &str = "v1.InstCanary0123456789abcdefInstCanary";
+const TOKEN_CANARY_CORE: &str = "InstCanary0123456789abcdef";
+
+/// What the hostile server saw: every `Authorization` header.
+type Seen = Arc<Mutex<Vec<String>>>;
+
+/// A server that answers every request with hostile text, on its own threads. With `app`, it
+/// plays a GitHub App's side well enough for Codex to get an installation token
+/// ([`TOKEN_CANARY`]), echoing the JWT in its answers, then echoes the token everywhere else.
+fn hostile_server(app: bool) -> (SocketAddr, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
+    let seen = Seen::default();
+    let recorder = Arc::clone(&seen);
     std::thread::spawn(move || {
-        let count = AtomicUsize::new(0);
+        let count = Arc::new(AtomicUsize::new(0));
         for stream in listener.incoming().flatten() {
-            let n = count.fetch_add(1, Ordering::Relaxed);
+            let count = Arc::clone(&count);
+            let seen = Arc::clone(&recorder);
             std::thread::spawn(move || {
-                let _ = answer(stream, n);
+                let _ = answer(stream, &count, app, &seen);
             });
         }
     });
-    addr
+    (addr, seen)
 }
 
 fn percent_encode(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
-fn answer(mut stream: TcpStream, n: usize) -> std::io::Result<()> {
+fn answer(
+    mut stream: TcpStream,
+    count: &AtomicUsize,
+    app: bool,
+    seen: &Seen,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -64,6 +83,8 @@ fn answer(mut stream: TcpStream, n: usize) -> std::io::Result<()> {
     let mut body = vec![0u8; length];
     stream.read_exact(&mut body)?;
     let auth = header("authorization");
+    seen.lock().expect("not poisoned").push(auth.clone());
+    let n = count.fetch_add(1, Ordering::Relaxed);
     let escaped: String = auth
         .chars()
         .map(|c| format!("\\u{:04x}", c as u32))
@@ -74,7 +95,40 @@ fn answer(mut stream: TcpStream, n: usize) -> std::io::Result<()> {
         "A".repeat(BIG)
     );
     let request_line = head.lines().next().unwrap_or_default().to_owned();
-    let (status, content_type, body) = if request_line.contains("/graphql") {
+    let app_route = |suffix: &str| {
+        app && request_line
+            .split(' ')
+            .nth(1)
+            .is_some_and(|p| p.ends_with(suffix))
+    };
+    let (status, content_type, body) = if app_route("/installation") && n.is_multiple_of(2) {
+        // The installation: its JWT echoed in a 500 first, then found.
+        (
+            "500 Internal Server Error",
+            "application/json",
+            json!({"message": message}).to_string(),
+        )
+    } else if app_route("/installation") {
+        (
+            "200 OK",
+            "application/json",
+            json!({"id": 7, "app_id": 42, "echo": message.chars().take(4000).collect::<String>()})
+                .to_string(),
+        )
+    } else if app_route("/access_tokens") {
+        let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+        (
+            "201 Created",
+            "application/json",
+            json!({
+                "token": TOKEN_CANARY,
+                "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "permissions": {"issues": format!("write {auth}"), "metadata": "read"},
+                "echo": message.chars().take(4000).collect::<String>(),
+            })
+            .to_string(),
+        )
+    } else if request_line.contains("/graphql") {
         (
             "200 OK",
             "application/json",
@@ -116,10 +170,17 @@ fn answer(mut stream: TcpStream, n: usize) -> std::io::Result<()> {
     stream.flush()
 }
 
-fn run(binary: &str, api: &str, pages: &Path, summary: &Path, args: &[&str]) -> Run {
+fn run(
+    binary: &str,
+    credentials: &[(&str, &str)],
+    api: &str,
+    pages: &Path,
+    summary: &Path,
+    args: &[&str],
+) -> Run {
     let mut cmd = clean_command(binary);
     cmd.env("GITHUB_REPOSITORY", REPO)
-        .env("GH_CI_PAT", CANARY)
+        .envs(credentials.iter().copied())
         .env("GITHUB_API_URL", api)
         .env("CODEX_PAGES_DIR", pages)
         .env("GITHUB_RUN_ID", "hostile")
@@ -134,17 +195,27 @@ fn run(binary: &str, api: &str, pages: &Path, summary: &Path, args: &[&str]) -> 
     cmd.output().expect("binary runs").into()
 }
 
-/// The canary, or a stretch of it, anywhere in `text`.
+/// Any of `secrets` (each a secret or a stretch of one no ordinary text contains) in `text`,
+/// as written or percent-encoded.
 #[track_caller]
-fn assert_no_canary(what: &str, text: &str) {
-    assert!(
-        !text.contains(CANARY) && !text.contains(CANARY_CORE),
-        "the canary token reached {what}"
-    );
-    assert!(
-        !text.contains(&percent_encode(CANARY)[..30]),
-        "the percent-encoded canary reached {what}"
-    );
+fn assert_no_secret(what: &str, text: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret ({}…) reached {what}",
+            &secret[..secret.len().min(6)]
+        );
+        let encoded = percent_encode(secret);
+        assert!(
+            !text.contains(&encoded[..encoded.len().min(30)]),
+            "a percent-encoded secret reached {what}"
+        );
+    }
+}
+
+/// The token canary and its core.
+fn token_secrets() -> Vec<String> {
+    vec![CANARY.to_owned(), CANARY_CORE.to_owned()]
 }
 
 /// No line of a stream begins with `::` but Codex's own annotations, and no escape sequence.
@@ -171,11 +242,11 @@ fn assert_no_commands(what: &str, text: &str) {
     );
 }
 
-/// Every string of a JSON document within the bound, and no canary.
-fn assert_json_clean(what: &str, value: &Value) {
+/// Every string of a JSON document within the bound, and no secret.
+fn assert_json_clean(what: &str, value: &Value, secrets: &[String]) {
     match value {
         Value::String(s) => {
-            assert_no_canary(what, s);
+            assert_no_secret(what, s, secrets);
             assert!(
                 s.chars().count() <= MESSAGE_LIMIT,
                 "{what}: a string of {} characters: {}…",
@@ -188,30 +259,77 @@ fn assert_json_clean(what: &str, value: &Value) {
                 "{what}: a message beginning with a workflow command: {s}"
             );
         }
-        Value::Array(items) => items.iter().for_each(|v| assert_json_clean(what, v)),
-        Value::Object(map) => map.values().for_each(|v| assert_json_clean(what, v)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| assert_json_clean(what, v, secrets)),
+        Value::Object(map) => map
+            .values()
+            .for_each(|v| assert_json_clean(what, v, secrets)),
         _ => {}
     }
 }
 
 #[test]
 fn a_hostile_server_cannot_leak_the_token_or_steer_the_runner() {
-    let addr = hostile_server();
-    let api = format!("http://{addr}");
+    let (addr, _) = hostile_server(false);
+    hostile_run(&format!("http://{addr}"), &[("GH_CI_PAT", CANARY)], &|| {
+        token_secrets()
+    });
+}
+
+#[test]
+fn a_hostile_server_cannot_leak_an_app_key_jwt_or_installation_token() {
+    let key = include_str!("../../../codex-core/tests/fixtures/app-key-pkcs1.pem");
+    let (addr, seen) = hostile_server(true);
+    let secrets = || {
+        // The key's body lines, every JWT Codex sent (whole and its signature), the token.
+        let mut secrets: Vec<String> = key
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned)
+            .collect();
+        let seen = seen.lock().expect("not poisoned");
+        let jwts: Vec<&str> = seen
+            .iter()
+            .filter_map(|auth| auth.strip_prefix("Bearer "))
+            .filter(|t| t.matches('.').count() == 2 && t.starts_with("eyJ"))
+            .collect();
+        assert!(!jwts.is_empty(), "Codex sent no JWT: {seen:?}");
+        for jwt in jwts {
+            secrets.push(jwt.to_owned());
+            secrets.push(jwt.rsplit('.').next().unwrap_or_default().to_owned());
+        }
+        assert!(
+            seen.iter().any(|auth| auth.ends_with(TOKEN_CANARY)),
+            "Codex never used the installation token"
+        );
+        secrets.extend([TOKEN_CANARY.to_owned(), TOKEN_CANARY_CORE.to_owned()]);
+        secrets
+    };
+    hostile_run(
+        &format!("http://{addr}"),
+        &[("CODEX_APP_ID", "42"), ("CODEX_APP_PRIVATE_KEY", key)],
+        &secrets,
+    );
+}
+
+/// Codex's components against the hostile server at `api` with `credentials`: nothing
+/// `secrets` names (asked for once the runs are over) reaches any output, and no output
+/// steers the runner.
+fn hostile_run(api: &str, credentials: &[(&str, &str)], secrets: &dyn Fn() -> Vec<String>) {
     let pages = tempfile::tempdir().expect("temporary directory");
     let summary_dir = tempfile::tempdir().expect("temporary directory");
     let summary = summary_dir.path().join("step-summary.md");
 
+    let mut outputs = Vec::new();
     for (binary, args) in [
         ("codex-project-sync", &[][..]),
         ("codex-diagnostics", &["--repair"][..]),
         ("codex-self-test", &[][..]),
         ("codex-telemetry-merge", &[][..]),
     ] {
-        let out = run(binary, &api, pages.path(), &summary, args);
+        let out = run(binary, credentials, api, pages.path(), &summary, args);
         out.expect_code(0);
-        assert_no_canary(&format!("{binary}'s stdout"), &out.stdout);
-        assert_no_canary(&format!("{binary}'s stderr"), &out.stderr);
         assert_no_commands(&format!("{binary}'s stdout"), &out.stdout);
         assert_no_commands(&format!("{binary}'s stderr"), &out.stderr);
         assert!(
@@ -219,6 +337,12 @@ fn a_hostile_server_cannot_leak_the_token_or_steer_the_runner() {
             "{binary} printed {} bytes",
             out.stdout.len() + out.stderr.len()
         );
+        outputs.push((format!("{binary}'s stdout"), out.stdout));
+        outputs.push((format!("{binary}'s stderr"), out.stderr));
+    }
+    let secrets = secrets();
+    for (what, text) in &outputs {
+        assert_no_secret(what, text, &secrets);
     }
 
     let telemetry: Vec<_> = std::fs::read_dir(pages.path().join("telemetry"))
@@ -230,7 +354,7 @@ fn a_hostile_server_cannot_leak_the_token_or_steer_the_runner() {
     let mut errors = 0;
     for path in &telemetry {
         let text = std::fs::read_to_string(path).expect("telemetry readable");
-        assert_no_canary(&path.display().to_string(), &text);
+        assert_no_secret(&path.display().to_string(), &text, &secrets);
         assert!(
             text.len() < 100_000,
             "{} is {} bytes",
@@ -238,7 +362,7 @@ fn a_hostile_server_cannot_leak_the_token_or_steer_the_runner() {
             text.len()
         );
         let doc: Value = serde_json::from_str(&text).expect("telemetry is JSON");
-        assert_json_clean(&path.display().to_string(), &doc);
+        assert_json_clean(&path.display().to_string(), &doc, &secrets);
         errors += doc["errors"].as_array().map_or(0, Vec::len);
         errors += doc["warnings"].as_array().map_or(0, Vec::len);
     }
@@ -246,14 +370,15 @@ fn a_hostile_server_cannot_leak_the_token_or_steer_the_runner() {
 
     let dashboard = pages.path().join("dashboard").join("dashboard.json");
     let text = std::fs::read_to_string(&dashboard).expect("dashboard.json written");
-    assert_no_canary("dashboard.json", &text);
+    assert_no_secret("dashboard.json", &text, &secrets);
     assert_json_clean(
         "dashboard.json",
         &serde_json::from_str(&text).expect("dashboard.json is JSON"),
+        &secrets,
     );
 
     let md = std::fs::read_to_string(&summary).expect("job summary written");
-    assert_no_canary("the job summary", &md);
+    assert_no_secret("the job summary", &md, &secrets);
     assert!(!md.contains('\u{1b}'), "the job summary carries escapes");
     assert!(md.len() < 100_000, "the job summary is {} bytes", md.len());
 }
@@ -280,8 +405,8 @@ fn credentials_in_the_api_url_are_refused_without_echoing_them() {
             .env(var, &url);
         let out: Run = cmd.output().expect("binary runs").into();
         out.expect_code(2);
-        assert_no_canary("stderr", &out.stderr);
-        assert_no_canary("stdout", &out.stdout);
+        assert_no_secret("stderr", &out.stderr, &token_secrets());
+        assert_no_secret("stdout", &out.stdout, &token_secrets());
         let lines: Vec<&str> = out.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{}", out.stderr);
         assert!(

@@ -3,6 +3,7 @@
 //! sandbox, and the tests check the sandbox's state and the files written, not only the
 //! components' own account of what they did.
 
+mod app;
 mod binaries;
 mod cleaner;
 mod common;

@@ -55,6 +55,28 @@ pub struct ClientOptions {
     pub stop: Stop,
     /// Where pages read and writes sent are reported (nobody, by default).
     pub progress: Progress,
+    /// What this client shares with the run's other clients (a new one, by default).
+    pub session: Session,
+}
+
+/// What the clients of one run share (`codex pipeline` builds one client per component): the
+/// server's clock as its `Date` headers tell it, and a GitHub App's installation and token,
+/// so the components of one run ask for one token, not one each. Cloning shares it.
+#[derive(Clone, Default)]
+pub struct Session(Arc<SessionState>);
+
+#[derive(Default)]
+struct SessionState {
+    /// The server's clock less ours, in milliseconds (see [`GitHub::server_now`]).
+    server_offset_ms: std::sync::atomic::AtomicI64,
+    /// Held while a token is obtained, so concurrent requests wait for one exchange.
+    app: tokio::sync::Mutex<AppState>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Session(..)")
+    }
 }
 
 impl ClientOptions {
@@ -74,6 +96,7 @@ impl ClientOptions {
             cache_dir: cfg.cache_dir.clone(),
             stop: Stop::default(),
             progress: Progress::default(),
+            session: Session::default(),
         }
     }
 }
@@ -240,6 +263,7 @@ struct Inner {
     stop: Stop,
     progress: Progress,
     stats: Mutex<ApiStats>,
+    session: Session,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -278,7 +302,6 @@ impl GitHub {
             Some(Credentials::App(creds)) => Auth::App(Box::new(AppAuth {
                 creds,
                 repo: opts.repo,
-                state: tokio::sync::Mutex::new(AppState::default()),
             })),
         };
         Ok(GitHub {
@@ -295,8 +318,39 @@ impl GitHub {
                 stop: opts.stop,
                 progress: opts.progress,
                 stats: Mutex::new(ApiStats::default()),
+                session: opts.session,
             }),
         })
+    }
+
+    /// The time on the server's clock, as its last `Date` header told it (our clock until an
+    /// answer came). Installation tokens expire, JWTs are dated and rate limits reset on
+    /// GitHub's clock; a runner whose clock is off would otherwise send expired tokens or
+    /// JWTs GitHub calls "issued in the future", or wait for resets that already happened.
+    pub fn server_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset = self
+            .inner
+            .session
+            .0
+            .server_offset_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now() + chrono::Duration::milliseconds(offset)
+    }
+
+    /// Learns the server's clock from an answer's `Date` header (ignored when missing,
+    /// malformed or more than [`MAX_CLOCK_OFFSET`] away from ours: a server cannot move
+    /// the client's idea of time by days).
+    fn observe_date(&self, response: &Response) {
+        if let Some(offset) = response
+            .header("date")
+            .and_then(|date| clock_offset(date, chrono::Utc::now()))
+        {
+            self.inner
+                .session
+                .0
+                .server_offset_ms
+                .store(offset, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// True when writes are stopped.
@@ -444,13 +498,24 @@ impl GitHub {
                     });
                 }
             };
-            if let (Ok(response), Some(token)) = (&outcome, used_token)
+            if let Ok(response) = &outcome {
+                self.observe_date(response);
+            }
+            // A refused installation token is replaced once; a refused JWT is signed again
+            // once, on the server's clock its answer just told (a runner whose clock is off
+            // dates its first JWT wrongly).
+            if let Ok(response) = &outcome
                 && response.status == StatusCode::UNAUTHORIZED
                 && !reauthenticated
+                && (used_token.is_some() || bearer == Bearer::AppJwt)
             {
-                tracing::info!(%method, url = %url, "installation token refused (401): replacing it once");
+                if bearer == Bearer::AppJwt {
+                    tracing::info!(%method, url = %url, "App JWT refused (401): signing it again on the server's clock, once");
+                } else {
+                    tracing::info!(%method, url = %url, "installation token refused (401): replacing it once");
+                }
                 reauthenticated = true;
-                refused_token = Some(token);
+                refused_token = used_token;
                 continue;
             }
             match self.judge(outcome, retry, attempt, protocol) {
@@ -492,8 +557,9 @@ impl GitHub {
             Ok(r) => r,
         };
         let remaining = response.header("x-ratelimit-remaining").map(str::to_owned);
-        let reset_in = reset_in(&response);
-        match answer_of(&response) {
+        let now = self.server_now();
+        let reset_in = reset_in(&response, now);
+        match answer_of(&response, now) {
             Answer::Final => {
                 if response.status.is_success() && remaining.as_deref() == Some("0") {
                     // The budget is spent: nothing more goes out until the reset.
@@ -839,14 +905,15 @@ enum Auth {
 struct AppAuth {
     creds: AppCredentials,
     repo: Option<RepoSlug>,
-    /// Held while a token is obtained, so concurrent requests wait for one exchange.
-    state: tokio::sync::Mutex<AppState>,
 }
 
 #[derive(Default)]
 struct AppState {
     installation_id: Option<u64>,
     token: Option<InstallationToken>,
+    /// Why GitHub will not give this App a token (a refused JWT, no installation, a
+    /// repository outside it): asking again before every request would only repeat it.
+    failed: Option<String>,
 }
 
 /// Which credential a request carries.
@@ -886,7 +953,7 @@ impl GitHub {
         if bearer == Bearer::AppJwt {
             let jwt = app
                 .creds
-                .jwt(chrono::Utc::now())
+                .jwt(self.server_now())
                 .map_err(|message| Error::AppAuth { message })?;
             self.lock_stats().app_jwt_requests += 1;
             return Ok((Some(bearer_header(jwt.expose())?), None));
@@ -900,9 +967,34 @@ impl GitHub {
     /// the configured one, else the repository's (`GET /repos/{owner}/{repo}/installation`);
     /// the token is narrowed to the repository in hand.
     async fn installation_token(&self, app: &AppAuth, refused: Option<Token>) -> Result<Token> {
-        let mut state = app.state.lock().await;
+        let mut state = self.inner.session.0.app.lock().await;
+        if let Some(message) = &state.failed {
+            return Err(Error::AppAuth {
+                message: message.clone(),
+            });
+        }
+        match self.obtain_token(app, &mut state, refused).await {
+            Err(e) => Err(match app_refusal(&e, app, state.installation_id) {
+                Some(message) => {
+                    tracing::warn!(%message, "GitHub App: no installation token for this run");
+                    state.failed = Some(message.clone());
+                    Error::AppAuth { message }
+                }
+                None => e,
+            }),
+            ok => ok,
+        }
+    }
+
+    /// [`GitHub::installation_token`]'s work, with the App's state locked.
+    async fn obtain_token(
+        &self,
+        app: &AppAuth,
+        state: &mut AppState,
+        refused: Option<Token>,
+    ) -> Result<Token> {
         if let Some(current) = &state.token
-            && !current.needs_refresh(chrono::Utc::now())
+            && !current.needs_refresh(self.server_now())
             && refused.as_ref() != Some(&current.token)
         {
             return Ok(current.token.clone());
@@ -960,7 +1052,11 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value> {
-        let url = self.url(path);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut url = self.url(path);
+        if !query.is_empty() {
+            url.set_query(Some(query));
+        }
         let response = Box::pin(self.governed(
             method,
             &url,
@@ -982,13 +1078,36 @@ impl GitHub {
             Auth::None => "none".to_owned(),
             Auth::Token(token) => format!("{:?} token", token.kind()),
             Auth::App(app) => {
-                let state = app.state.lock().await;
+                let state = self.inner.session.0.app.lock().await;
                 match state.installation_id.or(app.creds.installation_id) {
                     Some(id) => format!("App {}, installation {id}", app.creds.app_id),
                     None => format!("App {}", app.creds.app_id),
                 }
             }
         }
+    }
+
+    /// The App itself (`GET /app`, with a JWT); `None` for a token.
+    pub async fn app_info(&self) -> Result<Option<crate::app::AppInfo>> {
+        if !matches!(self.inner.auth, Auth::App(_)) {
+            return Ok(None);
+        }
+        let answer = self.app_exchange(Method::GET, "app", None).await?;
+        crate::app::AppInfo::from_answer(&answer)
+            .map(Some)
+            .map_err(|message| Error::AppAuth { message })
+    }
+
+    /// Where the App is installed (`GET /app/installations`, the first 100); empty for a
+    /// token.
+    pub async fn app_installations(&self) -> Result<Vec<crate::app::Installation>> {
+        if !matches!(self.inner.auth, Auth::App(_)) {
+            return Ok(Vec::new());
+        }
+        let answer = self
+            .app_exchange(Method::GET, "app/installations?per_page=100", None)
+            .await?;
+        Ok(crate::app::Installation::list_from_answer(&answer))
     }
 
     /// A GitHub App's installation permissions (from its current token's answer), obtaining
@@ -1000,8 +1119,42 @@ impl GitHub {
             return Ok(None);
         };
         self.installation_token(app, None).await?;
-        let state = app.state.lock().await;
+        let state = self.inner.session.0.app.lock().await;
         Ok(state.token.as_ref().map(|t| t.permissions.clone()))
+    }
+}
+
+/// What a failed App exchange means for the whole run, in words an App owner can act on;
+/// `None` when asking again later may help (a server error, a lost answer, a rate limit).
+fn app_refusal(e: &Error, app: &AppAuth, installation_id: Option<u64>) -> Option<String> {
+    let id = &app.creds.app_id;
+    let repo = app
+        .repo
+        .as_ref()
+        .map_or_else(|| "the repository".to_owned(), ToString::to_string);
+    let installation = installation_id.map_or_else(String::new, |i| format!("installation {i}"));
+    match e {
+        Error::AppAuth { message } => Some(message.clone()),
+        Error::Unauthorized { .. } => Some(format!(
+            "GitHub refused App {id}'s JWT: CODEX_APP_ID and the private key do not belong together, or the key was deleted from the App's settings"
+        )),
+        Error::NotFound { .. } if installation_id.is_none() => Some(format!(
+            "App {id} is not installed on {repo}: install it there, or set CODEX_APP_INSTALLATION_ID"
+        )),
+        Error::NotFound { .. } => Some(format!(
+            "App {id} has no {installation} (CODEX_APP_INSTALLATION_ID)"
+        )),
+        Error::Status {
+            status: 422,
+            message,
+            ..
+        } => Some(format!(
+            "{installation} of App {id} cannot give a token for {repo}: the repository is not in it, or it lacks a permission asked for (GitHub: {message})"
+        )),
+        Error::Forbidden { message, .. } => Some(format!(
+            "GitHub refused App {id} a token for {repo}: {message}"
+        )),
+        _ => None,
     }
 }
 
@@ -1059,7 +1212,7 @@ pub fn check_status(response: Response) -> Result<Response> {
             url,
         },
         401 => Error::Unauthorized { url },
-        403 | 429 => match answer_of(&response) {
+        403 | 429 => match answer_of(&response, chrono::Utc::now()) {
             Answer::PrimaryLimit { wait } => Error::RateLimited {
                 url,
                 wait: Some(wait),
@@ -1086,7 +1239,7 @@ pub fn check_status(response: Response) -> Result<Response> {
 }
 
 /// What the governor's policy makes of an answer (one definition of a rate limit).
-fn answer_of(response: &Response) -> Answer {
+fn answer_of(response: &Response, now: chrono::DateTime<chrono::Utc>) -> Answer {
     let message = if response.status.is_success() {
         String::new()
     } else {
@@ -1095,21 +1248,32 @@ fn answer_of(response: &Response) -> Answer {
     classify(
         response.status,
         response.header("x-ratelimit-remaining"),
-        reset_in(response),
+        reset_in(response, now),
         response.header("retry-after"),
         &message,
     )
 }
 
 /// Time until `x-ratelimit-reset`, when the answer names it (zero once past).
-fn reset_in(response: &Response) -> Option<Duration> {
+fn reset_in(response: &Response, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let reset = response
         .header("x-ratelimit-reset")?
         .trim()
         .parse::<i64>()
         .ok()?;
-    let secs = reset - chrono::Utc::now().timestamp();
+    let secs = reset - now.timestamp();
     Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
+
+/// The farthest a server's `Date` may move our idea of its clock.
+pub const MAX_CLOCK_OFFSET: chrono::Duration = chrono::Duration::hours(24);
+
+/// The server's clock less ours, in milliseconds, from a `Date` header (RFC 9110's
+/// IMF-fixdate, `Wed, 02 Dec 2026 11:40:26 GMT`), or `None`.
+fn clock_offset(date: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let server = chrono::DateTime::parse_from_rfc2822(date.trim()).ok()?;
+    let offset = server.with_timezone(&chrono::Utc) - now;
+    (offset.abs() <= MAX_CLOCK_OFFSET).then(|| offset.num_milliseconds())
 }
 
 fn message_of(response: &Response) -> String {
@@ -1127,6 +1291,31 @@ fn message_of(response: &Response) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_servers_clock_comes_from_its_date_header() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T11:40:26Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        // Ten minutes ahead of us, behind us, and the same second.
+        assert_eq!(
+            clock_offset("Wed, 02 Dec 2026 11:50:26 GMT", now),
+            Some(600_000)
+        );
+        assert_eq!(
+            clock_offset("Wed, 02 Dec 2026 11:30:26 GMT", now),
+            Some(-600_000)
+        );
+        assert_eq!(
+            clock_offset(" Wed, 02 Dec 2026 11:40:26 GMT ", now),
+            Some(0)
+        );
+        // Not a date, or a server trying to move us by more than a day: ignored.
+        assert_eq!(clock_offset("yesterday", now), None);
+        assert_eq!(clock_offset("", now), None);
+        assert_eq!(clock_offset("Fri, 31 Dec 9999 23:59:59 GMT", now), None);
+        assert_eq!(clock_offset("Thu, 01 Jan 1970 00:00:00 GMT", now), None);
+    }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         let mut map = HeaderMap::new();

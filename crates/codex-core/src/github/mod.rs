@@ -10,7 +10,7 @@ pub mod model;
 pub mod pagination;
 mod rest;
 
-pub use client::{ApiStats, ClientOptions, GitHub, Response, Retry, Written};
+pub use client::{ApiStats, ClientOptions, GitHub, Response, Retry, Session, Written};
 pub use graphql::Project;
 pub use issues::{IssueLister, IssuePage, IssueQuery};
 pub use model::{

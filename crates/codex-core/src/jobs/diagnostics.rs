@@ -202,6 +202,54 @@ fn unreadable(report: &mut Report<DiagnosticsFields>, what: &str, e: &crate::Err
     }
 }
 
+/// The `token` check of a GitHub App: what the installation `granted`, against what Codex
+/// needs and, when the App could be read, what its settings ask for.
+fn app_permission_check(
+    who: &str,
+    granted: &std::collections::BTreeMap<String, String>,
+    asked: Result<Option<crate::app::AppInfo>, crate::Error>,
+) -> Check {
+    let missing = crate::app::missing_permissions(granted, false);
+    let pages = if crate::app::missing_permissions(granted, true).len() > missing.len() {
+        " (contents: write is needed too where this credential publishes Pages)"
+    } else {
+        ""
+    };
+    let detail = if missing.is_empty() {
+        format!("{who}: the installation has what Codex needs{pages}")
+    } else {
+        match asked {
+            Ok(Some(app)) => {
+                let (settings, unaccepted) =
+                    crate::app::missing_where(&app.permissions, granted, false);
+                let mut parts = Vec::new();
+                if !settings.is_empty() {
+                    parts.push(format!(
+                        "the App's settings do not ask for {} (an App owner adds them; the installation then accepts them)",
+                        settings.join(", ")
+                    ));
+                }
+                if !unaccepted.is_empty() {
+                    parts.push(format!(
+                        "the installation has not accepted {} (an owner of the account approves the App's new permissions)",
+                        unaccepted.join(", ")
+                    ));
+                }
+                format!("{who}: {}{pages}", parts.join("; "))
+            }
+            _ => format!(
+                "{who}: the installation lacks {}{pages}",
+                missing.join(", ")
+            ),
+        }
+    };
+    Check {
+        name: "token".into(),
+        ok: missing.is_empty(),
+        detail,
+    }
+}
+
 async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<DiagnosticsFields>) {
     let gh = ctx.github();
     let repo = ctx.repo();
@@ -230,28 +278,34 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
                 gh.app_permissions().await
             );
             let who = gh.credential_description().await;
-            checks.push(match permissions {
+            let check = match permissions {
                 Ok(granted) => {
-                    let granted = granted.unwrap_or_default();
-                    let missing = crate::app::missing_permissions(&granted, false);
-                    let pages = if crate::app::missing_permissions(&granted, true).len()
-                        > missing.len()
-                    {
-                        " (contents: write is needed too where this credential publishes Pages)"
-                    } else {
-                        ""
+                    // What the App's settings ask for tells apart what an App owner must add
+                    // from what an owner of the account has not accepted yet.
+                    let asked = unless_stopped!("could not read the App", gh.app_info().await);
+                    app_permission_check(&who, &granted.unwrap_or_default(), asked)
+                }
+                Err(e @ crate::Error::AppAuth { .. }) => {
+                    // Where the App is installed tells the owner which installation to use.
+                    let installed = unless_stopped!(
+                        "could not list the App's installations",
+                        gh.app_installations().await
+                    );
+                    let places = match installed {
+                        Ok(list) if list.is_empty() => "it is installed nowhere".to_owned(),
+                        Ok(list) => format!(
+                            "it is installed on {}",
+                            list.iter()
+                                .map(|i| format!("{} (installation {})", i.account, i.id))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        Err(e) => format!("its installations could not be listed: {e}"),
                     };
                     Check {
                         name: "token".into(),
-                        ok: missing.is_empty(),
-                        detail: if missing.is_empty() {
-                            format!("{who}: the installation has what Codex needs{pages}")
-                        } else {
-                            format!(
-                                "{who}: the installation lacks {}{pages}",
-                                missing.join(", ")
-                            )
-                        },
+                        ok: false,
+                        detail: format!("{e}; {places}"),
                     }
                 }
                 Err(e) => Check {
@@ -259,7 +313,8 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
                     ok: false,
                     detail: format!("{who}: no installation token: {e}"),
                 },
-            });
+            };
+            checks.push(check);
         }
         Some(Credentials::Token { source: env::GH_CI_PAT, .. }) => checks.push(Check { name: "token".into(), ok: true, detail: "GH_CI_PAT".into() }),
         _ => checks.push(Check {
@@ -406,6 +461,68 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
 mod tests {
     use super::*;
     use crate::github::MilestoneNumber;
+
+    #[test]
+    fn an_apps_missing_permissions_say_who_must_act() {
+        let perms = |list: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+            list.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let all = perms(&[
+            ("issues", "write"),
+            ("organization_projects", "write"),
+            ("actions_variables", "read"),
+            ("metadata", "read"),
+            ("contents", "read"),
+        ]);
+        let who = "App 7, installation 1";
+        let ok = app_permission_check(who, &all, Ok(None));
+        assert!(ok.ok, "{}", ok.detail);
+        assert!(
+            ok.detail.contains("contents: write is needed too"),
+            "{}",
+            ok.detail
+        );
+
+        let granted = perms(&[
+            ("issues", "write"),
+            ("metadata", "read"),
+            ("contents", "read"),
+        ]);
+        let app = crate::app::AppInfo {
+            id: 7,
+            slug: "codex-bot".into(),
+            permissions: perms(&[
+                ("issues", "write"),
+                ("organization_projects", "write"),
+                ("metadata", "read"),
+                ("contents", "read"),
+            ]),
+        };
+        let check = app_permission_check(who, &granted, Ok(Some(app)));
+        assert!(!check.ok);
+        assert!(
+            check
+                .detail
+                .contains("settings do not ask for actions_variables: read")
+                && check
+                    .detail
+                    .contains("has not accepted organization_projects: write"),
+            "{}",
+            check.detail
+        );
+        // Without the App's own answer: what is missing, plainly.
+        let check = app_permission_check(
+            who,
+            &granted,
+            Err(crate::Error::Unauthorized { url: "u".into() }),
+        );
+        assert_eq!(
+            check.detail,
+            "App 7, installation 1: the installation lacks organization_projects: write, actions_variables: read (contents: write is needed too where this credential publishes Pages)"
+        );
+    }
 
     #[test]
     fn label_and_milestone_checks() {

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::{Config, RepoSlug};
-use crate::github::GitHub;
+use crate::github::{GitHub, Session};
 use crate::pages::Pages;
 use crate::progress::Progress;
 use crate::stop::{Stop, StopReason};
@@ -51,22 +51,31 @@ pub struct Context {
 impl Context {
     /// A context for `config`, building the client when a token is configured.
     pub fn new(config: Config, now: DateTime<Utc>) -> crate::Result<Self> {
-        Context::watched(config, now, &Stop::default(), Progress::default())
+        Context::watched(
+            config,
+            now,
+            &Stop::default(),
+            Progress::default(),
+            Session::default(),
+        )
     }
 
     /// A context whose stop shares `cancel`'s cancellation ([`Stop::linked`], with the run's
-    /// own deadline) and whose progress goes to `progress`.
+    /// own deadline), whose progress goes to `progress`, and whose client shares `session`
+    /// (the server's clock, an App's token) with the run's other contexts.
     pub fn watched(
         config: Config,
         now: DateTime<Utc>,
         cancel: &Stop,
         progress: Progress,
+        session: Session,
     ) -> crate::Result<Self> {
         let stop = cancel.linked(Some(Duration::from_secs(config.settings.deadline_secs)));
         let github = match &config.credentials {
             Some(_) => Some(GitHub::new(crate::github::ClientOptions {
                 stop: stop.clone(),
                 progress: progress.clone(),
+                session,
                 ..crate::github::ClientOptions::from_config(&config)
             })?),
             None => None,

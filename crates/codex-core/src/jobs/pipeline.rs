@@ -99,6 +99,8 @@ pub async fn run(
     hooks: &mut dyn Hooks,
 ) -> Vec<Step> {
     let mut steps = Vec::with_capacity(PIPELINE.len());
+    // One session for the run: its components share the server's clock and an App's token.
+    let session = crate::github::Session::default();
     for info in &PIPELINE {
         let outcome = match cancel.reason() {
             Some(reason) => StepOutcome::NotRun(reason),
@@ -107,7 +109,13 @@ pub async fn run(
                 let now = Utc::now();
                 match info.component {
                     Some(component) => {
-                        match Context::watched(config.clone(), now, cancel, progress) {
+                        match Context::watched(
+                            config.clone(),
+                            now,
+                            cancel,
+                            progress,
+                            session.clone(),
+                        ) {
                             Ok(ctx) => StepOutcome::Ran(super::run(component, &ctx, options).await),
                             Err(e) => StepOutcome::Failed(e),
                         }

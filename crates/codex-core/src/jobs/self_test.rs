@@ -142,6 +142,21 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
         // "GitHub App N, installation M": the installation is known once a request was made.
         let who = gh.credential_description().await;
         report.fields.token.notes.insert(0, format!("GitHub {who}"));
+        // What it may do: the installation token's permissions (already in hand, no request).
+        if let Ok(Some(granted)) = gh.app_permissions().await {
+            let missing = crate::app::missing_permissions(&granted, false);
+            report.fields.token.notes.insert(
+                1,
+                if missing.is_empty() {
+                    "the installation has what Codex needs".to_owned()
+                } else {
+                    format!(
+                        "the installation lacks {} (codex-diagnostics says who must act)",
+                        missing.join(", ")
+                    )
+                },
+            );
+        }
     }
     let milestones = match gh.milestones(repo).await {
         Ok(m) => m,

@@ -1,9 +1,9 @@
-//! GitHub App authentication in the client, against a tiny in-test fake (the sandbox's App
-//! support is written separately; the end-to-end tests against it come next): the
-//! installation is looked up and its token obtained with a JWT that verifies with the App's
-//! public key, the token carries every other request, is replaced before a request when it
-//! expires within five minutes and once after a 401, and no key, JWT or token reaches a log
-//! line at trace level.
+//! GitHub App authentication in the client. Against a tiny in-test fake that checks every JWT
+//! itself: the installation is looked up and its token obtained with a JWT that verifies with
+//! the App's public key, the token carries every other request, is replaced before a request
+//! when it expires within five minutes and once after a 401, and no key, JWT or token reaches
+//! a log line at trace level. Against the sandbox's App: a token narrowed to one repository
+//! is refused on another, and one the server expired early is replaced once.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -200,6 +200,7 @@ fn client(api: &url::Url) -> GitHub {
         cache_dir: None,
         stop: codex_core::Stop::default(),
         progress: codex_core::Progress::default(),
+        session: codex_core::github::Session::default(),
     })
     .unwrap()
 }
@@ -299,4 +300,67 @@ async fn a_refused_token_is_replaced_once_and_the_request_sent_again() {
     let f = fake.lock().unwrap();
     assert_eq!((f.minted.len(), f.refused), (3, 3));
     assert!(f.violations.is_empty(), "{:?}", f.violations);
+}
+
+#[tokio::test]
+async fn a_token_narrowed_to_one_repository_is_refused_on_another() {
+    let sb = crate::common::sandbox(codex_sandbox::SandboxOptions {
+        app: Some(crate::common::app_options()),
+        ..codex_sandbox::SandboxOptions::default()
+    })
+    .await;
+    let gh = GitHub::new(ClientOptions {
+        credentials: Some(Credentials::App(crate::common::app_credentials())),
+        repo: Some(RepoSlug::parse("acme/widgets").unwrap()),
+        ..crate::common::options(&sb)
+    })
+    .unwrap();
+    let widgets = RepoSlug::parse("acme/widgets").unwrap();
+    let gadgets = RepoSlug::parse("acme/gadgets").unwrap();
+    gh.repository(&widgets).await.unwrap();
+    // Same installation, but the token was narrowed to acme/widgets.
+    let err = gh.repository(&gadgets).await.unwrap_err();
+    assert!(err.is_missing(), "{err:?}");
+    let app = &sb.stats()["app"];
+    assert_eq!(app["out_of_reach"], 1, "{app:#}");
+    assert_eq!(app["tokens_issued"], 1, "refused, not replaced: {app:#}");
+    assert_eq!(
+        app["issued"][0]["repositories"],
+        json!(["acme/widgets"]),
+        "{app:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_the_server_expired_early_is_replaced_once_and_the_request_repeated() {
+    let sb = crate::common::sandbox(codex_sandbox::SandboxOptions {
+        app: Some(crate::common::app_options()),
+        ..codex_sandbox::SandboxOptions::default()
+    })
+    .await;
+    let gh = GitHub::new(ClientOptions {
+        credentials: Some(Credentials::App(crate::common::app_credentials())),
+        repo: Some(RepoSlug::parse("acme/widgets").unwrap()),
+        ..crate::common::options(&sb)
+    })
+    .unwrap();
+    let widgets = RepoSlug::parse("acme/widgets").unwrap();
+    gh.repository(&widgets).await.unwrap();
+    gh.labels(&widgets).await.unwrap();
+    assert_eq!(
+        sb.stats()["app"]["tokens_issued"],
+        1,
+        "one token serves both"
+    );
+    // GitHub's clock jumps past the token's end between two requests: the client, which
+    // last heard an hour earlier, sends the old token once, then a new one.
+    sb.advance_clock(3700);
+    gh.labels(&widgets).await.unwrap();
+    let app = &sb.stats()["app"];
+    assert_eq!(app["tokens_issued"], 2, "{app:#}");
+    assert_eq!(app["expired_token_requests"], 1, "{app:#}");
+    assert_eq!(gh.stats().installation_tokens, 2);
+    // The answers' Date headers moved the client's idea of the server's clock.
+    let ahead = gh.server_now() - chrono::Utc::now();
+    assert!(ahead > chrono::Duration::seconds(3600), "{ahead:?}");
 }

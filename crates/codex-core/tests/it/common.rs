@@ -43,9 +43,32 @@ pub(crate) fn options(sandbox: &Sandbox) -> ClientOptions {
         cache_dir: None,
         stop: codex_core::Stop::default(),
         progress: codex_core::Progress::default(),
+        session: codex_core::github::Session::default(),
     }
 }
 
 pub(crate) fn repo() -> codex_core::RepoSlug {
     codex_core::RepoSlug::parse("acme/widgets").unwrap()
+}
+
+/// The App of the tests' sandboxes.
+pub(crate) const APP_ID: u64 = 42;
+const APP_KEY: &str = include_str!("../fixtures/app-key-pkcs1.pem");
+
+/// A sandbox's App: [`APP_ID`], the fixture key's public half.
+pub(crate) fn app_options() -> codex_sandbox::AppOptions {
+    codex_sandbox::AppOptions {
+        id: APP_ID,
+        public_key_pem: include_str!("../fixtures/app-key-public.pem").to_owned(),
+        installation_token_ttl_secs: 3600,
+    }
+}
+
+/// The App's credentials, installation looked up per repository.
+pub(crate) fn app_credentials() -> codex_core::app::AppCredentials {
+    codex_core::app::AppCredentials {
+        app_id: codex_core::app::AppId::Id(APP_ID),
+        key: codex_core::app::AppKey::from_pem(APP_KEY).unwrap(),
+        installation_id: None,
+    }
 }

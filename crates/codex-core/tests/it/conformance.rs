@@ -8,7 +8,9 @@ use codex_core::github::{IssueLister, IssueQuery, Written};
 use codex_core::{IssueNumber, MilestoneNumber};
 use codex_sandbox::{SandboxOptions, Scenario};
 
-use crate::common::{client, repo, sandbox};
+use codex_core::github::{ClientOptions, GitHub};
+
+use crate::common::{APP_ID, app_credentials, app_options, client, options, repo, sandbox};
 
 #[test]
 fn every_graphql_document_is_valid_against_githubs_schema() {
@@ -116,11 +118,37 @@ async fn every_rest_request_and_answer_conforms() {
         .await
         .unwrap();
 
+    // A GitHub App's side: its JWT exchanges, and a read with an installation token.
+    let app_sb = sandbox(SandboxOptions {
+        scenario: Scenario::Demo,
+        off_spec: false,
+        record: true,
+        app: Some(app_options()),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let app = GitHub::new(ClientOptions {
+        credentials: Some(codex_core::Credentials::App(app_credentials())),
+        repo: Some(r.clone()),
+        ..options(&app_sb)
+    })
+    .unwrap();
+    app.repository(&r).await.unwrap();
+    let info = app.app_info().await.unwrap().expect("an App");
+    assert_eq!(info.id, APP_ID);
+    let installed = app.app_installations().await.unwrap();
+    assert!(
+        installed.iter().any(|i| i.account == "acme"),
+        "{installed:?}"
+    );
+    let granted = app.app_permissions().await.unwrap().expect("an App");
+    assert_eq!(granted.get("issues").map(String::as_str), Some("write"));
+
     let spec = RestSpec::load();
     let graphql = GraphqlSpec::load();
     let mut problems = Vec::new();
     let mut operations = std::collections::BTreeSet::new();
-    for ex in sb.exchanges() {
+    for ex in sb.exchanges().into_iter().chain(app_sb.exchanges()) {
         if ex.path == "/graphql" {
             let query = ex
                 .request_body
