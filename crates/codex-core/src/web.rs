@@ -2,6 +2,8 @@
 //! and 4): the GraphQL default and the web host are derived here and nowhere else.
 //!
 //! - `https://api.github.com`: GraphQL `https://api.github.com/graphql`, web `https://github.com`.
+//! - GitHub Enterprise Cloud with data residency, `https://api.SUBDOMAIN.ghe.com`: GraphQL
+//!   `https://api.SUBDOMAIN.ghe.com/graphql`, web `https://SUBDOMAIN.ghe.com`.
 //! - GitHub Enterprise Server, an API URL whose path ends in `/api/v3`: GraphQL
 //!   `scheme://host[:port]/api/graphql` (GHES serves no `/api/v3/graphql`), web
 //!   `scheme://host[:port]`.
@@ -19,6 +21,8 @@ use crate::config::{RepoSlug, join};
 enum Server {
     /// `api.github.com`.
     GitHubCom,
+    /// `api.SUBDOMAIN.ghe.com` (data residency): the web host without `api.`.
+    GheCom(Url),
     /// GitHub Enterprise Server: the origin serving `/api/v3`.
     Enterprise(Url),
     /// Anything else (a proxy, a test double).
@@ -26,8 +30,18 @@ enum Server {
 }
 
 fn server(api_url: &Url) -> Server {
-    if api_url.host_str() == Some("api.github.com") {
+    let host = api_url.host_str().unwrap_or_default();
+    if host == "api.github.com" {
         return Server::GitHubCom;
+    }
+    if let Some(web_host) = host.strip_prefix("api.")
+        && web_host.ends_with(".ghe.com")
+        && web_host.len() > ".ghe.com".len()
+    {
+        let mut web = origin(api_url);
+        if web.set_host(Some(web_host)).is_ok() {
+            return Server::GheCom(web);
+        }
     }
     if api_url.path().trim_end_matches('/').ends_with("/api/v3") {
         return Server::Enterprise(origin(api_url));
@@ -48,7 +62,7 @@ fn origin(url: &Url) -> Url {
 pub fn default_graphql_url(api_url: &Url) -> Url {
     match server(api_url) {
         Server::Enterprise(root) => join(&root, "api/graphql"),
-        Server::GitHubCom | Server::Other => join(api_url, "graphql"),
+        Server::GitHubCom | Server::GheCom(_) | Server::Other => join(api_url, "graphql"),
     }
 }
 
@@ -61,7 +75,7 @@ impl WebBase {
     pub fn from_api_url(api_url: &Url) -> WebBase {
         let base = match server(api_url) {
             Server::GitHubCom => Url::parse("https://github.com").expect("a constant URL is valid"),
-            Server::Enterprise(root) => root,
+            Server::Enterprise(root) | Server::GheCom(root) => root,
             Server::Other => origin(api_url),
         };
         WebBase(base)
