@@ -480,24 +480,18 @@ impl Config {
         // The runner sets GITHUB_GRAPHQL_URL for its own server, beside GITHUB_API_URL: when
         // --api-url names another one on the command line, a GraphQL URL that only came from
         // the environment would send the token to the runner's server. It is not used then.
-        let trimmed = |v: Option<&str>| {
-            v.map(str::trim)
+        // A value as given: trimmed, blank as unset, a trailing slash ignored.
+        let norm = |v: Option<&str>| {
+            v.map(|v| v.trim().trim_end_matches('/'))
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let api_from_flag = trimmed(args.api_url.as_deref()).is_some()
-            && trimmed(args.api_url.as_deref())
-                != get(env::GITHUB_API_URL)
-                    .as_deref()
-                    .map(str::trim)
-                    .map(str::to_owned);
-        let graphql_given = trimmed(args.graphql_url.as_deref());
+        let api_given = norm(args.api_url.as_deref());
+        let api_from_flag =
+            api_given.is_some() && api_given != norm(get(env::GITHUB_API_URL).as_deref());
+        let graphql_given = norm(args.graphql_url.as_deref());
         let graphql_from_env = graphql_given.is_some()
-            && graphql_given
-                == get(env::GITHUB_GRAPHQL_URL)
-                    .as_deref()
-                    .map(str::trim)
-                    .map(str::to_owned);
+            && graphql_given == norm(get(env::GITHUB_GRAPHQL_URL).as_deref());
         let graphql_arg = if api_from_flag && graphql_from_env {
             None
         } else {
@@ -924,10 +918,21 @@ mod tests {
             cfg.graphql_url.as_str(),
             "https://ghe.example.com/api/graphql"
         );
-        // the same values from the runner alone: used as they are
-        a.api_url = Some("https://api.github.com".into());
-        let cfg = resolve(a.clone(), &runner).unwrap();
-        assert_eq!(cfg.graphql_url.as_str(), "https://api.github.com/graphql");
+        // both from the runner (a trailing slash aside): its GraphQL URL is used, even one
+        // that is not the default
+        let proxied = [
+            ("GITHUB_TOKEN", "t"),
+            ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
+            ("GITHUB_GRAPHQL_URL", "https://proxy.example.com/graphql"),
+        ];
+        let mut b = args("acme/widgets");
+        b.api_url = Some("https://ghe.example.com/api/v3".into());
+        b.graphql_url = Some("https://proxy.example.com/graphql".into());
+        let cfg = resolve(b, &proxied).unwrap();
+        assert_eq!(
+            cfg.graphql_url.as_str(),
+            "https://proxy.example.com/graphql"
+        );
         // a GraphQL URL given on the command line (not the runner's) stays
         a.api_url = Some("https://ghe.example.com/api/v3".into());
         a.graphql_url = Some("https://gql.example.com/graphql".into());
