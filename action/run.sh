@@ -9,7 +9,9 @@
 #
 # Environment: CODEX_COMMAND (default pipeline), CODEX_ARGS, CODEX_BIN_DIR (the install step's
 # bin-dir; empty: `codex` from PATH), CODEX_REPO (exported to codex as GITHUB_REPOSITORY when
-# set). GH_CI_PAT, CODEX_DRY_RUN and CODEX_PAGES_DIR are passed through unchanged.
+# set). GH_CI_PAT (empty when the Action was given a GitHub App), CODEX_APP_ID,
+# CODEX_APP_PRIVATE_KEY, CODEX_APP_INSTALLATION_ID, CODEX_DRY_RUN and CODEX_PAGES_DIR are passed
+# through unchanged (codex reads an empty variable as unset).
 # Exit: codex's own exit code; 2 for a command that is not a subcommand name or a dry-run
 # other than true/false.
 set -euo pipefail

@@ -446,6 +446,19 @@ sys.exit(any("${{" in s.get("run", "") or s.get("shell") != "bash" for s in step
     fail "bad input (rc=$RC, steps: $(outcome run5 2>/dev/null))"
     sed 's/^/    | /' "$T/run5.log"
   fi
+  # A GitHub App: its id and key reach codex as CODEX_APP_*, the job token (the default
+  # `token`) does not (a token beside an App would be refused as "both"), and the key is shown
+  # nowhere. A key that is not one stops codex with exit 2 naming CODEX_APP_PRIVATE_KEY.
+  composite run6 command=project-sync repo=acme/managed pages=false app-id=12345 \
+    "app-private-key=$(printf -- '-----BEGIN RSA PRIVATE KEY-----\nS3cretKeyBodyLine0123456789\n-----END RSA PRIVATE KEY-----')"
+  if [ "$RC" -eq 1 ] && [ "$(outcome run6)" = "success skipped failure skipped skipped" ] &&
+    grep -q 'CODEX_APP_PRIVATE_KEY' "$T/run6.log" && ! grep -qi 'both\|GH_CI_PAT' "$T/run6.log" &&
+    ! grep -q 'S3cretKeyBody' "$T/run6.log"; then
+    ok "app-id and app-private-key reach codex as CODEX_APP_*, without the job token; the key is not shown"
+  else
+    fail "the App inputs (rc=$RC, steps: $(outcome run6 2>/dev/null))"
+    sed 's/^/    | /' "$T/run6.log"
+  fi
   if grep -q 's3cret' "$T"/run*.log; then fail "the job token appeared in the action's output"; else ok "the job token never appears in the action's output"; fi
 else
   echo "  skipped: PyYAML is not installed (python3 -m pip install pyyaml)"

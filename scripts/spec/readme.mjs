@@ -6,7 +6,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { OPERATIONS } from "./rest-subset.mjs";
+import { ERRATA, OPERATIONS } from "./rest-subset.mjs";
 import { FIELDS } from "./graphql-subset.mjs";
 
 const out = process.argv[2];
@@ -94,6 +94,9 @@ ${gqlFields}
 - GitHub's example \`full-repository-default-response\` (for \`GET
   /repos/{owner}/{repo}\`) leaves out \`language\`, which its schema requires. It is
   the one example listed as a known exception in the conformance tests.
+- Corrected upstream mistakes (\`ERRATA\` in \`scripts/spec/rest-subset.mjs\`;
+  each fails the regeneration once upstream no longer has the mistake):
+${ERRATA.map((e) => `  - ${e.what}: ${e.why}.`).join("\n")}
 - The upstream GraphQL \`schema.graphql\` does not itself pass graphql-js SDL
   validation (duplicate fields on \`EnterpriseOwnerInfo\`); only the subset is
   validated.

@@ -8,6 +8,8 @@
 // requestBody, every response status, headers, examples, x-github metadata), the
 // tags they use, and every `#/components/...` entry they reference, transitively
 // (schemas, parameters, responses, headers, examples, ...). Nothing else.
+// Upstream mistakes are corrected by ERRATA below (each checks the mistake is
+// still there, so a fixed upstream fails the run until its erratum is dropped).
 // Output keys are sorted recursively and pretty-printed, so reruns give no diff.
 //
 // crates/codex-conformance reads the list between the BEGIN/END markers below
@@ -38,6 +40,31 @@ export const OPERATIONS = [
   ["POST", "/repos/{owner}/{repo}/milestones"],
 ];
 // END REST ALLOWLIST
+
+// Corrections of upstream mistakes, applied to the kept operations. Listed in spec/README.md.
+export const ERRATA = [
+  {
+    what: "GET /app/installations: `account` of the inline installation items",
+    why:
+      "upstream inlines an older copy of `installation` here whose `account` is " +
+      "`allOf[simple-user, enterprise]` (an account that is both), where the `installation` " +
+      "component, and every other App operation, says `anyOf`: its own example fails it",
+    fix(paths) {
+      const schema = paths["/app/installations"]?.get?.responses?.["200"]?.content?.["application/json"]?.schema;
+      const account = schema?.items?.properties?.account;
+      const titles = (account?.allOf ?? []).map((s) => s.title).join(", ");
+      if (titles !== "Simple User, Enterprise" || account.anyOf !== undefined) {
+        throw new Error(`erratum no longer applies (account is ${JSON.stringify(account)?.slice(0, 200)}): drop it`);
+      }
+      account.anyOf = account.allOf;
+      delete account.allOf;
+    },
+  },
+];
+
+function applyErrata(paths) {
+  for (const e of ERRATA) e.fix(paths);
+}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) main(process.argv[2]);
 
@@ -72,6 +99,7 @@ function main(out) {
     for (const e of errors) console.error(`error: ${e}`);
     process.exit(1);
   }
+  applyErrata(paths);
 
   // Every component reachable from the kept operations.
   const components = {};

@@ -573,13 +573,12 @@ impl Config {
 }
 
 /// The credentials from the environment: a token (`GH_CI_PAT`, else `GITHUB_TOKEN`) or a
-/// GitHub App (`CODEX_APP_*`), never both; each malformed value rejected with one line.
+/// GitHub App (`CODEX_APP_*`); each malformed value rejected with one line. `GH_CI_PAT` beside
+/// an App is ambiguous and rejected; `GITHUB_TOKEN` is only the fallback when neither is
+/// configured (a workflow often sets it for every step), so an App wins over it.
 fn credentials(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Credentials>, ConfigError> {
-    let token = match (get(env::GH_CI_PAT), get(env::GITHUB_TOKEN)) {
-        (Some(t), _) => Some((Token::new(t.trim()), env::GH_CI_PAT)),
-        (None, Some(t)) => Some((Token::new(t.trim()), env::GITHUB_TOKEN)),
-        (None, None) => None,
-    };
+    let pat = get(env::GH_CI_PAT);
+    let job_token = get(env::GITHUB_TOKEN);
     let app_id = get(env::CODEX_APP_ID);
     let key = get(env::CODEX_APP_PRIVATE_KEY);
     let key_file = get(env::CODEX_APP_PRIVATE_KEY_FILE);
@@ -590,13 +589,19 @@ fn credentials(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Credential
     }
     let app_given =
         app_id.is_some() || key.is_some() || key_file.is_some() || installation.is_some();
+    if app_given && pat.is_some() {
+        return Err(reject(
+            format!("{} / {}", env::GH_CI_PAT, env::CODEX_APP_ID),
+            "a token and a GitHub App are both given: set one of them",
+        ));
+    }
+    let token = match (pat, job_token) {
+        _ if app_given => None,
+        (Some(t), _) => Some((Token::new(t.trim()), env::GH_CI_PAT)),
+        (None, Some(t)) => Some((Token::new(t.trim()), env::GITHUB_TOKEN)),
+        (None, None) => None,
+    };
     if let Some((token, source)) = token {
-        if app_given {
-            return Err(reject(
-                format!("{source} / {}", env::CODEX_APP_ID),
-                "a token and a GitHub App are both given: set one of them",
-            ));
-        }
         if token
             .expose()
             .chars()
@@ -1264,6 +1269,22 @@ mod tests {
         };
         assert_eq!(from_file.key, app.key);
         assert_eq!(from_file.installation_id, None);
+        // The job's GITHUB_TOKEN, which workflows often set for every step, is only the
+        // fallback: an App configured beside it is used.
+        let cfg = resolve(
+            args("a/b"),
+            &[
+                ("GITHUB_TOKEN", "ghs_jobtoken"),
+                ("CODEX_APP_ID", "12345"),
+                ("CODEX_APP_PRIVATE_KEY", KEY),
+            ],
+        )
+        .unwrap();
+        assert!(
+            matches!(cfg.credentials, Some(Credentials::App(_))),
+            "{:?}",
+            cfg.credentials
+        );
     }
 
     #[test]
@@ -1324,8 +1345,8 @@ mod tests {
                     ("GITHUB_TOKEN", "ghs_x"),
                     ("CODEX_APP_INSTALLATION_ID", "3"),
                 ],
-                "GITHUB_TOKEN / CODEX_APP_ID",
-                "both given",
+                "CODEX_APP_ID",
+                "required with the App's private key or installation id",
             ),
             (
                 &[("CODEX_APP_ID", "1")],

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use crate::auth::{Reach, Token, TokenKind};
+use crate::auth::{Access, Reach, Token, TokenKind};
 use crate::render;
 use crate::rest::{self, Reply};
 use crate::state::State;
@@ -26,16 +26,51 @@ pub(crate) const MAX_JWT_SECS: i64 = 600;
 const DOC_JWT: &str = "https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app";
 const DOC_TOKENS: &str =
     "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app";
-/// What an installation of the sandbox's App may do.
-const PERMISSIONS: &[(&str, &str)] = &[
-    ("actions", "read"),
+/// The permissions of a new installation (and of the App): those of a properly configured Codex
+/// App, by GitHub's names (`actions_variables` is the repository permission "Variables", which
+/// GitHub's `app-permissions` schema does not list yet). Change them per installation with
+/// [`crate::Sandbox::set_installation_permissions`].
+pub const DEFAULT_INSTALLATION_PERMISSIONS: &[(&str, &str)] = &[
+    ("actions_variables", "read"),
     ("contents", "write"),
     ("issues", "write"),
     ("metadata", "read"),
     ("organization_projects", "write"),
-    ("pages", "write"),
     ("pull_requests", "read"),
 ];
+
+/// A permission list: GitHub's name and level.
+type Permissions = Vec<(String, Access)>;
+
+fn default_permissions() -> Permissions {
+    DEFAULT_INSTALLATION_PERMISSIONS
+        .iter()
+        .filter_map(|(k, v)| Some(((*k).to_owned(), Access::parse(v)?)))
+        .collect()
+}
+
+fn permissions_json(p: &[(String, Access)]) -> Value {
+    Value::Object(
+        p.iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect(),
+    )
+}
+
+/// Parses `{"issues": "write", ...}`; the error names the bad entry.
+pub(crate) fn parse_permissions<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Permissions, String> {
+    let mut out: Permissions = Vec::new();
+    for (k, v) in entries {
+        let level = Access::parse(v)
+            .ok_or_else(|| format!("permission {k:?}: {v:?} is not read, write or admin"))?;
+        out.retain(|(name, _)| name != k);
+        out.push((k.to_owned(), level));
+    }
+    out.sort();
+    Ok(out)
+}
 
 /// The App the sandbox plays GitHub for.
 #[derive(Clone, Debug)]
@@ -49,24 +84,38 @@ pub struct AppOptions {
 }
 
 impl AppOptions {
+    /// An App with this id and public key (PEM), whose installation tokens live an hour, as
+    /// GitHub's do.
+    pub fn new(id: u64, public_key_pem: impl Into<String>) -> Self {
+        Self {
+            id,
+            public_key_pem: public_key_pem.into(),
+            installation_token_ttl_secs: 3600,
+        }
+    }
+
     /// The App's client id (also accepted as a JWT's `iss`, as GitHub does).
     pub fn client_id(&self) -> String {
         format!("Iv23sandbox{:08}", self.id)
     }
 }
 
-/// One installation: an account and the repositories (`owner/name`) it was given.
+/// One installation: an account, the repositories (`owner/name`) it was given and its
+/// permissions.
 #[derive(Clone, Debug)]
 struct Installation {
     id: u64,
     account: String,
     repos: Vec<String>,
+    permissions: Permissions,
 }
 
 #[derive(Clone, Debug)]
 struct Issued {
     installation: u64,
     repos: Option<Vec<String>>,
+    /// The permissions the token was narrowed to (`None`: its installation's).
+    permissions: Option<Permissions>,
     expires_at: i64,
 }
 
@@ -172,6 +221,7 @@ impl Apps {
                     id: installations.len() as u64 + 1,
                     account: r.owner.clone(),
                     repos: vec![full],
+                    permissions: default_permissions(),
                 }),
             }
         }
@@ -205,8 +255,25 @@ impl Apps {
                 id,
                 account,
                 repos: repos.to_vec(),
+                permissions: default_permissions(),
             }),
         }
+        Ok(())
+    }
+
+    /// Replaces the permissions of installation `id`; its tokens hold no more than these from
+    /// their next request on.
+    pub(crate) fn set_permissions(
+        &mut self,
+        id: u64,
+        permissions: Permissions,
+    ) -> Result<(), String> {
+        let inst = self
+            .installations
+            .iter_mut()
+            .find(|i| i.id == id)
+            .ok_or_else(|| format!("no installation {id}"))?;
+        inst.permissions = permissions;
         Ok(())
     }
 
@@ -273,13 +340,25 @@ impl Apps {
             })
             .map(|r| r.to_ascii_lowercase())
             .collect();
+        // What the token was minted with, within what its installation holds now.
+        let permissions = inst
+            .permissions
+            .iter()
+            .filter_map(|(name, has)| match &issued.permissions {
+                None => Some((name.clone(), *has)),
+                Some(asked) => asked
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, want)| (name.clone(), (*want).min(*has))),
+            })
+            .collect();
         stats.installation_requests += 1;
         let limit = installation_limit(inst.repos.len() as u64);
         Authn::Installation {
             token: Token {
                 raw: t.raw.clone(),
                 kind: TokenKind::Installation,
-                reach: Some(Arc::new(Reach { repos })),
+                reach: Some(Arc::new(Reach { repos, permissions })),
             },
             key: format!("installation:{}", inst.id),
             limit,
@@ -449,32 +528,34 @@ impl Apps {
                 }
             }
         }
-        let granted: serde_json::Map<String, Value> = PERMISSIONS
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
-            .collect();
-        let permissions = match body.get("permissions").and_then(Value::as_object) {
-            None => granted,
-            Some(asked) => {
-                for (k, v) in asked {
-                    let ok = matches!(
-                        (granted.get(k).and_then(Value::as_str), v.as_str()),
-                        (Some("write"), Some("read" | "write")) | (Some("read"), Some("read"))
-                    );
-                    if !ok {
-                        return Reply::json(
-                            422,
-                            json!({
-                                "message": "The permissions requested are not granted to this installation.",
-                                "documentation_url": DOC_TOKENS,
-                                "status": "422",
-                            }),
-                        );
-                    }
+        let mut asked: Option<Permissions> = None;
+        if let Some(wanted) = body.get("permissions").and_then(Value::as_object) {
+            let not_granted = || {
+                Reply::json(
+                    422,
+                    json!({
+                        "message": "The permissions requested are not granted to this installation.",
+                        "documentation_url": DOC_TOKENS,
+                        "status": "422",
+                    }),
+                )
+            };
+            let mut out: Permissions = Vec::new();
+            for (k, v) in wanted {
+                let want = v.as_str().and_then(Access::parse);
+                let has = inst
+                    .permissions
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, a)| *a);
+                match (want, has) {
+                    (Some(want), Some(has)) if want <= has => out.push((k.clone(), want)),
+                    _ => return not_granted(),
                 }
-                asked.clone()
             }
-        };
+            asked = Some(out);
+        }
+        let permissions = permissions_json(asked.as_ref().unwrap_or(&inst.permissions));
         self.minted += 1;
         let token = format!("ghs_{}", token_body(self.seed, self.minted));
         let ttl = i64::try_from(self.opts.installation_token_ttl_secs).unwrap_or(3600);
@@ -484,6 +565,7 @@ impl Apps {
             Issued {
                 installation: inst.id,
                 repos: narrowed.clone(),
+                permissions: asked,
                 expires_at,
             },
         );
@@ -534,7 +616,7 @@ impl Apps {
             "html_url": format!("{}/apps/codex-sandbox", render::html_base(api)),
             "created_at": "2025-01-01T00:00:00Z",
             "updated_at": "2025-01-01T00:00:00Z",
-            "permissions": PERMISSIONS.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect::<serde_json::Map<_, _>>(),
+            "permissions": permissions_json(&default_permissions()),
             "events": ["issues"],
             "installations_count": self.installations.len(),
         })
@@ -560,7 +642,7 @@ impl Apps {
             "repositories_url": format!("{api}/installation/repositories"),
             "html_url": format!("{}/organizations/{}/settings/installations/{}", render::html_base(api), i.account, i.id),
             "events": ["issues"],
-            "permissions": PERMISSIONS.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect::<serde_json::Map<_, _>>(),
+            "permissions": permissions_json(&i.permissions),
             "created_at": "2025-01-01T00:00:00Z",
             "updated_at": "2025-01-01T00:00:00Z",
             "single_file_name": null,

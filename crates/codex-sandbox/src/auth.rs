@@ -23,10 +23,39 @@ pub(crate) enum TokenKind {
     Installation,
 }
 
-/// The repositories (`owner/name`, lower case) an installation token may touch.
+/// What an installation token may touch: its repositories (`owner/name`, lower case) and its
+/// permissions (name and level, as GitHub names them: `issues` → `write`).
 #[derive(Debug)]
 pub(crate) struct Reach {
     pub(crate) repos: Vec<String>,
+    pub(crate) permissions: Vec<(String, Access)>,
+}
+
+/// A permission level, ordered: `admin` includes `write`, which includes `read`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Access {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Access {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "read" => Some(Self::Read),
+            "write" => Some(Self::Write),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
 }
 
 /// The caller of one request.
@@ -85,6 +114,22 @@ impl Token {
             let full = format!("{owner}/{name}").to_ascii_lowercase();
             r.repos.contains(&full)
         })
+    }
+
+    /// Whether the token holds `permission` at `level` or above (tokens other than an
+    /// installation's hold every permission; their kind decides).
+    pub(crate) fn may(&self, permission: &str, level: Access) -> bool {
+        self.reach.as_ref().is_none_or(|r| {
+            r.permissions
+                .iter()
+                .any(|(name, has)| name == permission && *has >= level)
+        })
+    }
+
+    /// Whether the token sees organisation Projects (not the Actions token, nor an installation
+    /// without `organization_projects: read`).
+    pub(crate) fn sees_org_projects(&self) -> bool {
+        !self.is_actions() && self.may("organization_projects", Access::Read)
     }
 
     pub(crate) fn is_actions(&self) -> bool {

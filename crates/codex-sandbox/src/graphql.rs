@@ -12,7 +12,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Token, TokenKind};
+use crate::auth::{Access, Token, TokenKind};
 use crate::ids;
 use crate::render;
 use crate::state::{ItemContent, State, UserKind, fmt_ts};
@@ -545,7 +545,7 @@ impl Exec<'_> {
             (Obj::Owner(u), "projectV2") => {
                 let login = s.users[*u].login.clone();
                 let number = arg_int("number").unwrap_or(0);
-                if self.token.is_actions() {
+                if !self.token.sees_org_projects() {
                     return Err(not_found(NOT_ACCESSIBLE.to_owned()));
                 }
                 match s.projects.iter().position(|p| {
@@ -560,7 +560,7 @@ impl Exec<'_> {
             (Obj::Owner(u), "projectsV2") => {
                 let login = s.users[*u].login.clone();
                 let q = arg_str("query").to_lowercase();
-                let all: Vec<usize> = if self.token.is_actions() {
+                let all: Vec<usize> = if !self.token.sees_org_projects() {
                     Vec::new()
                 } else {
                     s.projects
@@ -789,7 +789,7 @@ impl Exec<'_> {
                 it.next()?.parse::<u32>().ok()?,
                 it.next()?.parse::<u64>().ok()?,
             );
-            if self.token.is_actions() {
+            if !self.token.sees_org_projects() {
                 return None;
             }
             let pi = s
@@ -802,7 +802,7 @@ impl Exec<'_> {
         if let Some(p) = ids::parse_node_id(ids::PROJECT, id) {
             let (owner, number) = p.split_once(':')?;
             let number = number.parse::<u32>().ok()?;
-            if self.token.is_actions() {
+            if !self.token.sees_org_projects() {
                 return None;
             }
             let pi = s
@@ -872,7 +872,10 @@ impl Exec<'_> {
                 .to_owned()
         };
         let (project_id, content_id) = (get("projectId"), get("contentId"));
-        if self.token.is_actions() || !self.token.can_push() {
+        if self.token.is_actions()
+            || !self.token.can_push()
+            || !self.token.may("organization_projects", Access::Write)
+        {
             return Err(forbidden(NOT_ACCESSIBLE));
         }
         let Some(Obj::Project(pi)) = self.node(&project_id) else {
@@ -909,6 +912,9 @@ impl Exec<'_> {
             .to_owned();
         match self.token.kind {
             TokenKind::Actions => return Err(forbidden(NOT_ACCESSIBLE)),
+            TokenKind::Installation if !self.token.may("issues", Access::Write) => {
+                return Err(forbidden(NOT_ACCESSIBLE));
+            }
             TokenKind::ReadOnly => {
                 return Err(forbidden(&format!(
                     "{} does not have the correct permissions to execute `DeleteIssue`",

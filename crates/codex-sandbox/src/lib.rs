@@ -124,7 +124,24 @@
 //! # GitHub App
 //!
 //! With [`SandboxOptions::app`] (`--app-id N --app-public-key FILE
-//! [--installation-token-ttl-secs S]`) the sandbox is also GitHub for one App:
+//! [--installation-token-ttl-secs S]`) the sandbox is also GitHub for one App. As on GitHub,
+//! the sandbox can make the App's key pair and hand out the private half:
+//! [`AppOptions::generate`] (or [`AppKeyPair::generate`] with [`AppOptions::new`]), or
+//! `serve --app-id N --app-private-key-out FILE`. Keys are 2048-bit RSA, the private one PKCS#1
+//! PEM (`BEGIN RSA PRIVATE KEY`, as GitHub's download) and the public one SPKI PEM; generating
+//! one takes well under a second in debug builds. Key generation is the `keygen` feature (on by
+//! default; the workspace turns it off for `codex-demo`, so the release binary carries no RSA
+//! code, and on for the test suites).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> anyhow::Result<()> {
+//! use codex_sandbox::{AppOptions, Sandbox, SandboxOptions};
+//! let (app, private_pem) = AppOptions::generate(4242); // private_pem: the client's key
+//! let sb = Sandbox::start(SandboxOptions { app: Some(app), ..Default::default() }).await?;
+//! sb.set_installation_permissions(1, &[("metadata", "read"), ("issues", "read")])?;
+//! # drop(private_pem); Ok(()) }
+//! ```
 //!
 //! - `GET /app`, `GET /app/installations`, `GET /repos/{o}/{r}/installation` and
 //!   `POST /app/installations/{id}/access_tokens` (body optional: `repositories` (names),
@@ -141,9 +158,19 @@
 //!   as GitHub does for a private repository it cannot see (GraphQL: `NOT_FOUND`). Its budget is
 //!   per installation: 5,000, plus 50 per repository beyond 20, at most 12,500
 //!   (`rate_limit` overrides), shared by all its tokens; JWT requests share the App's budget.
-//! - Installations: one per repository owner, ids from 1, holding all its repositories.
-//!   `POST /_sandbox/installations {"id": N, "repositories": ["owner/name"]}` (or
-//!   [`Sandbox::set_installation`]) moves repositories into installation N (created when new).
+//! - Installations: one per repository owner, ids from 1, holding all its repositories, with
+//!   [`DEFAULT_INSTALLATION_PERMISSIONS`] (a Codex App's). `POST /_sandbox/installations {"id":
+//!   N, "repositories": ["owner/name"], "permissions": {"issues": "read"}}` (either key or both;
+//!   or [`Sandbox::set_installation`], [`Sandbox::set_installation_permissions`]) moves
+//!   repositories into installation N (created when new) and replaces its permissions.
+//! - Permissions are enforced as GitHub does for an installation token (it holds its
+//!   installation's permissions, or the narrower ones it was minted with): without the one a
+//!   route asks (`metadata: read` for the repository, `issues` read/write for issues, labels and
+//!   milestones, `contents: read` for branches and contents, `actions_variables` read/write for
+//!   variables) REST answers `403 Resource not accessible by integration`; GraphQL
+//!   `addProjectV2ItemById` needs `organization_projects: write`, `deleteIssue` `issues: write`
+//!   (else `FORBIDDEN`), and organisation Projects are invisible without
+//!   `organization_projects: read`.
 //! - The clock: `POST /_sandbox/clock {"advance_secs": N}` (or [`Sandbox::advance_clock`]) moves
 //!   the sandbox's clock forward, so tests expire tokens without sleeping;
 //!   [`SandboxOptions::clock_step_secs`] (`--clock-step-secs`) moves it after every request, so
@@ -163,7 +190,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use app::AppOptions;
+pub use app::{AppOptions, DEFAULT_INSTALLATION_PERMISSIONS};
+#[cfg(feature = "keygen")]
+pub use keys::AppKeyPair;
 pub use scenario::Scenario;
 pub use state::{
     Branch, Issue, ItemContent, Label, Milestone, Project, ProjectItem, PullRequest, Quirk, Repo,
@@ -175,6 +204,8 @@ mod auth;
 mod faults;
 mod graphql;
 mod ids;
+#[cfg(feature = "keygen")]
+mod keys;
 mod prng;
 mod render;
 mod rest;
@@ -468,6 +499,28 @@ impl Sandbox {
         let repos: Vec<String> = repos.iter().map(|r| (*r).to_owned()).collect();
         lock(apps)
             .set_installation(id, &repos)
+            .map_err(anyhow::Error::msg)
+    }
+
+    /// Sets the permissions of App installation `id` (GitHub's names and levels: `("issues",
+    /// "write")`, `("actions_variables", "read")`; every permission not named is withheld), as
+    /// `POST /_sandbox/installations {"id": N, "permissions": {"issues": "read"}}` does. Its
+    /// tokens, live ones included, hold no more from their next request on. Errors when no App is
+    /// configured, the installation does not exist or a level is not `read`, `write` or `admin`.
+    pub fn set_installation_permissions(
+        &self,
+        id: u64,
+        permissions: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
+        let apps = self
+            .shared
+            .apps
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no App configured"))?;
+        let permissions =
+            app::parse_permissions(permissions.iter().copied()).map_err(anyhow::Error::msg)?;
+        lock(apps)
+            .set_permissions(id, permissions)
             .map_err(anyhow::Error::msg)
     }
 

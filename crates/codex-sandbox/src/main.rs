@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use codex_sandbox::{AppOptions, Sandbox, SandboxOptions, Scenario};
+use codex_sandbox::{AppKeyPair, AppOptions, Sandbox, SandboxOptions, Scenario};
 
 /// A local, stateful GitHub (REST + the GraphQL Codex uses) for tests, demos and benchmarks.
 #[derive(Debug, Parser)]
@@ -80,13 +80,20 @@ struct ServeArgs {
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = fraction)]
     graphql_fault_rate: f64,
     /// Play GitHub for the App with this id: /app endpoints take its RS256 JWTs (checked
-    /// against --app-public-key: signature, iss, iat, exp at most 10 minutes), and the
-    /// installation tokens they mint work everywhere else, within their repositories.
-    #[arg(long, value_name = "N", requires = "app_public_key")]
+    /// against its public key: signature, iss, iat, exp at most 10 minutes), and the
+    /// installation tokens they mint work everywhere else, within their repositories. Needs
+    /// exactly one of --app-public-key and --app-private-key-out.
+    #[arg(long, value_name = "N")]
     app_id: Option<u64>,
-    /// The App's RSA public key (PEM: BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY).
-    #[arg(long, value_name = "FILE", requires = "app_id")]
+    /// The App's RSA public key (PEM: BEGIN PUBLIC KEY or BEGIN RSA PUBLIC KEY), 2048 bits or
+    /// more.
+    #[arg(long, value_name = "FILE")]
     app_public_key: Option<PathBuf>,
+    /// Generate the App's key pair, as GitHub does: write the private key (PKCS#1 PEM, BEGIN RSA
+    /// PRIVATE KEY, 2048 bits) to FILE with mode 0600 before the URL is printed, and keep the
+    /// public key in memory.
+    #[arg(long, value_name = "FILE")]
+    app_private_key_out: Option<PathBuf>,
     /// Lifetime of the installation access tokens the App mints, in seconds.
     #[arg(long, value_name = "S", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
     installation_token_ttl_secs: u64,
@@ -115,6 +122,10 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let Command::Serve(args) = Cli::parse().command;
+    if let Err(usage) = check(&args) {
+        eprintln!("codex-sandbox: {usage}");
+        return ExitCode::from(2);
+    }
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -124,14 +135,50 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The flag combinations clap cannot express: `--app-id` with exactly one key source.
+fn check(args: &ServeArgs) -> Result<(), &'static str> {
+    match (args.app_id, &args.app_public_key, &args.app_private_key_out) {
+        (Some(_), Some(_), None) | (Some(_), None, Some(_)) | (None, None, None) => Ok(()),
+        (Some(_), _, _) => Err(
+            "--app-id needs exactly one of --app-public-key FILE and --app-private-key-out FILE",
+        ),
+        (None, _, _) => Err("--app-public-key and --app-private-key-out need --app-id N"),
+    }
+}
+
+/// Writes a generated private key, readable by its owner only (an existing file is replaced).
+fn write_private_key(path: &std::path::Path, pem: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    // An existing file keeps its mode on open: narrow it before the key is in it.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(pem.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
 async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let app = match (args.app_id, &args.app_public_key) {
-        (Some(id), Some(file)) => Some(AppOptions {
-            id,
+    let mut private_key = None;
+    let app = match (args.app_id, &args.app_public_key, &args.app_private_key_out) {
+        (Some(id), Some(file), _) => Some(AppOptions {
             public_key_pem: std::fs::read_to_string(file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?,
             installation_token_ttl_secs: args.installation_token_ttl_secs,
+            ..AppOptions::new(id, "")
         }),
+        (Some(id), None, Some(out)) => {
+            let keys = AppKeyPair::generate();
+            private_key = Some((out.clone(), keys.private_pem));
+            Some(AppOptions {
+                installation_token_ttl_secs: args.installation_token_ttl_secs,
+                ..AppOptions::new(id, keys.public_pem)
+            })
+        }
         _ => None,
     };
     let opts = SandboxOptions {
@@ -154,6 +201,10 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ..SandboxOptions::default()
     };
     let sandbox = Sandbox::bind(args.addr, opts).await?;
+    if let Some((path, pem)) = private_key {
+        write_private_key(&path, &pem)?;
+        tracing::info!(file = %path.display(), "App private key written");
+    }
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", sandbox.api_url())?;
     out.flush()?;

@@ -5,7 +5,7 @@
 use chrono::DateTime;
 use serde_json::{Value, json};
 
-use crate::auth::Token;
+use crate::auth::{Access, Token};
 use crate::ids;
 use crate::render;
 use crate::state::{Issue, Label, Milestone, SortKey, State, StateReason, Ts, Variable};
@@ -23,6 +23,31 @@ const DOC_LABELS: &str = "https://docs.github.com/rest/issues/labels#create-a-la
 const DOC_MILESTONES: &str = "https://docs.github.com/rest/issues/milestones#create-a-milestone";
 const DOC_VARIABLES: &str =
     "https://docs.github.com/rest/actions/variables#list-repository-variables";
+
+/// The stats route of a request refused because its installation lacks the permission.
+pub(crate) const NOT_PERMITTED: &str = "not-permitted";
+
+/// The App permission (GitHub's name and level) a route asks of an installation token, and the
+/// documentation URL of the 403 it answers without it.
+fn required_permission(m: &str, segs: &[&str]) -> Option<(&'static str, Access, &'static str)> {
+    let read = m == "GET";
+    let level = if read { Access::Read } else { Access::Write };
+    let need = match segs {
+        ["repos", _, _] if read => ("metadata", Access::Read, DOCS),
+        ["repositories", _, "issues"] => ("issues", level, DOC_LIST_ISSUES),
+        ["repos", _, _, "issues"] if read => ("issues", level, DOC_LIST_ISSUES),
+        ["repos", _, _, "issues"] => ("issues", level, DOC_CREATE_ISSUE),
+        ["repos", _, _, "issues", _] if read => ("issues", level, DOC_GET_ISSUE),
+        ["repos", _, _, "issues", _] => ("issues", level, DOC_UPDATE_ISSUE),
+        ["repos", _, _, "issues", _, "labels"] => ("issues", level, DOC_ADD_LABELS),
+        ["repos", _, _, "labels", ..] => ("issues", level, DOC_LABELS),
+        ["repos", _, _, "milestones", ..] => ("issues", level, DOC_MILESTONES),
+        ["repos", _, _, "branches" | "contents", ..] => ("contents", level, DOCS),
+        ["repos", _, _, "actions", "variables", ..] => ("actions_variables", level, DOC_VARIABLES),
+        _ => return None,
+    };
+    Some(need)
+}
 
 /// The most items GitHub pages through with `page` on the issues list.
 const PAGE_WINDOW: u64 = 10_000;
@@ -170,6 +195,14 @@ pub(crate) fn dispatch(s: &mut State, req: &Req) -> Reply {
     if !reach {
         let mut reply = not_found();
         reply.route = format!("{m} {OUT_OF_REACH}");
+        return reply;
+    }
+    // An installation token needs its installation's permission for the route, as GitHub asks.
+    if let Some((permission, level, doc)) = required_permission(m, &segs)
+        && !req.token.may(permission, level)
+    {
+        let mut reply = forbidden("Resource not accessible by integration", doc);
+        reply.route = format!("{m} {NOT_PERMITTED}");
         return reply;
     }
     let (route, mut reply) = match (m, segs.as_slice()) {

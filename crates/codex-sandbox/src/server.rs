@@ -199,16 +199,28 @@ impl Shared {
                             .filter_map(|v| v.as_str().map(str::to_owned))
                             .collect()
                     });
-                let (Some(id), Some(repos)) = (id, repos) else {
-                    return Some(Err(
-                        "expected {\"id\": N, \"repositories\": [\"owner/name\", ...]}".to_owned(),
-                    ));
+                let permissions = body.and_then(|b| b["permissions"].as_object()).map(|p| {
+                    crate::app::parse_permissions(
+                        p.iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default())),
+                    )
+                });
+                let (Some(id), true) = (id, repos.is_some() || permissions.is_some()) else {
+                    return Some(Err("expected {\"id\": N, \"repositories\": [\"owner/name\", ...], \"permissions\": {\"issues\": \"write\", ...}} (repositories, permissions or both)".to_owned()));
                 };
-                Some(
-                    lock(apps)
-                        .set_installation(id, &repos)
-                        .map(|()| json!({"id": id, "repositories": repos})),
-                )
+                let permissions = match permissions.transpose() {
+                    Ok(p) => p,
+                    Err(e) => return Some(Err(e)),
+                };
+                let mut apps = lock(apps);
+                let done = repos
+                    .as_ref()
+                    .map_or(Ok(()), |r| apps.set_installation(id, r))
+                    .and_then(|()| match permissions {
+                        Some(p) => apps.set_permissions(id, p),
+                        None => Ok(()),
+                    });
+                Some(done.map(|()| json!({"id": id})))
             }
             _ => None,
         }

@@ -9,24 +9,16 @@ use crate::common::{COMPONENT_BINS, REPO, Run, World};
 
 const APP_ID: u64 = 42;
 
-/// The test App's private key and its public half, PEM.
-fn key_pair() -> (String, String) {
-    (
-        include_str!("../../../codex-core/tests/fixtures/app-key-pkcs1.pem").to_owned(),
-        include_str!("../../../codex-core/tests/fixtures/app-key-public.pem").to_owned(),
-    )
-}
-
 /// The demo repository, owned by an App's installation (installation tokens that live
 /// `ttl_secs`), with the sandbox's clock moving `clock_step_secs` per request.
 fn app_world(ttl_secs: u64, clock_step_secs: u64) -> (World, String) {
-    let (private, public) = key_pair();
+    // A key pair made for this test, as GitHub makes an App's.
+    let (app, private) = AppOptions::generate(APP_ID);
     let world = World::with(SandboxOptions {
         scenario: Scenario::Demo,
         app: Some(AppOptions {
-            id: APP_ID,
-            public_key_pem: public,
             installation_token_ttl_secs: ttl_secs,
+            ..app
         }),
         clock_step_secs,
         ..SandboxOptions::default()

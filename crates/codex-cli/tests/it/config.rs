@@ -274,7 +274,8 @@ fn bad_app_configurations_exit_2_before_any_request() {
     );
     let key = std::fs::read_to_string(key_file).unwrap();
     let key = key.as_str();
-    let public_key = include_str!("../../../codex-core/tests/fixtures/app-key-public.pem");
+    let pair = codex_sandbox::AppKeyPair::generate();
+    let public_key = pair.public_pem.as_str();
     // A P-256 key made for this test only (`openssl ecparam -name prime256v1 -genkey`).
     const EC_KEY: &str = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIOdbQLet6IECMcQoIK+IY0OWgOran767Z8QCFaz9V07PoAoGCCqGSM49\nAwEHoUQDQgAEnfpNkcghG6HoKdeQZ8h7xog+WE14xn4vrDK93FiLddRrKiIbRuf/\n4DWPn+ocsnj+0Cq+MtE3vbvtGSr3ApD5xQ==\n-----END EC PRIVATE KEY-----\n";
     let base = [("GITHUB_REPOSITORY", REPO), ("GITHUB_RUN_ID", "1")];

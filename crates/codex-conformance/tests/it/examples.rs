@@ -5,24 +5,14 @@ use codex_conformance::RestSpec;
 
 /// Examples that contradict their own schema upstream, each with the reason.
 /// Keep entries specific: `(operationId, status, example name, why)`.
-const KNOWN_BAD: &[(&str, Option<u16>, &str, &str)] = &[
-    (
-        "repos/get",
-        Some(200),
-        "default-response",
-        "upstream example `full-repository-default-response` omits `language` (top level and in \
+const KNOWN_BAD: &[(&str, Option<u16>, &str, &str)] = &[(
+    "repos/get",
+    Some(200),
+    "default-response",
+    "upstream example `full-repository-default-response` omits `language` (top level and in \
          `source`), which the `full-repository`/`repository` schemas list as required; real \
          responses send `language: null`",
-    ),
-    (
-        "apps/list-installations",
-        Some(200),
-        "default",
-        "`base-installation-items`: its `account` (a simple-user) is refused by the \
-         `anyOf[simple-user, enterprise]` with `format`s dropped, the error naming only the \
-         enterprise branch; with formats kept it passes. Not yet understood (issue 13).",
-    ),
-];
+)];
 
 #[test]
 fn every_example_validates_against_its_schema() {

@@ -53,22 +53,21 @@ pub(crate) fn repo() -> codex_core::RepoSlug {
 
 /// The App of the tests' sandboxes.
 pub(crate) const APP_ID: u64 = 42;
-const APP_KEY: &str = include_str!("../fixtures/app-key-pkcs1.pem");
 
-/// A sandbox's App: [`APP_ID`], the fixture key's public half.
+/// The App's key pair, generated once per test process as GitHub generates an App's key.
+static APP_KEYS: std::sync::LazyLock<codex_sandbox::AppKeyPair> =
+    std::sync::LazyLock::new(codex_sandbox::AppKeyPair::generate);
+
+/// A sandbox's App: [`APP_ID`] with the generated key's public half.
 pub(crate) fn app_options() -> codex_sandbox::AppOptions {
-    codex_sandbox::AppOptions {
-        id: APP_ID,
-        public_key_pem: include_str!("../fixtures/app-key-public.pem").to_owned(),
-        installation_token_ttl_secs: 3600,
-    }
+    codex_sandbox::AppOptions::new(APP_ID, APP_KEYS.public_pem.clone())
 }
 
 /// The App's credentials, installation looked up per repository.
 pub(crate) fn app_credentials() -> codex_core::app::AppCredentials {
     codex_core::app::AppCredentials {
         app_id: codex_core::app::AppId::Id(APP_ID),
-        key: codex_core::app::AppKey::from_pem(APP_KEY).unwrap(),
+        key: codex_core::app::AppKey::from_pem(&APP_KEYS.private_pem).unwrap(),
         installation_id: None,
     }
 }

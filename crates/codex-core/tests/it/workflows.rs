@@ -35,20 +35,20 @@ const SET_BY_ACTIONS: &[&str] = &[
 ];
 
 /// Set by Codex's Action from its inputs: `token` (as `GH_CI_PAT`; `GITHUB_TOKEN` is only its
-/// fallback) and `pages: "true"` (`CODEX_PAGES_DIR`, its own checkout of gh-pages).
-const SET_BY_THE_ACTION: &[&str] = &[env::GH_CI_PAT, env::GITHUB_TOKEN, env::CODEX_PAGES_DIR];
-
-/// Read by the binaries but not passed by the workflows: the GitHub App variables. The Action
-/// always hands Codex a token (`token`, default `github.token`), and a token beside an App is
-/// rejected (exit 2); in Actions an App's token reaches Codex through that input, minted by
-/// `actions/create-github-app-token` (docs/setup.md). The App variables serve runs outside
-/// Actions.
-const NOT_PASSED_BY_WORKFLOWS: &[&str] = &[
+/// fallback), `pages: "true"` (`CODEX_PAGES_DIR`, its own checkout of gh-pages) and a GitHub
+/// App's `app-id`, `app-private-key`, `app-installation-id` (then `GH_CI_PAT` is left empty).
+const SET_BY_THE_ACTION: &[&str] = &[
+    env::GH_CI_PAT,
+    env::GITHUB_TOKEN,
+    env::CODEX_PAGES_DIR,
     env::CODEX_APP_ID,
     env::CODEX_APP_PRIVATE_KEY,
-    env::CODEX_APP_PRIVATE_KEY_FILE,
     env::CODEX_APP_INSTALLATION_ID,
 ];
+
+/// Read by the binaries but not passed by the workflows: the App's key as a file (in Actions
+/// the key is a secret, handed over as text through the Action's `app-private-key`).
+const NOT_PASSED_BY_WORKFLOWS: &[&str] = &[env::CODEX_APP_PRIVATE_KEY_FILE];
 
 /// The action files whose content a pinned `acme/codex@<sha>` must share with this commit for
 /// the reusable workflow to install and publish the way this commit does (the binaries

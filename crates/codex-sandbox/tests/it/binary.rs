@@ -89,6 +89,81 @@ fn ghes_prints_the_api_url_and_a_bad_app_key_stops_the_start() {
 }
 
 #[test]
+fn app_private_key_out_writes_a_key_the_running_sandbox_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("app.pem");
+    // An existing file is replaced and narrowed to its owner.
+    std::fs::write(&key, "old").unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--scenario",
+            "empty",
+            "--app-id",
+            "77",
+            "--app-private-key-out",
+        ])
+        .arg(&key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_owned();
+    let pem = std::fs::read_to_string(&key).unwrap();
+    assert!(
+        pem.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"),
+        "{url}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A JWT signed with the written key is the App's.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let jwt = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &serde_json::json!({"iat": now - 60, "exp": now + 540, "iss": 77}),
+        &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = rt.block_on(async {
+        let octo = octocrab::Octocrab::builder()
+            .base_uri(url.as_str())
+            .unwrap()
+            .personal_token(jwt)
+            .build()
+            .unwrap();
+        let r = octo._get(format!("{url}/app")).await.unwrap();
+        use http_body_util::BodyExt;
+        let status = r.status();
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+        )
+    });
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(app.0, 200, "{}", app.1);
+    assert_eq!(app.1["id"], 77);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("PRIVATE KEY") && !stderr.contains(&pem[40..80]));
+}
+
+#[test]
 fn help_documents_every_flag() {
     let out = Command::new(BIN)
         .args(["serve", "--help"])
@@ -112,6 +187,7 @@ fn help_documents_every_flag() {
         "--graphql-fault-rate",
         "--app-id",
         "--app-public-key",
+        "--app-private-key-out",
         "--installation-token-ttl-secs",
         "--ghes",
     ] {
@@ -127,15 +203,27 @@ fn help_documents_every_flag() {
         "a rate above 1 is a usage error"
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("between 0 and 1"));
-    let half_app = Command::new(BIN)
-        .args(["serve", "--app-id", "1"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        half_app.status.code(),
-        Some(2),
-        "--app-id needs --app-public-key"
-    );
+    // --app-id with exactly one key source; a key source without --app-id: one line, exit 2.
+    for args in [
+        &["--app-id", "1"][..],
+        &[
+            "--app-id",
+            "1",
+            "--app-public-key",
+            "a.pem",
+            "--app-private-key-out",
+            "b.pem",
+        ],
+        &["--app-public-key", "a.pem"],
+        &["--app-private-key-out", "b.pem"],
+    ] {
+        let bad = Command::new(BIN).arg("serve").args(args).output().unwrap();
+        assert_eq!(bad.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(bad.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("--app-"), "{err}");
+        assert!(bad.stdout.is_empty());
+    }
     let top = Command::new(BIN).arg("--help").output().unwrap();
     assert!(String::from_utf8(top.stdout).unwrap().contains("serve"));
 }

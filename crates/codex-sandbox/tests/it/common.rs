@@ -137,6 +137,23 @@ impl Client {
         Self::read(self.octo._patch(self.url(path), Some(body)).await.unwrap()).await
     }
 
+    /// A POST carrying one more header (an `authorization` of a given scheme, on a client made
+    /// without a token).
+    pub(crate) async fn post_with(
+        &self,
+        path: &str,
+        body: &Value,
+        name: &'static str,
+        value: &str,
+    ) -> Resp {
+        let b = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(self.url(path))
+            .header(name, value);
+        let request = self.octo.build_request(b, Some(body)).unwrap();
+        Self::read(self.octo.execute(request).await.unwrap()).await
+    }
+
     pub(crate) async fn graphql(&self, query: &str, variables: Value) -> Resp {
         self.post("/graphql", &json!({"query": query, "variables": variables}))
             .await
