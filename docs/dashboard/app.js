@@ -3,7 +3,8 @@
 // Security: issue titles, check details and every other value come from telemetry, which anyone
 // who can open an issue can influence. Every value is inserted as text (textContent, text nodes,
 // setAttribute on fixed attribute names); innerHTML is never used; only https:// URLs become
-// links. The page's Content-Security-Policy allows no inline or remote script.
+// links, or http:// URLs on the repository's own server when dashboard.json says it is served
+// over http. The page's Content-Security-Policy allows no inline or remote script.
 "use strict";
 
 (function () {
@@ -86,12 +87,18 @@
     return v && typeof v === "object" && !Array.isArray(v) ? v : {};
   }
 
-  // Only https:// URLs become links.
+  // The origin of the repository's server when it is served over plain http (set by render()
+  // from dashboard.json's web_url): links there are links too.
+  let httpOrigin = null;
+
+  // Only https:// URLs (and http:// ones on the repository's own http server) become links.
   function safeUrl(url) {
-    if (typeof url !== "string" || !url.startsWith("https://")) return null;
+    if (typeof url !== "string" || !/^https?:\/\//.test(url)) return null;
     try {
       const parsed = new URL(url);
-      return parsed.protocol === "https:" ? parsed.href : null;
+      if (parsed.username || parsed.password) return null;
+      if (parsed.protocol === "https:") return parsed.href;
+      return parsed.protocol === "http:" && httpOrigin !== null && parsed.origin === httpOrigin ? parsed.href : null;
     } catch (_) {
       return null;
     }
@@ -101,8 +108,31 @@
     return typeof d.repo === "string" && /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(d.repo) ? d.repo : null;
   }
 
-  function issueUrl(repo, number) {
-    return repo && Number.isInteger(number) && number > 0 ? "https://github.com/" + repo + "/issues/" + number : null;
+  // The repository's page on its own server: dashboard.json's web_url (GitHub Enterprise
+  // Server, the sandbox), else https://github.com/OWNER/NAME (files written before web_url).
+  function webParts(d) {
+    const repo = repoName(d);
+    if (!repo) return null;
+    if (typeof d.web_url === "string") {
+      try {
+        const u = new URL(d.web_url);
+        if ((u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password && !u.search && !u.hash) {
+          return { url: u.origin + u.pathname.replace(/\/+$/, ""), origin: u.origin, http: u.protocol === "http:" };
+        }
+      } catch (_) {
+        // not a URL: the github.com fallback below
+      }
+    }
+    return { url: "https://github.com/" + repo, origin: "https://github.com", http: false };
+  }
+
+  function repoUrl(d) {
+    const web = webParts(d);
+    return web ? web.url : null;
+  }
+
+  function issueUrl(base, number) {
+    return base && Number.isInteger(number) && number > 0 ? base + "/issues/" + number : null;
   }
 
   function maybeLink(url, ...children) {
@@ -256,7 +286,7 @@
   function renderHeader(d, now) {
     const repo = repoName(d);
     const h1 = document.getElementById("repo");
-    h1.replaceChildren(repo ? maybeLink("https://github.com/" + repo, repo) : h("span", {}, text(d.repo)));
+    h1.replaceChildren(repo ? maybeLink(repoUrl(d), repo) : h("span", {}, text(d.repo)));
     const generated = parseTime(d.generated_at);
     const gen = document.getElementById("generated");
     gen.replaceChildren(
@@ -478,7 +508,7 @@
   function renderSync(d) {
     const t = d.sync;
     if (!t) return section("sync", "Sync", null, empty("No data yet: project sync has not reported."));
-    const repo = repoName(d);
+    const repo = repoUrl(d);
     const c = obj(t.corrections);
     const values = CORRECTION_KINDS.map(([k]) => (isNum(c[k]) ? c[k] : 0));
     const max = Math.max(0, ...values);
@@ -540,7 +570,7 @@
   function cleanerPanel(d) {
     const t = d.cleaner;
     if (!t) return panel("cleaner", "Cleaner", empty("No data yet: the cleaner has not reported."));
-    const repo = repoName(d);
+    const repo = repoUrl(d);
     const pruned = list(t.telemetry_pruned);
     return panel(
       "cleaner",
@@ -791,6 +821,8 @@
 
   function render(d, now) {
     if (!d || typeof d !== "object" || Array.isArray(d)) throw new Error("dashboard.json is not an object");
+    const web = webParts(d);
+    httpOrigin = web && web.http ? web.origin : null;
     renderHeader(d, now);
     const main = document.getElementById("main");
     main.replaceChildren(

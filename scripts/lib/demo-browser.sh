@@ -28,7 +28,8 @@ serve_demo() {
   trap 'stop_demo' EXIT
   DEMO_URL=""
   for _ in $(seq 1 300); do
-    DEMO_URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$log/demo.out" || true)
+    # the "Serving the dashboard at" line: the table above it links issues on the sandbox
+    DEMO_URL=$(sed -n 's|^Serving the dashboard at \(http://127\.0\.0\.1:[0-9]*/\).*|\1|p' "$log/demo.out")
     if [ -n "$DEMO_URL" ] || ! kill -0 "$DEMO_PID" 2>/dev/null; then break; fi
     sleep 0.2
   done

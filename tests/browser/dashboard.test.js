@@ -50,7 +50,8 @@ describe("Codex dashboard in Chromium", () => {
   test("header shows the repository, when the data was generated, and a verdict with its reason", async () => {
     const { page } = await openDashboard(browser.context);
     assert.equal((await page.textContent("h1")).trim(), demo.repo);
-    assert.equal(await page.getAttribute("h1 a", "href"), `https://github.com/${demo.repo}`);
+    assert.ok(demo.web_url.endsWith("/" + demo.repo), `web_url is the repository's page: ${demo.web_url}`);
+    assert.equal(await page.getAttribute("h1 a", "href"), demo.web_url);
     assert.match(await page.textContent("#generated"), new RegExp("Generated " + utc(demo.generated_at)));
     const label = (await page.textContent(".verdict-label")).trim();
     const failing = TRACKS.some((t) => demo.supervisor.tracks[t].health === "failing") || COMPONENTS.some((k) => demo[k].status === "error");
@@ -113,7 +114,7 @@ describe("Codex dashboard in Chromium", () => {
         assert.equal(s.title, item.title);
         assert.equal(s.days, item.days_inactive);
         assert.equal(s.href, item.url);
-        assert.ok(s.href.startsWith("https://github.com/"));
+        assert.ok(s.href.startsWith(demo.web_url + "/issues/"), `on the repository's server: ${s.href}`);
       }
       for (let i = 1; i < shown.length; i++) {
         assert.ok(shown[i - 1].days >= shown[i].days, `${track}: oldest first (#${shown[i - 1].number} before #${shown[i].number})`);
@@ -224,6 +225,45 @@ describe("Codex dashboard in Chromium", () => {
     for (const id of ["tracks", "sync", "upkeep", "diagnostics", "trends"]) {
       assert.match(await page.textContent(`#${id}`), /No data yet|No history yet/, id);
     }
+    await page.close();
+  });
+
+  test("links are on the repository's own server (web_url), github.com when dashboard.json has none", async () => {
+    const links = (page) => page.$$eval("h1 a, #sync a, #upkeep a, #tracks a", (as) => as.map((a) => a.getAttribute("href")));
+    const ghes = clone(demo);
+    ghes.web_url = `https://ghe.example.com/${demo.repo}`;
+    for (const track of TRACKS) for (const item of ghes.activity[track]) item.url = `https://ghe.example.com/${demo.repo}/issues/${item.number}`;
+    ghes.selftest.issue_url = `https://ghe.example.com/${demo.repo}/issues/${ghes.selftest.issue_number}`;
+    let { page, problems } = await openDashboard(browser.context, { data: ghes });
+    assertClean(problems);
+    assert.equal(await page.getAttribute("h1 a", "href"), ghes.web_url);
+    let hrefs = await links(page);
+    assert.ok(hrefs.length > 3, `links were drawn: ${hrefs.length}`);
+    for (const href of hrefs) assert.ok(href.startsWith(ghes.web_url), `on the GHES host: ${href}`);
+    assert.ok(hrefs.includes(`${ghes.web_url}/issues/${ghes.sync.details[0].number}`), "sync's issues link on web_url");
+    await page.close();
+
+    // a server on plain http (the sandbox): its own links are links, another http host's are not
+    const http = clone(ghes);
+    http.web_url = `http://127.0.0.1:9/${demo.repo}`;
+    for (const track of TRACKS) for (const item of http.activity[track]) item.url = `http://127.0.0.1:9/${demo.repo}/issues/${item.number}`;
+    http.selftest.issue_url = `http://127.0.0.1:9/${demo.repo}/issues/${http.selftest.issue_number}`;
+    const odd = http.activity.main.find((i) => i.status !== "active");
+    odd.url = `http://127.0.0.2:9/${demo.repo}/issues/${odd.number}`;
+    ({ page, problems } = await openDashboard(browser.context, { data: http }));
+    assertClean(problems);
+    hrefs = await links(page);
+    for (const href of hrefs) assert.ok(href.startsWith(http.web_url), `on the http server: ${href}`);
+    assert.equal(await page.locator(`#track-main li.issue[data-number="${odd.number}"] a`).count(), 0, "another http host is not a link");
+    await page.close();
+
+    // an older dashboard.json, without web_url: github.com, as before
+    const old = clone(demo);
+    delete old.web_url;
+    ({ page, problems } = await openDashboard(browser.context, { data: old }));
+    assertClean(problems);
+    assert.equal(await page.getAttribute("h1 a", "href"), `https://github.com/${demo.repo}`);
+    assert.equal(await page.getAttribute(`#sync-touched li[data-number="${old.sync.details[0].number}"] a`, "href"), `https://github.com/${demo.repo}/issues/${old.sync.details[0].number}`);
     await page.close();
   });
 

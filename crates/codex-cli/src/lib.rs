@@ -378,6 +378,7 @@ pub async fn execute(
     env_set: BTreeSet<String>,
 ) -> Status {
     let repo = config.repo.to_string();
+    let web_url = config.web.repo(&config.repo);
     let ctx = match Context::new(config, now) {
         Ok(ctx) => ctx,
         Err(e) => {
@@ -390,7 +391,7 @@ pub async fn execute(
     let _guard = span.enter();
     let info = command.info();
     let Some(component) = info.component else {
-        return match jobs::merge::run(&ctx.pages, &repo, now) {
+        return match jobs::merge::run(&ctx.pages, &repo, &web_url, now) {
             Ok(outcome) => output::merge_report(&outcome),
             Err(e) => {
                 eprintln!(

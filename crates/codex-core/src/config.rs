@@ -13,6 +13,7 @@ use url::Url;
 use crate::app::{AppCredentials, AppId, AppKey, Credentials};
 use crate::env;
 use crate::rules::{PerTrack, Track};
+use crate::web::WebBase;
 
 /// Flags shared by every component. Each has an environment fallback (shown by `--help`).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -30,7 +31,7 @@ pub struct CommonArgs {
     #[arg(long, env = env::GITHUB_API_URL, value_name = "URL", global = true)]
     pub api_url: Option<String>,
 
-    /// GraphQL endpoint [default: <api-url>/graphql]
+    /// GraphQL endpoint; GITHUB_GRAPHQL_URL is not used when --api-url overrides GITHUB_API_URL [default: https://api.github.com/graphql; for an API URL ending in /api/v3 (GitHub Enterprise), https://HOST/api/graphql; otherwise <api-url>/graphql]
     #[arg(long, env = env::GITHUB_GRAPHQL_URL, value_name = "URL", global = true)]
     pub graphql_url: Option<String>,
 
@@ -426,6 +427,8 @@ pub struct Config {
     pub api_url: Url,
     /// GraphQL endpoint.
     pub graphql_url: Url,
+    /// Where links for people point: the server's web host, derived from the API URL.
+    pub web: WebBase,
     /// The gh-pages checkout.
     pub pages_dir: PathBuf,
     /// This run's identifier (safe as part of a file name).
@@ -474,10 +477,31 @@ impl Config {
             args.api_url.as_deref().unwrap_or("https://api.github.com"),
             &format!("--api-url / {}", env::GITHUB_API_URL),
         )?;
-        let graphql_url = match args.graphql_url.as_deref().filter(|s| !s.trim().is_empty()) {
-            Some(raw) => parse_url(raw, &format!("--graphql-url / {}", env::GITHUB_GRAPHQL_URL))?,
-            None => join(&api_url, "graphql"),
+        // The runner sets GITHUB_GRAPHQL_URL for its own server, beside GITHUB_API_URL: when
+        // --api-url names another one on the command line, a GraphQL URL that only came from
+        // the environment would send the token to the runner's server. It is not used then.
+        // A value as given: trimmed, blank as unset, a trailing slash ignored.
+        let norm = |v: Option<&str>| {
+            v.map(|v| v.trim().trim_end_matches('/'))
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
         };
+        let api_given = norm(args.api_url.as_deref());
+        let api_from_flag =
+            api_given.is_some() && api_given != norm(get(env::GITHUB_API_URL).as_deref());
+        let graphql_given = norm(args.graphql_url.as_deref());
+        let graphql_from_env = graphql_given.is_some()
+            && graphql_given == norm(get(env::GITHUB_GRAPHQL_URL).as_deref());
+        let graphql_arg = if api_from_flag && graphql_from_env {
+            None
+        } else {
+            args.graphql_url.as_deref()
+        };
+        let graphql_url = match graphql_arg.filter(|s| !s.trim().is_empty()) {
+            Some(raw) => parse_url(raw, &format!("--graphql-url / {}", env::GITHUB_GRAPHQL_URL))?,
+            None => crate::web::default_graphql_url(&api_url),
+        };
+        let web = WebBase::from_api_url(&api_url);
 
         let attempt = match get(env::GITHUB_RUN_ATTEMPT) {
             None => 1,
@@ -526,6 +550,7 @@ impl Config {
             credentials,
             api_url,
             graphql_url,
+            web,
             pages_dir: args
                 .pages_dir
                 .clone()
@@ -808,6 +833,7 @@ mod tests {
         assert_eq!(cfg.repo.to_string(), "acme/widgets");
         assert_eq!(cfg.api_url.as_str(), "https://api.github.com/");
         assert_eq!(cfg.graphql_url.as_str(), "https://api.github.com/graphql");
+        assert_eq!(cfg.web.as_str(), "https://github.com");
         assert_eq!(cfg.run_id, "20261123T101112Z");
         assert_eq!(cfg.pages_dir, PathBuf::from("gh-pages"));
         assert!(!cfg.dry_run);
@@ -868,14 +894,66 @@ mod tests {
         a.api_url = Some("https://ghe.example.com/api/v3/".into());
         let cfg = resolve(a, &[("GITHUB_TOKEN", "t")]).unwrap();
         assert_eq!(cfg.api_url.as_str(), "https://ghe.example.com/api/v3");
+        // GHES serves GraphQL at /api/graphql, not under the REST prefix
         assert_eq!(
             cfg.graphql_url.as_str(),
-            "https://ghe.example.com/api/v3/graphql"
+            "https://ghe.example.com/api/graphql"
         );
+        assert_eq!(cfg.web.as_str(), "https://ghe.example.com");
         assert_eq!(
             cfg.credentials.as_ref().map(|c| c.source()),
             Some("GITHUB_TOKEN")
         );
+    }
+
+    #[test]
+    fn the_runners_graphql_url_is_not_used_with_another_api_url() {
+        // On a github.com runner, --api-url names a GHES: the runner's GITHUB_GRAPHQL_URL
+        // (which clap puts in graphql_url) belongs to github.com and is left out.
+        let runner = [
+            ("GITHUB_TOKEN", "t"),
+            ("GITHUB_API_URL", "https://api.github.com"),
+            ("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"),
+        ];
+        let mut a = args("acme/widgets");
+        a.api_url = Some("https://ghe.example.com/api/v3".into());
+        a.graphql_url = Some("https://api.github.com/graphql".into());
+        let cfg = resolve(a.clone(), &runner).unwrap();
+        assert_eq!(
+            cfg.graphql_url.as_str(),
+            "https://ghe.example.com/api/graphql"
+        );
+        // both from the runner (a trailing slash aside): its GraphQL URL is used, even one
+        // that is not the default
+        let proxied = [
+            ("GITHUB_TOKEN", "t"),
+            ("GITHUB_API_URL", "https://ghe.example.com/api/v3/"),
+            ("GITHUB_GRAPHQL_URL", "https://proxy.example.com/graphql"),
+        ];
+        let mut b = args("acme/widgets");
+        b.api_url = Some("https://ghe.example.com/api/v3".into());
+        b.graphql_url = Some("https://proxy.example.com/graphql".into());
+        let cfg = resolve(b, &proxied).unwrap();
+        assert_eq!(
+            cfg.graphql_url.as_str(),
+            "https://proxy.example.com/graphql"
+        );
+        // a GraphQL URL given on the command line (not the runner's) stays
+        a.api_url = Some("https://ghe.example.com/api/v3".into());
+        a.graphql_url = Some("https://gql.example.com/graphql".into());
+        let cfg = resolve(a, &runner).unwrap();
+        assert_eq!(cfg.graphql_url.as_str(), "https://gql.example.com/graphql");
+    }
+
+    #[test]
+    fn a_given_graphql_url_wins_over_the_enterprise_default() {
+        let mut a = args("acme/widgets");
+        a.api_url = Some("https://ghe.example.com/api/v3".into());
+        a.graphql_url = Some("https://gql.example.com/custom/".into());
+        let cfg = resolve(a, &[("GITHUB_TOKEN", "t")]).unwrap();
+        assert_eq!(cfg.graphql_url.as_str(), "https://gql.example.com/custom");
+        // the web host still follows the API URL
+        assert_eq!(cfg.web.as_str(), "https://ghe.example.com");
     }
 
     #[test]

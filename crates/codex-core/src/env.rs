@@ -19,7 +19,7 @@ pub const CODEX_APP_PRIVATE_KEY_FILE: &str = "CODEX_APP_PRIVATE_KEY_FILE";
 pub const CODEX_APP_INSTALLATION_ID: &str = "CODEX_APP_INSTALLATION_ID";
 /// REST base URL (`--api-url`), default `https://api.github.com`.
 pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
-/// GraphQL endpoint (`--graphql-url`), default `<api-url>/graphql`.
+/// GraphQL endpoint (`--graphql-url`), default from the API URL (`crate::web::default_graphql_url`).
 pub const GITHUB_GRAPHQL_URL: &str = "GITHUB_GRAPHQL_URL";
 /// Checkout of the gh-pages branch (`--pages-dir`), default `gh-pages`.
 pub const CODEX_PAGES_DIR: &str = "CODEX_PAGES_DIR";

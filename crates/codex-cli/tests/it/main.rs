@@ -9,6 +9,7 @@ mod cleaner;
 mod common;
 mod config;
 mod diagnostics;
+mod ghes;
 mod help;
 mod hostile;
 mod init;

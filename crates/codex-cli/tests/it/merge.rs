@@ -82,6 +82,8 @@ fn merge_keeps_the_latest_valid_data_and_survives_malformed_files() {
         assert!(keys.contains(&key), "dashboard.json lacks {key}: {keys:?}");
     }
     assert_eq!(dash["repo"], REPO);
+    // no --api-url: the repository's page on github.com
+    assert_eq!(dash["web_url"], format!("https://github.com/{REPO}"));
     assert_eq!(
         dash["sync"]["marker"], "newer",
         "latest valid sync by finished_at"

@@ -283,8 +283,14 @@ impl GitHub {
             url: base.clone(),
             message: format!("client setup: {e}"),
         };
+        // Every request carries an absolute URL, yet octocrab's base-URI layer puts the base's
+        // path in front of any request path that does not start with it: with a GitHub
+        // Enterprise base (`https://HOST/api/v3`), GraphQL at `https://HOST/api/graphql` would
+        // go to `/api/v3/api/graphql`. So octocrab's base is the origin alone.
+        let mut origin = opts.api_url.clone();
+        origin.set_path("");
         let builder = Octocrab::builder()
-            .base_uri(base.as_str())
+            .base_uri(origin.as_str().trim_end_matches('/'))
             .map_err(|e| build_err(e.to_string()))?
             .add_header(ACCEPT, "application/vnd.github+json".to_owned())
             .set_connect_timeout(Some(opts.connect_timeout))

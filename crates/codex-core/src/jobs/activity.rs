@@ -3,14 +3,22 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Settings;
+use crate::config::{RepoSlug, Settings};
 use crate::github::Issue;
 use crate::jobs::{Context, Outcome, Report, finish, managed_issues, reporting_track};
 use crate::rules::{ActivityStatus, classify_activity};
 use crate::telemetry::{ActivityCounts, ActivityFields, ActivityItem, Component};
+use crate::web::WebBase;
 
-/// Classify managed issues (pure). Lists are sorted oldest first (most days inactive).
-pub fn classify(issues: &[Issue], settings: &Settings, now: DateTime<Utc>) -> ActivityFields {
+/// Classify managed issues (pure). Lists are sorted oldest first (most days inactive). Each
+/// item's link is on the server's web host ([`WebBase::issue_link`]).
+pub fn classify(
+    issues: &[Issue],
+    settings: &Settings,
+    links: (&WebBase, &RepoSlug),
+    now: DateTime<Utc>,
+) -> ActivityFields {
+    let (web, repo) = links;
     let mut fields = ActivityFields::default();
     for issue in issues {
         let track = reporting_track(issue);
@@ -21,7 +29,7 @@ pub fn classify(issues: &[Issue], settings: &Settings, now: DateTime<Utc>) -> Ac
             title: issue.title.clone(),
             status,
             days_inactive,
-            url: issue.html_url.clone(),
+            url: Some(web.issue_link(repo, issue.number.0, issue.html_url.as_deref())),
         };
         bump(&mut fields.summary[track], status);
         fields.issues[track].push(item);
@@ -56,7 +64,12 @@ pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
         Ok(managed) => {
             // Counted with the labels their listing showed (labels only choose the track).
             managed.report_unreadable_labels(&mut report);
-            report.fields = classify(&managed.issues, &ctx.config.settings, ctx.now);
+            report.fields = classify(
+                &managed.issues,
+                &ctx.config.settings,
+                (&ctx.config.web, ctx.repo()),
+                ctx.now,
+            );
             let s = &report.fields.summary;
             // The first track's counts are named, the next ones follow in the same order.
             let per_track: Vec<String> = s
@@ -109,10 +122,18 @@ mod tests {
             _ => None,
         })
         .unwrap();
+        let web = WebBase::from_api_url(&"https://ghe.example.com/api/v3".parse().unwrap());
+        let repo = RepoSlug::parse("acme/widgets").unwrap();
+        let html_url = |n: u64| match n {
+            1 => json!("https://ghe.example.com/acme/widgets/issues/1?from=answer"),
+            4 => json!("https://github.com/acme/widgets/issues/4"),
+            _ => json!(null),
+        };
         let issue = |n: u64, title: &str, days: i64| {
             Issue::from_json(
                 &json!({"number": n, "title": title, "state": "open", "labels": [],
-                "updated_at": (now - Duration::days(days)).to_rfc3339()}),
+                "updated_at": (now - Duration::days(days)).to_rfc3339(),
+                "html_url": html_url(n)}),
             )
             .unwrap()
         };
@@ -124,7 +145,20 @@ mod tests {
                 issue(4, "main old", 40),
             ],
             &settings,
+            (&web, &repo),
             now,
+        );
+        // links: the answer's html_url when on the web host, else derived there
+        let urls: Vec<_> = fields.issues[Track::Main]
+            .iter()
+            .map(|i| i.url.as_deref().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://ghe.example.com/acme/widgets/issues/4",
+                "https://ghe.example.com/acme/widgets/issues/1?from=answer"
+            ]
         );
         let main: Vec<_> = fields.issues[Track::Main]
             .iter()

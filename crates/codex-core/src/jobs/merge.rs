@@ -62,6 +62,11 @@ pub struct Dashboard {
     pub generated_at: DateTime<Utc>,
     /// `owner/name`.
     pub repo: String,
+    /// The repository's page on its server (`https://HOST/OWNER/NAME`): the base of every
+    /// link the dashboard builds. Absent in files written before it existed (the dashboard
+    /// then links to `https://github.com/OWNER/NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
     /// Latest supervisor telemetry.
     #[schemars(with = "Option<Telemetry<SupervisorFields>>")]
     pub supervisor: Option<Value>,
@@ -121,11 +126,13 @@ pub fn merge(
     scan: Vec<StoredTelemetry>,
     previous: Option<&Dashboard>,
     repo: &str,
+    web_url: &str,
     now: DateTime<Utc>,
 ) -> Dashboard {
     let mut dash = Dashboard {
         generated_at: now,
         repo: repo.to_owned(),
+        web_url: Some(web_url.to_owned()),
         supervisor: None,
         cleaner: None,
         selftest: None,
@@ -189,11 +196,18 @@ pub fn json_schema() -> Value {
     let mut schema = generator.into_root_schema_for::<Dashboard>().to_value();
     if let Some(object) = schema.as_object_mut() {
         // Every key is always written (a component without telemetry as `null`), though serde
-        // would read a missing `Option` as `None`: app.js relies on the keys.
+        // would read a missing `Option` as `None`: app.js relies on the keys. `web_url` came
+        // later: files without it are still valid.
         let keys: Vec<Value> = object
             .get("properties")
             .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().map(Value::from).collect())
+            .map(|p| {
+                p.keys()
+                    .filter(|k| k.as_str() != "web_url")
+                    .cloned()
+                    .map(Value::from)
+                    .collect()
+            })
             .unwrap_or_default();
         object.insert("required".into(), keys.into());
         object.insert(
@@ -227,6 +241,7 @@ pub struct MergeOutcome {
 pub fn run(
     pages: &crate::pages::Pages,
     repo: &str,
+    web_url: &str,
     now: DateTime<Utc>,
 ) -> crate::Result<MergeOutcome> {
     let path = pages.dashboard_path();
@@ -238,7 +253,7 @@ pub fn run(
             Some(format!("previous dashboard.json not read: {reason}")),
         ),
     };
-    let mut merged = merge(pages.scan()?, previous.as_ref(), repo, now);
+    let mut merged = merge(pages.scan()?, previous.as_ref(), repo, web_url, now);
     merged.warnings.extend(unread);
     // telemetry written by an older Codex, or by hand, passes the redaction point too
     let dashboard = crate::redact::scrub(&merged).map_err(|e| crate::Error::Io {
@@ -335,6 +350,7 @@ mod tests {
             scan,
             None,
             "acme/widgets",
+            "https://github.com/acme/widgets",
             "2026-01-02T00:00:00Z".parse().unwrap(),
         );
         let figures = |key: &str| dash.history[key][0].figures.clone();
@@ -408,6 +424,7 @@ mod tests {
             scan,
             None,
             "acme/widgets",
+            "https://github.com/acme/widgets",
             "2026-01-02T00:00:00Z".parse().unwrap(),
         );
         assert_eq!(dash.sync.as_ref().unwrap()["added_later"]["x"], 1);
@@ -415,6 +432,7 @@ mod tests {
         let keys = [
             "generated_at",
             "repo",
+            "web_url",
             "supervisor",
             "cleaner",
             "selftest",

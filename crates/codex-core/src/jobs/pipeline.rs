@@ -122,7 +122,8 @@ pub async fn run(
                     }
                     None => {
                         let pages = Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
-                        match super::merge::run(&pages, &config.repo.to_string(), now) {
+                        let web_url = config.web.repo(&config.repo);
+                        match super::merge::run(&pages, &config.repo.to_string(), &web_url, now) {
                             Ok(merged) => StepOutcome::Merged(merged),
                             Err(e) => StepOutcome::Failed(e),
                         }

@@ -245,7 +245,11 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
     report.fields.issue_number = Some(number.0);
     match gh.issue(repo, number).await {
         Ok(back) => {
-            report.fields.issue_url = back.html_url.clone();
+            report.fields.issue_url = Some(ctx.config.web.issue_link(
+                repo,
+                number.0,
+                back.html_url.as_deref(),
+            ));
             report.fields.verified = verify(&back, milestone.number.0);
             if !report.fields.verified {
                 report.warn(format!(
@@ -256,8 +260,13 @@ async fn execute(ctx: &Context, report: &mut Report<SelfTestFields>) {
         }
         Err(e) => report.api_failure(&format!("could not read back #{number}"), &e),
     }
+    let link = report
+        .fields
+        .issue_url
+        .clone()
+        .unwrap_or_else(|| ctx.config.web.issue(repo, number.0));
     report.say(format!(
-        "self-test: issue #{number} in {:?}, verified: {}",
+        "self-test: issue #{number} ({link}) in {:?}, verified: {}",
         milestone.title, report.fields.verified
     ));
 }

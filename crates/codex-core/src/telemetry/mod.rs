@@ -126,7 +126,7 @@ pub struct TokenReport {
 pub struct SelfTestFields {
     /// The issue created (or found again), if any.
     pub issue_number: Option<u64>,
-    /// Its web URL.
+    /// Its web URL, on the server's web host (CONTRACT.md section 4, "Links").
     pub issue_url: Option<String>,
     /// The milestone used.
     pub milestone: Option<String>,
@@ -279,7 +279,7 @@ pub struct ActivityItem {
     pub status: ActivityStatus,
     /// Days since the last update (`null` when GitHub gave no date).
     pub days_inactive: Option<u32>,
-    /// Web URL.
+    /// Web URL, on the server's web host (CONTRACT.md section 4, "Links").
     pub url: Option<String>,
 }
 

@@ -6,6 +6,7 @@ mod app_auth;
 mod common;
 mod conformance;
 mod enumeration;
+mod ghes;
 mod hostile_pagination;
 mod pipeline;
 mod reliability;
