@@ -278,3 +278,35 @@ fn permissions_an_installation_has_not_accepted_are_named_by_diagnostics() {
     // One lookup, one token, one GET /app.
     assert_eq!(doc["api"]["app"]["jwt_requests"], 3, "{:#}", doc["api"]);
 }
+
+#[test]
+fn an_app_on_enterprise_server_needs_only_the_api_url() {
+    let (app, key) = AppOptions::generate(APP_ID);
+    let world = World::with(SandboxOptions {
+        scenario: Scenario::Demo,
+        app: Some(app),
+        ghes: true,
+        ..SandboxOptions::default()
+    });
+    let mut cmd = world.command("codex", "", "ghes");
+    cmd.env_remove("GH_CI_PAT")
+        .env("GITHUB_API_URL", world.sandbox.api_url())
+        .env("CODEX_APP_ID", APP_ID.to_string())
+        .env("CODEX_APP_PRIVATE_KEY", &key)
+        .arg("pipeline");
+    let run: Run = cmd.output().expect("binary runs").into();
+    run.expect_code(0);
+    let stats = world.sandbox.stats();
+    assert_eq!(stats["app"]["tokens_issued"], 1, "{:#}", stats["app"]);
+    assert_eq!(stats["app"]["jwt_rejected"], 0, "{:#}", stats["app"]);
+    assert!(
+        stats["by_status"].get("404").is_none(),
+        "{:#}",
+        stats["by_status"]
+    );
+    assert!(stats["graphql"].as_u64().unwrap_or(0) > 0);
+    let self_test = world.telemetry("self-test", "ghes");
+    assert_eq!(self_test["status"], "ok", "{self_test:#}");
+    let url = self_test["issue_url"].as_str().unwrap_or_default();
+    assert!(url.starts_with(&world.sandbox.base_url()), "{url}");
+}
