@@ -22,9 +22,11 @@
 //! GraphqlSpec::load().validate("{ rateLimit { remaining resetAt } }").unwrap();
 //! ```
 
+pub use exchanges::Exchanges;
 pub use graphql::GraphqlSpec;
 pub use rest::{Example, RestSpec};
 
+mod exchanges;
 mod graphql;
 mod openapi;
 mod rest;

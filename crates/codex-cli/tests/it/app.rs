@@ -71,39 +71,18 @@ fn app_counts(files: &[(String, Value)]) -> (u64, u64) {
 /// Every exchange the sandbox recorded, held against GitHub's OpenAPI description and GraphQL
 /// schema; the App's operations among them.
 fn assert_conforms(world: &World) {
-    let spec = codex_conformance::RestSpec::load();
-    let graphql = codex_conformance::GraphqlSpec::load();
-    let mut problems = Vec::new();
-    let mut operations = std::collections::BTreeSet::new();
+    let mut seen = codex_conformance::Exchanges::load();
     for ex in world.sandbox.exchanges() {
-        if ex.path == "/graphql" {
-            let query = ex
-                .request_body
-                .as_ref()
-                .and_then(|b| b["query"].as_str())
-                .unwrap_or_default();
-            if let Err(e) = graphql.validate(query) {
-                problems.push(format!("GraphQL {query}: {e:?}"));
-            }
-            continue;
-        }
-        if let Some(op) = spec.operation(&ex.method, &ex.path) {
-            operations.insert(op.to_owned());
-        }
-        if let Err(e) =
-            spec.validate_request(&ex.method, &ex.path, &ex.query, ex.request_body.as_ref())
-        {
-            problems.push(format!("request {} {}: {e:?}", ex.method, ex.path));
-        }
-        if let Err(e) =
-            spec.validate_response(&ex.method, &ex.path, ex.status, ex.response_body.as_ref())
-        {
-            problems.push(format!(
-                "answer {} {} {}: {e:?}",
-                ex.method, ex.path, ex.status
-            ));
-        }
+        seen.check(
+            &ex.method,
+            &ex.path,
+            &ex.query,
+            ex.request_body.as_ref(),
+            ex.status,
+            ex.response_body.as_ref(),
+        );
     }
+    let (problems, operations) = (&seen.problems, &seen.operations);
     assert!(problems.is_empty(), "{problems:#?}");
     for op in [
         "apps/get-repo-installation",

@@ -2,7 +2,7 @@
 //! published OpenAPI description; every GraphQL document against GitHub's schema. The sandbox
 //! records the exchanges, so this checks the client's side of each conversation.
 
-use codex_conformance::{GraphqlSpec, RestSpec};
+use codex_conformance::{Exchanges, GraphqlSpec};
 use codex_core::github::graphql::DOCUMENTS;
 use codex_core::github::{IssueLister, IssueQuery, Written};
 use codex_core::{IssueNumber, MilestoneNumber};
@@ -148,47 +148,26 @@ async fn every_rest_request_and_answer_conforms() {
     let granted = app.app_permissions().await.unwrap().expect("an App");
     assert_eq!(granted.get("issues").map(String::as_str), Some("write"));
 
-    let spec = RestSpec::load();
-    let graphql = GraphqlSpec::load();
-    let mut problems = Vec::new();
-    let mut operations = std::collections::BTreeSet::new();
+    let mut seen = Exchanges::load();
     for ex in sb.exchanges().into_iter().chain(app_sb.exchanges()) {
-        if ex.path == "/graphql" {
-            let query = ex
-                .request_body
-                .as_ref()
-                .and_then(|b| b["query"].as_str())
-                .unwrap_or_default();
-            if let Err(e) = graphql.validate(query) {
-                problems.push(format!("GraphQL {query}: {e:?}"));
-            }
-            continue;
-        }
-        if let Some(op) = spec.operation(&ex.method, &ex.path) {
-            operations.insert(op.to_owned());
-        }
-        if let Err(e) =
-            spec.validate_request(&ex.method, &ex.path, &ex.query, ex.request_body.as_ref())
-        {
-            problems.push(format!(
-                "request {} {}?{}: {e:?}",
-                ex.method, ex.path, ex.query
-            ));
-        }
-        if let Err(e) =
-            spec.validate_response(&ex.method, &ex.path, ex.status, ex.response_body.as_ref())
-        {
-            problems.push(format!(
-                "answer {} {} {}: {e:?}",
-                ex.method, ex.path, ex.status
-            ));
-        }
+        seen.check(
+            &ex.method,
+            &ex.path,
+            &ex.query,
+            ex.request_body.as_ref(),
+            ex.status,
+            ex.response_body.as_ref(),
+        );
     }
+    let (problems, operations) = (&seen.problems, &seen.operations);
     assert!(problems.is_empty(), "{problems:#?}");
     // Every documented operation in the subset was exercised.
-    let documented: std::collections::BTreeSet<String> =
-        spec.operations().map(|(_, _, op)| op.to_owned()).collect();
-    let missed: Vec<_> = documented.difference(&operations).collect();
+    let documented: std::collections::BTreeSet<String> = seen
+        .rest()
+        .operations()
+        .map(|(_, _, op)| op.to_owned())
+        .collect();
+    let missed: Vec<_> = documented.difference(operations).collect();
     assert!(
         missed.iter().all(|op| *op == "rate-limit/get"),
         "not exercised: {missed:?}"
