@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -181,26 +180,13 @@ async fn start(fake: Fake) -> (Shared, url::Url) {
 
 fn client(api: &url::Url) -> GitHub {
     GitHub::new(ClientOptions {
-        api_url: api.clone(),
-        graphql_url: api.join("/graphql").unwrap(),
         credentials: Some(Credentials::App(AppCredentials {
             app_id: AppId::Id(42),
             key: AppKey::from_pem(KEY).unwrap(),
             installation_id: None,
         })),
         repo: Some(RepoSlug::parse("acme/widgets").unwrap()),
-        dry_run: false,
-        max_mutations: None,
-        connect_timeout: Duration::from_secs(5),
-        read_timeout: Duration::from_secs(30),
-        governor: codex_core::github::governor::GovernorOptions {
-            write_spacing: Duration::ZERO,
-            ..Default::default()
-        },
-        cache_dir: None,
-        stop: codex_core::Stop::default(),
-        progress: codex_core::Progress::default(),
-        session: codex_core::github::Session::default(),
+        ..crate::common::options_at(api.clone())
     })
     .unwrap()
 }
@@ -304,17 +290,7 @@ async fn a_refused_token_is_replaced_once_and_the_request_sent_again() {
 
 #[tokio::test]
 async fn a_token_narrowed_to_one_repository_is_refused_on_another() {
-    let sb = crate::common::sandbox(codex_sandbox::SandboxOptions {
-        app: Some(crate::common::app_options()),
-        ..codex_sandbox::SandboxOptions::default()
-    })
-    .await;
-    let gh = GitHub::new(ClientOptions {
-        credentials: Some(Credentials::App(crate::common::app_credentials())),
-        repo: Some(RepoSlug::parse("acme/widgets").unwrap()),
-        ..crate::common::options(&sb)
-    })
-    .unwrap();
+    let (sb, gh) = sandbox_and_app_client().await;
     let widgets = RepoSlug::parse("acme/widgets").unwrap();
     let gadgets = RepoSlug::parse("acme/gadgets").unwrap();
     gh.repository(&widgets).await.unwrap();
@@ -333,17 +309,7 @@ async fn a_token_narrowed_to_one_repository_is_refused_on_another() {
 
 #[tokio::test]
 async fn a_token_the_server_expired_early_is_replaced_once_and_the_request_repeated() {
-    let sb = crate::common::sandbox(codex_sandbox::SandboxOptions {
-        app: Some(crate::common::app_options()),
-        ..codex_sandbox::SandboxOptions::default()
-    })
-    .await;
-    let gh = GitHub::new(ClientOptions {
-        credentials: Some(Credentials::App(crate::common::app_credentials())),
-        repo: Some(RepoSlug::parse("acme/widgets").unwrap()),
-        ..crate::common::options(&sb)
-    })
-    .unwrap();
+    let (sb, gh) = sandbox_and_app_client().await;
     let widgets = RepoSlug::parse("acme/widgets").unwrap();
     gh.repository(&widgets).await.unwrap();
     gh.labels(&widgets).await.unwrap();
@@ -363,4 +329,20 @@ async fn a_token_the_server_expired_early_is_replaced_once_and_the_request_repea
     // The answers' Date headers moved the client's idea of the server's clock.
     let ahead = gh.server_now() - chrono::Utc::now();
     assert!(ahead > chrono::Duration::seconds(3600), "{ahead:?}");
+}
+
+/// The demo sandbox with the tests' App, and a client of it as that App for acme/widgets.
+async fn sandbox_and_app_client() -> (codex_sandbox::Sandbox, GitHub) {
+    let sb = crate::common::sandbox(codex_sandbox::SandboxOptions {
+        app: Some(crate::common::app_options()),
+        ..codex_sandbox::SandboxOptions::default()
+    })
+    .await;
+    let gh = GitHub::new(ClientOptions {
+        credentials: Some(Credentials::App(crate::common::app_credentials())),
+        repo: Some(RepoSlug::parse("acme/widgets").unwrap()),
+        ..crate::common::options(&sb)
+    })
+    .unwrap();
+    (sb, gh)
 }

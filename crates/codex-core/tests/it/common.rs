@@ -22,7 +22,11 @@ pub(crate) fn client(sandbox: &Sandbox, dry_run: bool) -> GitHub {
 
 /// Options for a client of `sandbox`: no write spacing, no cache.
 pub(crate) fn options(sandbox: &Sandbox) -> ClientOptions {
-    let api = url::Url::parse(&sandbox.base_url()).unwrap();
+    options_at(url::Url::parse(&sandbox.base_url()).unwrap())
+}
+
+/// Options for a client of the server at `api` (GraphQL at `/graphql`), with the tests' token.
+pub(crate) fn options_at(api: url::Url) -> ClientOptions {
     let graphql = api.join("/graphql").unwrap();
     ClientOptions {
         api_url: api,
