@@ -193,7 +193,7 @@ use std::sync::Arc;
 pub use app::{AppOptions, DEFAULT_INSTALLATION_PERMISSIONS};
 #[cfg(feature = "keygen")]
 pub use keys::AppKeyPair;
-pub use scenario::Scenario;
+pub use scenario::{ORG_ISSUES_PER_REPO, ORG_REPOS, ORG_TOPICS, Scenario};
 pub use state::{
     Branch, Issue, ItemContent, Label, Milestone, Project, ProjectItem, PullRequest, Quirk, Repo,
     State, StateReason, Transfer, Ts, User, UserKind, Variable, fmt_ts,
@@ -223,6 +223,11 @@ pub struct SandboxOptions {
     /// For `Large`: the number of items, issues and pull requests together (about one in ten is
     /// a pull request), as GitHub numbers and lists them (default 10,000).
     pub issues: usize,
+    /// For `Org`: the number of repositories of `acme` (default [`ORG_REPOS`], 12).
+    pub repos: usize,
+    /// For `Org`: items per repository, issues and pull requests together (default
+    /// [`ORG_ISSUES_PER_REPO`], 200).
+    pub issues_per_repo: usize,
     /// Seed of the generated details (default 1).
     pub seed: u64,
     /// Added to every answer (async sleep), in milliseconds (default 0).
@@ -281,6 +286,8 @@ impl Default for SandboxOptions {
         Self {
             scenario: Scenario::Demo,
             issues: 10_000,
+            repos: ORG_REPOS,
+            issues_per_repo: ORG_ISSUES_PER_REPO,
             seed: 1,
             latency_ms: 0,
             log: None,
@@ -339,7 +346,10 @@ impl std::fmt::Debug for Sandbox {
 
 fn build_shared(opts: SandboxOptions) -> anyhow::Result<Arc<Shared>> {
     let now = opts.now.unwrap_or_else(chrono::Utc::now).timestamp();
-    let state = scenario::build(opts.scenario, opts.seed, opts.issues, opts.off_spec, now);
+    let state = match opts.scenario {
+        Scenario::Org => scenario::org(opts.seed, opts.repos, opts.issues_per_repo, now),
+        other => scenario::build(other, opts.seed, opts.issues, opts.off_spec, now),
+    };
     Ok(Arc::new(Shared::new(state, opts)?))
 }
 
