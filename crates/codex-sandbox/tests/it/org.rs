@@ -481,3 +481,33 @@ async fn every_org_exchange_follows_githubs_description() {
         );
     }
 }
+
+#[tokio::test]
+async fn enterprise_server_links_carry_the_api_prefix() {
+    let sb = Sandbox::start(SandboxOptions {
+        ghes: true,
+        ..org_opts(5, 1)
+    })
+    .await
+    .unwrap();
+    let c = Client::new(&sb, Some("ghp_ghes"));
+    assert_eq!(
+        c.get("/orgs/acme/repos").await.status,
+        404,
+        "only under /api/v3"
+    );
+    let page = c.get("/api/v3/orgs/acme/repos?per_page=2").await;
+    assert_eq!(page.array().len(), 2);
+    let next = page.link("next").unwrap();
+    assert!(
+        next.starts_with(&format!("{}/orgs/acme/repos?", sb.api_url())),
+        "{next}"
+    );
+    assert_eq!(c.get(&next).await.array().len(), 2);
+    assert!(
+        page.array()[0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&sb.api_url())
+    );
+}
