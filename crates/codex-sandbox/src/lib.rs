@@ -38,7 +38,7 @@
 //! `body: null` ≡ 16, labels as strings ≡ 24, the vanished milestone ≡ 32) and the number after
 //! the last deleted (410). All items sit in one organisation Project, `acme` #1. Repository `k`
 //! is archived when `k % 10 == 0` (REST writes answer `403 Repository was archived so is
-//! read-only.`), a fork when `k % 7 == 0`, private when `k % 5 == 0`, and carries none to two
+//! read-only.`, GraphQL `deleteIssue` a `FORBIDDEN` error with that message), a fork when `k % 7 == 0`, private when `k % 5 == 0`, and carries none to two
 //! [`ORG_TOPICS`]; ids are `10_000_000 + k`. Topics and items come from a generator seeded by
 //! `seed` and `k`, so the same seed gives the same org and more repositories leave the first
 //! ones unchanged. A user repository, `octocat/dotfiles` (empty), is a second owner, so with an

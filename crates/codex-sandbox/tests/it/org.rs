@@ -159,6 +159,21 @@ async fn archived_forked_private_repositories_and_topics() {
         refused.body["message"],
         "Repository was archived so is read-only."
     );
+    let node = c
+        .graphql(
+            "query { repository(owner: \"acme\", name: \"repo-010\") { issue(number: 1) { id } } }",
+            json!({}),
+        )
+        .await;
+    let id = node.body["data"]["repository"]["issue"]["id"].clone();
+    let gone = c
+        .graphql(
+            "mutation($id: ID!) { deleteIssue(input: {issueId: $id}) { clientMutationId } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(gone.body["errors"][0]["type"], "FORBIDDEN", "{}", gone.body);
+    assert_eq!(c.get("/repos/acme/repo-010/issues/1").await.status, 200);
     let made = c
         .post("/repos/acme/repo-011/issues", &json!({"title": "x"}))
         .await;
