@@ -23,6 +23,8 @@ export const OPERATIONS = [
   ["GET", "/app"],
   ["GET", "/app/installations"],
   ["POST", "/app/installations/{installation_id}/access_tokens"],
+  ["GET", "/installation/repositories"],
+  ["GET", "/orgs/{org}/repos"],
   ["GET", "/rate_limit"],
   ["GET", "/repos/{owner}/{repo}"],
   ["GET", "/repos/{owner}/{repo}/actions/variables"],

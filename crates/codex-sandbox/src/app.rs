@@ -358,7 +358,11 @@ impl Apps {
             token: Token {
                 raw: t.raw.clone(),
                 kind: TokenKind::Installation,
-                reach: Some(Arc::new(Reach { repos, permissions })),
+                reach: Some(Arc::new(Reach {
+                    repos,
+                    narrowed: issued.repos.is_some(),
+                    permissions,
+                })),
             },
             key: format!("installation:{}", inst.id),
             limit,

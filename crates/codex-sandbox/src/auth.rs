@@ -28,6 +28,9 @@ pub(crate) enum TokenKind {
 #[derive(Debug)]
 pub(crate) struct Reach {
     pub(crate) repos: Vec<String>,
+    /// Minted for named repositories (`repository_selection: "selected"`), not all of its
+    /// installation's.
+    pub(crate) narrowed: bool,
     pub(crate) permissions: Vec<(String, Access)>,
 }
 

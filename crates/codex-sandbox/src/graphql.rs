@@ -928,6 +928,9 @@ impl Exec<'_> {
                 "Could not resolve to a node with the global id of '{issue_id}'"
             )));
         };
+        if self.state.repos[repo].archived {
+            return Err(forbidden("Repository was archived so is read-only."));
+        }
         let now = self.state.clock();
         let r = &mut self.state.repos[repo];
         let repo_id = r.id;

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use codex_sandbox::{AppKeyPair, AppOptions, Sandbox, SandboxOptions, Scenario};
+use codex_sandbox::{
+    AppKeyPair, AppOptions, ORG_ISSUES_PER_REPO, ORG_REPOS, Sandbox, SandboxOptions, Scenario,
+};
 
 /// A local, stateful GitHub (REST + the GraphQL Codex uses) for tests, demos and benchmarks.
 #[derive(Debug, Parser)]
@@ -36,6 +38,17 @@ struct ServeArgs {
     /// ten is a pull request), as GitHub numbers them and its issues endpoint lists them.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     issues: usize,
+    /// Number of repositories of the `org` scenario: the organisation acme's acme/repo-001,
+    /// acme/repo-002, ... (every 10th archived, every 7th a fork, every 5th private; topics on
+    /// some), served by GET /orgs/acme/repos and, to an installation token, GET
+    /// /installation/repositories; plus the user repository octocat/dotfiles.
+    #[arg(long, value_name = "N", default_value_t = ORG_REPOS)]
+    repos: usize,
+    /// Items of each `org` repository: issues and pull requests together, generated as in
+    /// `large` (self-tests, pull requests, issues needing repair, Project members) with some of
+    /// the demo's quirks.
+    #[arg(long, value_name = "M", default_value_t = ORG_ISSUES_PER_REPO)]
+    issues_per_repo: usize,
     /// Milliseconds added to every answer.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -187,6 +200,8 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         clock_step_secs: args.clock_step_secs,
         scenario: args.scenario,
         issues: args.issues,
+        repos: args.repos,
+        issues_per_repo: args.issues_per_repo,
         seed: args.seed,
         latency_ms: args.latency_ms,
         log: args.log,

@@ -5,10 +5,10 @@
 use chrono::DateTime;
 use serde_json::{Value, json};
 
-use crate::auth::{Access, Token};
+use crate::auth::{Access, Token, TokenKind};
 use crate::ids;
 use crate::render;
-use crate::state::{Issue, Label, Milestone, SortKey, State, StateReason, Ts, Variable};
+use crate::state::{Issue, Label, Milestone, SortKey, State, StateReason, Ts, UserKind, Variable};
 
 /// Documentation URL of error bodies that name no operation.
 pub(crate) const DOCS: &str = "https://docs.github.com/rest";
@@ -23,6 +23,11 @@ const DOC_LABELS: &str = "https://docs.github.com/rest/issues/labels#create-a-la
 const DOC_MILESTONES: &str = "https://docs.github.com/rest/issues/milestones#create-a-milestone";
 const DOC_VARIABLES: &str =
     "https://docs.github.com/rest/actions/variables#list-repository-variables";
+const DOC_ORG_REPOS: &str =
+    "https://docs.github.com/rest/repos/repos#list-organization-repositories";
+const DOC_INSTALLATION_REPOS: &str = "https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-app-installation";
+/// The stats route of a write refused because its repository is archived.
+pub(crate) const ARCHIVED: &str = "archived";
 
 /// The stats route of a request refused because its installation lacks the permission.
 pub(crate) const NOT_PERMITTED: &str = "not-permitted";
@@ -34,6 +39,8 @@ fn required_permission(m: &str, segs: &[&str]) -> Option<(&'static str, Access, 
     let level = if read { Access::Read } else { Access::Write };
     let need = match segs {
         ["repos", _, _] if read => ("metadata", Access::Read, DOCS),
+        ["orgs", _, "repos"] => ("metadata", Access::Read, DOC_ORG_REPOS),
+        ["installation", "repositories"] => ("metadata", Access::Read, DOC_INSTALLATION_REPOS),
         ["repositories", _, "issues"] => ("issues", level, DOC_LIST_ISSUES),
         ["repos", _, _, "issues"] if read => ("issues", level, DOC_LIST_ISSUES),
         ["repos", _, _, "issues"] => ("issues", level, DOC_CREATE_ISSUE),
@@ -205,7 +212,21 @@ pub(crate) fn dispatch(s: &mut State, req: &Req) -> Reply {
         reply.route = format!("{m} {NOT_PERMITTED}");
         return reply;
     }
+    // An archived repository is read-only, as on GitHub.
+    if m != "GET"
+        && let ["repos", o, r, ..] = segs.as_slice()
+        && s.repo_index(o, r).is_some_and(|ri| s.repos[ri].archived)
+    {
+        let mut reply = forbidden("Repository was archived so is read-only.", DOCS);
+        reply.route = format!("{m} {ARCHIVED}");
+        return reply;
+    }
     let (route, mut reply) = match (m, segs.as_slice()) {
+        ("GET", ["orgs", org, "repos"]) => ("/orgs/{org}/repos", list_org_repos(s, org, req)),
+        ("GET", ["installation", "repositories"]) => (
+            "/installation/repositories",
+            list_installation_repos(s, req),
+        ),
         ("GET", ["repos", o, r]) => (
             "/repos/{owner}/{repo}",
             with_repo(s, o, r, |s, ri| get_repo(s, ri, req)),
@@ -348,6 +369,150 @@ fn get_issue(s: &mut State, ri: usize, n: u32, req: &Req) -> Reply {
     match r.issue(n) {
         Some(i) => Reply::json(200, render::issue(&req.api, s, r, i, false)),
         None => not_found(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing repositories
+
+/// The `Link` header of page `page` (from 1) of `total` items, `per_page` a page, numbered as
+/// GitHub numbers the pages of its repository lists: `prev`, `next`, `last`, `first`.
+fn page_links(req: &Req, path: &str, page: u64, per_page: u64, total: u64) -> Option<String> {
+    let last = total.div_ceil(per_page).max(1);
+    let url = |p: u64| link_url(&req.api, path, req, &["page"], &[("page", p.to_string())]);
+    let mut links: Vec<(String, &str)> = Vec::new();
+    if page > 1 {
+        links.push((url(page - 1), "prev"));
+    }
+    if page < last {
+        links.push((url(page + 1), "next"));
+        links.push((url(last), "last"));
+    }
+    if page > 1 {
+        links.push((url(1), "first"));
+    }
+    join_links(&links)
+}
+
+/// One page of repositories (positions in [`State::repos`]): the rendered page and its `Link`.
+fn repo_page(
+    s: &State,
+    req: &Req,
+    path: &str,
+    hits: &[usize],
+) -> Result<(Value, Option<String>), Reply> {
+    let per_page = parse_per_page(req, 30, 100)?;
+    let page = parse_page(req)?.unwrap_or(1);
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let take = usize::try_from(per_page).unwrap_or(30);
+    let perms = render::permissions(req.token.is_admin(), req.token.can_push());
+    let body: Vec<Value> = hits
+        .iter()
+        .skip(skip)
+        .take(take)
+        .map(|ri| render::repository(&req.api, s, &s.repos[*ri], perms.clone()))
+        .collect();
+    let link = page_links(req, path, page, per_page, hits.len() as u64);
+    Ok((Value::Array(body), link))
+}
+
+/// `GET /orgs/{org}/repos`: the organisation's repositories the token can see, filtered by
+/// `type`, in `sort` order (`created` by default; `direction` `asc` by default for `full_name`,
+/// else `desc`), page-numbered.
+fn list_org_repos(s: &mut State, org: &str, req: &Req) -> Reply {
+    let bad = |field: &str| invalid("Repository", field, "invalid", DOC_ORG_REPOS);
+    let is_org = s
+        .user_index(org)
+        .is_some_and(|u| s.users[u as usize].kind == UserKind::Organization);
+    if !is_org {
+        return not_found();
+    }
+    let kind = req.param("type").unwrap_or("all");
+    if !matches!(
+        kind,
+        "all" | "public" | "private" | "forks" | "sources" | "member"
+    ) {
+        return bad("type");
+    }
+    let sort = req.param("sort").unwrap_or("created");
+    if !matches!(sort, "created" | "updated" | "pushed" | "full_name") {
+        return bad("sort");
+    }
+    let asc = match req.param("direction") {
+        None | Some("") => sort == "full_name",
+        Some("asc") => true,
+        Some("desc") => false,
+        Some(_) => return bad("direction"),
+    };
+    let mut hits: Vec<usize> = s
+        .repos
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.owner.eq_ignore_ascii_case(org)
+                && req.token.reaches(&r.owner, &r.name)
+                && match kind {
+                    "public" => !r.private,
+                    "private" => r.private,
+                    "forks" => r.fork,
+                    "sources" => !r.fork,
+                    _ => true,
+                }
+        })
+        .map(|(i, _)| i)
+        .collect();
+    hits.sort_by(|a, b| {
+        let (x, y) = (&s.repos[*a], &s.repos[*b]);
+        let order = match sort {
+            "updated" => x.updated_at.cmp(&y.updated_at),
+            "pushed" => x.pushed_at.cmp(&y.pushed_at),
+            "full_name" => x
+                .full_name()
+                .to_ascii_lowercase()
+                .cmp(&y.full_name().to_ascii_lowercase()),
+            _ => x.created_at.cmp(&y.created_at),
+        }
+        .then(x.id.cmp(&y.id));
+        if asc { order } else { order.reverse() }
+    });
+    let path = format!("/orgs/{org}/repos");
+    match repo_page(s, req, &path, &hits) {
+        Ok((body, link)) => Reply::json(200, body).link(link),
+        Err(r) => r,
+    }
+}
+
+/// `GET /installation/repositories`: an installation token's repositories (its installation's,
+/// or the ones it was narrowed to), by id, page-numbered.
+fn list_installation_repos(s: &mut State, req: &Req) -> Reply {
+    let reach = match (&req.token.kind, &req.token.reach) {
+        (TokenKind::Installation, Some(reach)) => reach.clone(),
+        _ => {
+            return forbidden(
+                "You must authenticate with an installation access token in order to list repositories for an installation.",
+                DOC_INSTALLATION_REPOS,
+            );
+        }
+    };
+    let mut hits: Vec<usize> = s
+        .repos
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| req.token.reaches(&r.owner, &r.name))
+        .map(|(i, _)| i)
+        .collect();
+    hits.sort_by_key(|ri| s.repos[*ri].id);
+    match repo_page(s, req, "/installation/repositories", &hits) {
+        Ok((repos, link)) => Reply::json(
+            200,
+            json!({
+                "total_count": hits.len(),
+                "repository_selection": if reach.narrowed { "selected" } else { "all" },
+                "repositories": repos,
+            }),
+        )
+        .link(link),
+        Err(r) => r,
     }
 }
 

@@ -1,5 +1,5 @@
-//! The built-in worlds (`demo`, `empty`, `large`), generated deterministically from a seed and a
-//! clock. Which issue numbers are which kind in `demo` is fixed (the seed only varies ages, titles
+//! The built-in worlds (`demo`, `empty`, `large`, `org`), generated deterministically from a seed
+//! and a clock. Which issue numbers are which kind in `demo` is fixed (the seed only varies ages, titles
 //! and comment counts), is documented in the crate docs, and is exposed under `"scenario"` in
 //! `/_sandbox/state`.
 
@@ -24,7 +24,20 @@ pub enum Scenario {
     /// `acme/widgets` with `--issues` generated items (default 10,000): issues and pull requests
     /// together, about one in ten a pull request.
     Large,
+    /// The organisation `acme` with `--repos` repositories `acme/repo-001`… (default 12) of
+    /// `--issues-per-repo` generated items each (default 200), some archived, forked or private,
+    /// with topics; and one user repository, `octocat/dotfiles`.
+    Org,
 }
+
+/// Repositories of the `org` scenario unless told (`--repos`).
+pub const ORG_REPOS: usize = 12;
+/// Items per repository of the `org` scenario unless told (`--issues-per-repo`).
+pub const ORG_ISSUES_PER_REPO: usize = 200;
+/// The topics `org` repositories draw from.
+pub const ORG_TOPICS: &[&str] = &["codex", "rust", "python", "web", "infra", "docs"];
+/// Id of `acme/repo-001`; repository `k` (from 1) has `ORG_REPO_BASE_ID + k`.
+const ORG_REPO_BASE_ID: u64 = 10_000_000;
 
 const DAY: i64 = 86_400;
 const HOUR: i64 = 3_600;
@@ -92,24 +105,12 @@ pub(crate) fn build(
     off_spec: bool,
     now: Ts,
 ) -> State {
-    let now_dt = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
-    let mut s = State::new(now_dt);
-    for (login, kind) in [
-        ("acme", UserKind::Organization),
-        ("octocat", UserKind::User),
-        ("alice", UserKind::User),
-        ("bob", UserKind::User),
-        ("carol", UserKind::User),
-        ("codex-bot", UserKind::User),
-        ("github-actions[bot]", UserKind::Bot),
-        ("dependabot[bot]", UserKind::Bot),
-    ] {
-        s.add_user(login, kind);
-    }
+    let mut s = people(now);
     let mut rng = SplitMix64::new(seed);
     let mut repo = Repo::new(WIDGETS_ID, "acme", "widgets", now - 400 * DAY);
     repo.description = Some("Widgets, managed by Codex".to_owned());
     match scenario {
+        Scenario::Org => return org(seed, ORG_REPOS, ORG_ISSUES_PER_REPO, now),
         Scenario::Empty => {
             s.repos.push(repo);
             s.scenario = json!({"name": "empty", "seed": seed, "counts": {"issues": 0}});
@@ -157,6 +158,120 @@ pub(crate) fn build(
             s.repos.push(repo);
             s.projects.push(project);
         }
+    }
+    s
+}
+
+/// The `org` world: `repos` repositories of `acme` named `repo-001`… with `per_repo` items each,
+/// made by the `large` generator (self-tests, pull requests, closed issues, missing labels,
+/// milestones and Project membership in its proportions) with some of the demo's quirks laid
+/// over (`user: null`, `body: null`, labels as strings, a milestone gone, a deleted number),
+/// all in one organisation Project; plus `octocat/dotfiles`, a user's repository (a second
+/// owner, so a second App installation). Repository `k` (from 1) is archived when `k % 10 ==
+/// 0`, a fork when `k % 7 == 0`, private when `k % 5 == 0`; its topics (none to two from
+/// [`ORG_TOPICS`]) and its items come from a generator seeded with `seed` and `k`, so adding
+/// repositories leaves the earlier ones unchanged.
+pub(crate) fn org(seed: u64, repos: usize, per_repo: usize, now: Ts) -> State {
+    let mut s = people(now);
+    let mut project = Project::new("acme", 1, "Codex Dual-Track Development");
+    let mut listed = Vec::with_capacity(repos);
+    for k in 1..=repos as u64 {
+        let mut rng = SplitMix64::new(seed ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let name = format!("repo-{k:03}");
+        let age = 400 + i64::try_from(k).unwrap_or(0);
+        let mut repo = Repo::new(ORG_REPO_BASE_ID + k, "acme", &name, now - age * DAY);
+        repo.description = Some(format!("Repository {k} of acme, managed by Codex"));
+        repo.archived = k % 10 == 0;
+        repo.fork = k % 7 == 0;
+        repo.private = k % 5 == 0;
+        repo.topics = match rng.below(3) {
+            0 => Vec::new(),
+            n => {
+                let mut t: Vec<String> =
+                    (0..n).map(|_| (*rng.pick(ORG_TOPICS)).to_owned()).collect();
+                t.sort();
+                t.dedup();
+                t
+            }
+        };
+        repo.pushed_at = now - rng.range(HOUR, 90 * DAY);
+        repo.updated_at = repo.pushed_at;
+        furnish(&mut s, &mut repo, now);
+        let counts = large_issues(&mut rng, &mut repo, &mut project, per_repo, now);
+        let quirks = quirks(&mut repo);
+        listed.push(json!({
+            "full_name": repo.full_name(), "id": repo.id, "archived": repo.archived,
+            "fork": repo.fork, "private": repo.private, "topics": repo.topics,
+            "counts": counts, "quirks": quirks,
+        }));
+        s.repos.push(repo);
+    }
+    project.add_draft("Draft: plan the dashboard refresh");
+    s.projects.push(project);
+    let mut dotfiles = Repo::new(ORG_REPO_BASE_ID, "octocat", "dotfiles", now - 900 * DAY);
+    dotfiles.description = Some("A user's repository, outside the organisation".to_owned());
+    s.repos.push(dotfiles);
+    s.scenario = json!({
+        "name": "org", "seed": seed, "owner": "acme",
+        "project": {"owner": "acme", "number": 1, "title": "Codex Dual-Track Development"},
+        "issues_per_repo": per_repo,
+        "repos": listed,
+        "other_repos": ["octocat/dotfiles"],
+    });
+    s
+}
+
+/// The demo's oddities, laid over a generated repository one in fifty items each (from the
+/// eighth item on), and one number after the last deleted (410): `{kind: [numbers]}`.
+fn quirks(repo: &mut Repo) -> Value {
+    let mut kinds: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
+    let last = repo.next_number().saturating_sub(1);
+    for n in 1..=last {
+        let Some(i) = repo.issue_mut(n) else { continue };
+        let kind = match n % 50 {
+            8 => {
+                i.user = None;
+                "user_null"
+            }
+            16 => {
+                i.body = None;
+                "body_null"
+            }
+            24 => {
+                i.quirk = Quirk::LabelsAsStrings;
+                "labels_as_strings"
+            }
+            32 if i.pull_request.is_none() => {
+                i.milestone = Some(M_GONE);
+                "milestone_gone"
+            }
+            _ => continue,
+        };
+        kinds.entry(kind).or_default().push(n);
+    }
+    if last > 0 {
+        let gone = repo.skip_number();
+        repo.deleted.insert(gone);
+        kinds.entry("deleted").or_default().push(gone);
+    }
+    json!(kinds)
+}
+
+/// A world with the scenarios' accounts and nothing else.
+fn people(now: Ts) -> State {
+    let now_dt = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default();
+    let mut s = State::new(now_dt);
+    for (login, kind) in [
+        ("acme", UserKind::Organization),
+        ("octocat", UserKind::User),
+        ("alice", UserKind::User),
+        ("bob", UserKind::User),
+        ("carol", UserKind::User),
+        ("codex-bot", UserKind::User),
+        ("github-actions[bot]", UserKind::Bot),
+        ("dependabot[bot]", UserKind::Bot),
+    ] {
+        s.add_user(login, kind);
     }
     s
 }

@@ -323,6 +323,14 @@ pub struct Repo {
     pub variables: Vec<Variable>,
     /// Branches.
     pub branches: Vec<Branch>,
+    /// Archived: read-only (REST writes answer `403`), listed with `archived: true`.
+    pub archived: bool,
+    /// A fork of another repository (`fork: true`).
+    pub fork: bool,
+    /// Private (`private: true`, `visibility: "private"`); public otherwise.
+    pub private: bool,
+    /// Topics, as GitHub lists them (lower case).
+    pub topics: Vec<String>,
     index: Option<Index>,
 }
 
@@ -349,6 +357,10 @@ impl Repo {
                 sha: fake_sha(id, "main"),
                 files: ["README.md".to_owned()].into_iter().collect(),
             }],
+            archived: false,
+            fork: false,
+            private: false,
+            topics: vec!["codex".to_owned()],
             index: None,
         }
     }

@@ -164,6 +164,54 @@ fn app_private_key_out_writes_a_key_the_running_sandbox_accepts() {
 }
 
 #[test]
+fn serve_builds_the_org_of_its_flags() {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--scenario",
+            "org",
+            "--repos",
+            "3",
+            "--issues-per-repo",
+            "4",
+            "--seed",
+            "5",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = rt.block_on(async {
+        let octo = octocrab::Octocrab::builder()
+            .base_uri(url.as_str())
+            .unwrap()
+            .build()
+            .unwrap();
+        let r = octo._get(format!("{url}/_sandbox/state")).await.unwrap();
+        use http_body_util::BodyExt;
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(state["scenario"]["name"], "org");
+    assert_eq!(state["scenario"]["seed"], 5);
+    let repos = state["scenario"]["repos"].as_array().unwrap();
+    assert_eq!(repos.len(), 3);
+    assert_eq!(repos[2]["full_name"], "acme/repo-003");
+    assert_eq!(repos[0]["counts"]["issues"], 4);
+}
+
+#[test]
 fn help_documents_every_flag() {
     let out = Command::new(BIN)
         .args(["serve", "--help"])
@@ -190,6 +238,10 @@ fn help_documents_every_flag() {
         "--app-private-key-out",
         "--installation-token-ttl-secs",
         "--ghes",
+        "--repos",
+        "--issues-per-repo",
+        "org",
+        "/orgs/acme/repos",
     ] {
         assert!(text.contains(flag), "{flag} missing from:\n{text}");
     }

@@ -8,5 +8,6 @@ mod faults;
 mod ghes;
 mod graphql;
 mod issues;
+mod org;
 mod pagination;
 mod repo;
