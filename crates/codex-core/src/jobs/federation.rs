@@ -389,11 +389,20 @@ pub struct FederationOutcome {
     pub summary: Vec<String>,
 }
 
+/// What [`scan`] found under a pages root.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// Each repository with its dashboard, ordered by repository.
+    pub dashboards: Vec<(RepoSlug, Dashboard)>,
+    /// The repositories left out, one sentence each.
+    pub warnings: Vec<String>,
+}
+
 /// Read every `<owner>/<name>/dashboard/dashboard.json` under `pages_root` (directories only,
 /// symlinks to outside the tree, FIFOs and oversized files refused), ordered by repository.
 /// A directory pair that is not an `owner/name` is not a repository and is passed over in
 /// silence; a repository whose dashboard cannot be read or parsed is left out with a warning.
-pub fn scan(pages_root: &Path) -> crate::Result<(Vec<(RepoSlug, Dashboard)>, Vec<String>)> {
+pub fn scan(pages_root: &Path) -> crate::Result<Scan> {
     let io = |action: &'static str, path: &Path| {
         let path = path.display().to_string();
         move |source| crate::Error::Io {
@@ -430,8 +439,11 @@ pub fn scan(pages_root: &Path) -> crate::Result<(Vec<(RepoSlug, Dashboard)>, Vec
             }
         }
     }
-    found.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
-    Ok((found, warnings))
+    found.sort_by_cached_key(|(slug, _)| slug.to_string());
+    Ok(Scan {
+        dashboards: found,
+        warnings,
+    })
 }
 
 /// Names of the real directories (not symlinks) in `dir`, sorted; hidden ones left out.
@@ -460,9 +472,9 @@ pub fn run(
     pending: &[RepoSlug],
     now: DateTime<Utc>,
 ) -> crate::Result<FederationOutcome> {
-    let (found, warnings) = scan(pages_root)?;
-    let mut federation = federate(&found, pending, now);
-    federation.warnings = warnings;
+    let found = scan(pages_root)?;
+    let mut federation = federate(&found.dashboards, pending, now);
+    federation.warnings = found.warnings;
     let path = pages_root.join("federation.json");
     let federation = crate::redact::scrub(&federation).map_err(|e| crate::Error::Io {
         action: "redacting",
