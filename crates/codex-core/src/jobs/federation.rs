@@ -775,14 +775,26 @@ mod tests {
         put("acme/telemetry-only/telemetry/x.json", b"{}");
         put("dashboard/dashboard.json", b"{}");
         put("not a slug/x y/dashboard/dashboard.json", b"{}");
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("dashboard.json");
+        std::fs::write(&secret, to_json(&good).unwrap()).unwrap();
+        std::fs::create_dir_all(root.join("acme/linked/dashboard")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&secret, root.join("acme/linked/dashboard/dashboard.json"))
+            .unwrap();
         let out = run(root, &[slug("acme/later")], now).unwrap();
         let fed = &out.federation;
         let names: Vec<&str> = fed.repositories.iter().map(|r| r.repo.as_str()).collect();
         assert_eq!(names, ["acme/good"]);
         assert_eq!(fed.pending, ["acme/later"]);
-        assert_eq!(fed.warnings.len(), 2, "{:?}", fed.warnings);
+        assert_eq!(fed.warnings.len(), 3, "{:?}", fed.warnings);
         assert!(fed.warnings[0].starts_with("acme/broken: dashboard.json not used"));
-        assert!(fed.warnings[1].starts_with("acme/telemetry-only: no dashboard"));
+        assert!(
+            fed.warnings[1].contains("a symlink out of the pages tree"),
+            "{:?}",
+            fed.warnings
+        );
+        assert!(fed.warnings[2].starts_with("acme/telemetry-only: no dashboard"));
         let written: Federation =
             serde_json::from_slice(&std::fs::read(root.join("federation.json")).unwrap()).unwrap();
         assert_eq!(&written, fed);
