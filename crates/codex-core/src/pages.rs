@@ -557,7 +557,11 @@ fn kind(file_type: &fs::FileType) -> &'static str {
 /// symlink that resolves inside `root` (canonical); or why it was not read. The file's type is
 /// checked before it is opened, so a FIFO or a device is never opened, and at most `cap` + 1
 /// bytes are read, so a file that grows cannot exhaust memory.
-fn read_regular(path: &Path, root: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
+pub(crate) fn read_regular(
+    path: &Path,
+    root: &Path,
+    cap: u64,
+) -> std::result::Result<Vec<u8>, String> {
     let link = fs::symlink_metadata(path).map_err(|e| format!("unreadable: {e}"))?;
     let target = if link.file_type().is_symlink() {
         let real = fs::canonicalize(path).map_err(|e| format!("a broken symlink ({e})"))?;

@@ -8,6 +8,7 @@ pub mod activity;
 pub mod cleaner;
 pub mod diagnostics;
 mod dispatch;
+pub mod federation;
 pub mod merge;
 pub mod pipeline;
 pub mod self_test;
