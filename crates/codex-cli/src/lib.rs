@@ -7,6 +7,7 @@
 //! (on by default), `codex demo`. Names, binaries and `--help`'s abouts come from
 //! [`codex_core::component::PIPELINE`].
 
+pub mod fleet;
 pub mod init;
 mod output;
 mod progress;
@@ -253,6 +254,16 @@ pub fn run_component(command: ComponentCommand) -> ExitCode {
         Err(code) => return code,
     };
     let strict = config.strict;
+    if config.selection.is_some() {
+        let info = command.info();
+        let options = options_of(&command, codex_variables());
+        let mut quiet = Plainly;
+        let mut reporter = fleet::Reporter { inner: &mut quiet };
+        return match fleet::run(&config, &[info], &options, &mut reporter) {
+            Ok(status) => exit_code(strict, status),
+            Err(code) => code,
+        };
+    }
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -261,10 +272,35 @@ pub fn run_component(command: ComponentCommand) -> ExitCode {
     exit_code(strict, Some(status))
 }
 
+/// Each component reported as it finishes, as when run alone.
+struct Plainly;
+
+impl Hooks for Plainly {
+    fn finished(&mut self, step: &Step) {
+        output::step_report(step);
+    }
+}
+
+/// The components' options from a subcommand's flags.
+fn options_of(command: &ComponentCommand, env_set: BTreeSet<String>) -> jobs::Options {
+    let mut options = jobs::Options::default();
+    match command {
+        ComponentCommand::Cleaner(a) => options.cleaner.delete = a.flags.delete,
+        ComponentCommand::Diagnostics(a) => {
+            options.diagnostics = jobs::diagnostics::DiagnosticsOptions {
+                repair: a.flags.repair,
+                env_set,
+            };
+        }
+        _ => {}
+    }
+    options
+}
+
 /// Resolve and check the configuration before any request: the configuration, or exit 2
 /// with one line on stderr. An unusable pages tree is bad configuration too: found here, not
 /// after the run's writes when its telemetry cannot be written.
-fn resolve(
+pub(crate) fn resolve(
     common: &CommonArgs,
     needs_token: bool,
 ) -> Result<(Config, chrono::DateTime<Utc>), ExitCode> {
@@ -275,7 +311,7 @@ fn resolve(
     };
     let config = Config::resolve(common, &env_lookup, Needs { token: needs_token }, now)
         .map_err(|e| bad(&e))?;
-    let pages = codex_core::Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
+    let pages = codex_core::Pages::of(&config, now);
     pages.check_usable().map_err(|e| bad(&e))?;
     Ok((config, now))
 }
@@ -329,6 +365,16 @@ pub fn run_pipeline(args: PipelineArgs) -> ExitCode {
             env_set: codex_variables(),
         },
     };
+    if config.selection.is_some() {
+        let components: Vec<&'static Info> = component::PIPELINE.iter().collect();
+        let mut inner = Reporter { bars, bar: None };
+        let mut reporter = fleet::Reporter { inner: &mut inner };
+        drop(runtime);
+        return match fleet::run(&config, &components, &options, &mut reporter) {
+            Ok(status) => exit_code(strict, status),
+            Err(code) => code,
+        };
+    }
     let steps = runtime.block_on(async {
         let cancel = Stop::default();
         let _signals = signals::listen(cancel.clone());
@@ -403,17 +449,7 @@ pub async fn execute(
             }
         };
     };
-    let mut options = jobs::Options::default();
-    match command {
-        ComponentCommand::Cleaner(a) => options.cleaner.delete = a.flags.delete,
-        ComponentCommand::Diagnostics(a) => {
-            options.diagnostics = jobs::diagnostics::DiagnosticsOptions {
-                repair: a.flags.repair,
-                env_set,
-            };
-        }
-        _ => {}
-    }
+    let options = options_of(&command, env_set);
     output::report(info.subcommand, &jobs::run(component, &ctx, &options).await)
 }
 

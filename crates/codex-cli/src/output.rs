@@ -32,7 +32,7 @@ pub(crate) fn annotate(level: &str, message: &str) {
     }
 }
 
-fn append_step_summary(markdown: &str) {
+pub(crate) fn append_step_summary(markdown: &str) {
     if !in_actions() {
         return;
     }

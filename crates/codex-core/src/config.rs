@@ -12,7 +12,9 @@ use url::Url;
 
 use crate::app::{AppCredentials, AppId, AppKey, Credentials};
 use crate::env;
+use crate::pages::Layout;
 use crate::rules::{PerTrack, Track};
+use crate::select::{Filters, Selection, Source};
 use crate::web::WebBase;
 
 /// Flags shared by every component. Each has an environment fallback (shown by `--help`).
@@ -58,6 +60,34 @@ pub struct CommonArgs {
     /// More log output on stderr (-v debug, -vv trace); RUST_LOG overrides
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+
+    /// The organisation's repositories (with a GitHub App, those its installation there can see), each in its own part of the pages tree
+    #[arg(long, env = env::CODEX_ORG, value_name = "ORG", global = true, help_heading = "Several repositories")]
+    pub org: Option<String>,
+
+    /// These repositories, comma-separated, each in its own part of the pages tree
+    #[arg(long, env = env::CODEX_REPOS, value_name = "OWNER/NAME,...", global = true, help_heading = "Several repositories")]
+    pub repos: Option<String>,
+
+    /// Every repository the GitHub App's installation can see
+    #[arg(long, env = env::CODEX_INSTALLATION, global = true, help_heading = "Several repositories")]
+    pub installation: bool,
+
+    /// Leave these out: NAME (any owner) or OWNER/NAME, comma-separated
+    #[arg(long, env = env::CODEX_EXCLUDE, value_name = "NAME,...", global = true, help_heading = "Several repositories")]
+    pub exclude: Option<String>,
+
+    /// Only repositories with at least one of these topics, comma-separated (not applied to --repos)
+    #[arg(long, env = env::CODEX_TOPICS, value_name = "TOPIC,...", global = true, help_heading = "Several repositories")]
+    pub topic: Option<String>,
+
+    /// Keep archived repositories (left out by default; they refuse every write)
+    #[arg(long, env = env::CODEX_INCLUDE_ARCHIVED, global = true, help_heading = "Several repositories")]
+    pub include_archived: bool,
+
+    /// Keep forks (left out by default)
+    #[arg(long, env = env::CODEX_INCLUDE_FORKS, global = true, help_heading = "Several repositories")]
+    pub include_forks: bool,
 }
 
 /// The `--help` epilogue listing the environment-only settings.
@@ -228,6 +258,129 @@ impl RepoSlug {
         } else {
             Err(NotARepoSlug(value.to_owned()))
         }
+    }
+}
+
+impl RepoSlug {
+    /// What `repo` holds in a run over several repositories when no `--repo` was given: never
+    /// sent (each repository's run gets [`Config::for_repo`]), only shown: `ORG/*`, the first
+    /// named repository's owner, or `installation/*`.
+    fn unset(selection: &Selection) -> RepoSlug {
+        let owner = match &selection.source {
+            Source::Org(org) => org.clone(),
+            Source::Repos(repos) => repos.first().map_or_else(String::new, |r| r.owner.clone()),
+            Source::Installation => "installation".to_owned(),
+        };
+        RepoSlug {
+            owner,
+            name: "*".to_owned(),
+        }
+    }
+}
+
+/// An organisation's or user's login by GitHub's rules: letters, digits and single hyphens,
+/// not at either end, at most 39 characters.
+pub fn valid_login(login: &str) -> bool {
+    !login.is_empty()
+        && login.len() <= 39
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !login.starts_with('-')
+        && !login.ends_with('-')
+        && !login.contains("--")
+}
+
+/// The selection flags: at most one of `--org`, `--repos`, `--installation`, each value
+/// checked; the filters only with one of them.
+fn selection(args: &CommonArgs) -> Result<Option<Selection>, ConfigError> {
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let list = |v: &Option<String>| -> Vec<String> {
+        given(v)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let org = given(&args.org);
+    let repos = given(&args.repos);
+    let sources = [org.is_some(), repos.is_some(), args.installation]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if sources > 1 {
+        return Err(reject(
+            format!(
+                "--org / --repos / --installation ({} / {} / {})",
+                env::CODEX_ORG,
+                env::CODEX_REPOS,
+                env::CODEX_INSTALLATION
+            ),
+            "give one of them",
+        ));
+    }
+    let source = if let Some(org) = org {
+        if !valid_login(&org) {
+            return Err(reject(
+                format!("--org / {}", env::CODEX_ORG),
+                format!("not an organisation's login: {org:?}"),
+            ));
+        }
+        Some(Source::Org(org))
+    } else if repos.is_some() {
+        let mut slugs = Vec::new();
+        for raw in list(&args.repos) {
+            let slug = RepoSlug::parse(&raw)
+                .map_err(|e| reject(format!("--repos / {}", env::CODEX_REPOS), e.to_string()))?;
+            slugs.push(slug);
+        }
+        if slugs.is_empty() {
+            return Err(reject(
+                format!("--repos / {}", env::CODEX_REPOS),
+                "names no repository (OWNER/NAME,...)",
+            ));
+        }
+        Some(Source::Repos(slugs))
+    } else if args.installation {
+        Some(Source::Installation)
+    } else {
+        None
+    };
+    let filters = Filters {
+        exclude: list(&args.exclude),
+        topics: list(&args.topic)
+            .into_iter()
+            .map(|t| t.to_ascii_lowercase())
+            .collect(),
+        include_archived: args.include_archived,
+        include_forks: args.include_forks,
+    };
+    for topic in &filters.topics {
+        if topic.len() > 50
+            || !topic
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(reject(
+                format!("--topic / {}", env::CODEX_TOPICS),
+                format!("not a topic (lowercase letters, digits and '-'): {topic:?}"),
+            ));
+        }
+    }
+    match source {
+        Some(source) => Ok(Some(Selection { source, filters })),
+        None if filters != Filters::default() => Err(reject(
+            "--exclude / --topic / --include-archived / --include-forks",
+            "choose among several repositories: give --org, --repos or --installation",
+        )),
+        None => Ok(None),
     }
 }
 
@@ -441,6 +594,10 @@ pub struct Config {
     pub strict: bool,
     /// The environment-only settings.
     pub settings: Settings,
+    /// Several repositories (`--org`, `--repos`, `--installation`); `None`: `repo` alone.
+    pub selection: Option<Selection>,
+    /// Where the repository's files go in the pages tree.
+    pub layout: Layout,
 }
 
 impl Config {
@@ -453,6 +610,7 @@ impl Config {
         now: DateTime<Utc>,
     ) -> Result<Config, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let selection = selection(args)?;
         let repo_subject = format!("--repo / {}", env::GITHUB_REPOSITORY);
         let repo = match args
             .repo
@@ -460,11 +618,25 @@ impl Config {
             .map(str::trim)
             .filter(|r| !r.is_empty())
         {
-            None => return Err(reject(repo_subject, "required (OWNER/NAME)")),
+            None => match &selection {
+                None => return Err(reject(repo_subject, "required (OWNER/NAME)")),
+                Some(selection) => RepoSlug::unset(selection),
+            },
             Some(raw) => RepoSlug::parse(raw).map_err(|e| reject(repo_subject, e.to_string()))?,
         };
 
         let credentials = credentials(&get)?;
+        if let Some(Selection {
+            source: Source::Installation,
+            ..
+        }) = &selection
+            && !matches!(credentials, Some(Credentials::App(_)))
+        {
+            return Err(reject(
+                format!("--installation / {}", env::CODEX_INSTALLATION),
+                "needs a GitHub App (CODEX_APP_ID and its private key): a token has no installation",
+            ));
+        }
         if needs.token && credentials.is_none() {
             return Err(reject(
                 format!("{} / {}", env::GH_CI_PAT, env::GITHUB_TOKEN),
@@ -540,10 +712,7 @@ impl Config {
                 })?,
             };
 
-        let mut settings = Settings::from_env(lookup)?;
-        if settings.project_owner.is_none() {
-            settings.project_owner = Some(repo.owner.clone());
-        }
+        let settings = Settings::from_env(lookup)?;
 
         Ok(Config {
             repo,
@@ -560,7 +729,20 @@ impl Config {
             cache_dir: args.cache_dir.clone(),
             strict: args.strict,
             settings,
+            selection,
+            layout: Layout::Single,
         })
+    }
+
+    /// The configuration of one repository of a run over several: `repo` in hand, its files
+    /// in its own part of the pages tree ([`Layout::PerRepository`]), the Project owner its
+    /// own unless `CODEX_PROJECT_OWNER` names one.
+    pub fn for_repo(&self, repo: &RepoSlug) -> Config {
+        Config {
+            repo: repo.clone(),
+            layout: Layout::PerRepository,
+            ..self.clone()
+        }
     }
 
     /// The Project owner's login (`CODEX_PROJECT_OWNER`, else the repository's owner).

@@ -71,6 +71,32 @@ pub const CODEX_DASHBOARD_ESCALATION_DAYS: &str = "CODEX_DASHBOARD_ESCALATION_DA
 pub const CODEX_PROJECT_TITLE: &str = "CODEX_PROJECT_TITLE";
 /// Login of the Project's owner (organisation or user); default: the repository's owner.
 pub const CODEX_PROJECT_OWNER: &str = "CODEX_PROJECT_OWNER";
+
+/// Several repositories: an organisation's (`--org`).
+pub const CODEX_ORG: &str = "CODEX_ORG";
+/// Several repositories, by name (`--repos`).
+pub const CODEX_REPOS: &str = "CODEX_REPOS";
+/// Several repositories: every one a GitHub App's installation can see (`--installation`).
+pub const CODEX_INSTALLATION: &str = "CODEX_INSTALLATION";
+/// Repositories left out of a selection (`--exclude`).
+pub const CODEX_EXCLUDE: &str = "CODEX_EXCLUDE";
+/// Only repositories with one of these topics (`--topic`).
+pub const CODEX_TOPICS: &str = "CODEX_TOPICS";
+/// Keep archived repositories in a selection (`--include-archived`).
+pub const CODEX_INCLUDE_ARCHIVED: &str = "CODEX_INCLUDE_ARCHIVED";
+/// Keep forks in a selection (`--include-forks`).
+pub const CODEX_INCLUDE_FORKS: &str = "CODEX_INCLUDE_FORKS";
+
+/// The selection variables (CONTRACT.md section 2, "Several repositories"); each has a flag.
+pub const SELECTION_VARIABLES: &[&str] = &[
+    CODEX_ORG,
+    CODEX_REPOS,
+    CODEX_INSTALLATION,
+    CODEX_EXCLUDE,
+    CODEX_TOPICS,
+    CODEX_INCLUDE_ARCHIVED,
+    CODEX_INCLUDE_FORKS,
+];
 /// Set to `true` by GitHub Actions.
 pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
 /// Set (to anything but `false` or `0`) by most CI services: no progress bars there.

@@ -10,6 +10,7 @@
 //! - [`redact`]: the one redaction point for everything that leaves the process.
 //! - [`stop`]: a run's cancellation and deadline, which every request races.
 //! - [`progress`]: pages read and writes done, for whoever watches (the CLI's bars).
+//! - [`select`]: which repositories a run over several covers (listing, filters, order).
 //! - [`web`]: which server an API URL names: the GraphQL default and where links for people point.
 //!
 //! No function here exits the process or reads the clock inside a rule.
@@ -27,6 +28,7 @@ pub mod pages;
 pub mod progress;
 pub mod redact;
 pub mod rules;
+pub mod select;
 pub mod stop;
 pub mod telemetry;
 pub mod web;

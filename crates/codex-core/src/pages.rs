@@ -116,6 +116,9 @@ pub enum Layout {
     /// `dashboard/dashboard.json` (CONTRACT.md section 4).
     #[default]
     Single,
+    /// Several repositories per pages tree, each in its own subtree `<owner>/<name>/`, the
+    /// organisation overview at the root (CONTRACT.md section 4).
+    PerRepository,
 }
 
 impl Layout {
@@ -125,10 +128,8 @@ impl Layout {
         let base = match self {
             // One repository per tree: its files sit at the root. A tree for many repositories
             // gives each its own subtree here (`<owner>/<name>/`), and nowhere else.
-            Layout::Single => {
-                let _ = repo;
-                String::new()
-            }
+            Layout::Single => String::new(),
+            Layout::PerRepository => format!("{}/{}/", repo.owner, repo.name),
         };
         match place {
             PagesPath::TelemetryDir => format!("{base}telemetry"),
@@ -160,6 +161,14 @@ impl Pages {
             repo,
             layout: Layout::Single,
             now,
+        }
+    }
+
+    /// The pages of a configuration's repository, in its layout.
+    pub fn of(config: &crate::Config, now: DateTime<Utc>) -> Self {
+        Pages {
+            layout: config.layout,
+            ..Pages::new(config.pages_dir.clone(), config.repo.clone(), now)
         }
     }
 
@@ -478,14 +487,29 @@ impl Pages {
     fn ensure_dir(&self, place: PagesPath<'_>) -> Result<PathBuf> {
         let dir = self.path(place);
         create_dir(&self.root)?;
-        if let Err(e) = fs::create_dir(&dir)
-            && e.kind() != std::io::ErrorKind::AlreadyExists
-        {
-            return Err(Error::Io {
-                action: "creating",
-                path: dir.display().to_string(),
-                source: e,
-            });
+        // One level at a time from the root (`<owner>/<name>/telemetry` in a tree for several
+        // repositories), never through a symlink: nothing is created outside the tree.
+        let mut level = self.root.clone();
+        for segment in self.relative(place).split('/') {
+            level.push(segment);
+            if let Err(e) = fs::create_dir(&level)
+                && e.kind() != std::io::ErrorKind::AlreadyExists
+            {
+                return Err(Error::Io {
+                    action: "creating",
+                    path: level.display().to_string(),
+                    source: e,
+                });
+            }
+            if fs::symlink_metadata(&level).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(Error::Io {
+                    action: "refusing to write into",
+                    path: level.display().to_string(),
+                    source: std::io::Error::other(
+                        "a symlink: the pages tree is not written through symlinks",
+                    ),
+                });
+            }
         }
         self.inside_dir(&dir).map_err(|reason| Error::Io {
             action: "refusing to write into",

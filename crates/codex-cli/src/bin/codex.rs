@@ -28,6 +28,10 @@ enum FrontCommand {
     /// Run the whole pipeline on the embedded sandbox (no token, no network) and write the dashboard
     #[cfg(feature = "demo")]
     Demo(codex_demo::DemoArgs),
+    #[command(about = codex_cli::fleet::DISCOVER_ABOUT)]
+    Discover(codex_cli::fleet::DiscoverArgs),
+    #[command(about = codex_cli::fleet::OVERVIEW_ABOUT)]
+    Overview(codex_cli::fleet::OverviewArgs),
     /// Write .github/workflows/codex.yml in a checkout (no token, no network) and print the steps left
     Init(codex_cli::init::InitArgs),
 }
@@ -42,6 +46,8 @@ fn main() -> ExitCode {
                 Ok(rt) => codex_demo::main(&args, &rt),
                 Err(code) => code,
             },
+            FrontCommand::Discover(args) => codex_cli::fleet::discover(args),
+            FrontCommand::Overview(args) => codex_cli::fleet::overview(args),
             FrontCommand::Init(args) => codex_cli::init::main(&args),
         },
         Err(code) => code,

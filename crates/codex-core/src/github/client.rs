@@ -59,18 +59,54 @@ pub struct ClientOptions {
     pub session: Session,
 }
 
-/// What the clients of one run share (`codex pipeline` builds one client per component): the
-/// server's clock as its `Date` headers tell it, and a GitHub App's installation and token,
-/// so the components of one run ask for one token, not one each. Cloning shares it.
+/// What the clients of one run share (`codex pipeline` builds one client per component, and
+/// one set per repository when it runs over several): the server's clock as its `Date` headers
+/// tell it, the rate-limit governor (one pace, one view of GitHub's limits), the write budget
+/// (`CODEX_MAX_MUTATIONS` counts every write of the run, whatever the repository), and a
+/// GitHub App's installation and token, so the components of one repository ask for one token,
+/// not one each. Cloning shares all of it; [`Session::for_repository`] shares all but the App's
+/// token, which is narrowed to one repository.
 #[derive(Clone, Default)]
-pub struct Session(Arc<SessionState>);
+pub struct Session {
+    run: Arc<RunState>,
+    app: Arc<tokio::sync::Mutex<AppState>>,
+}
 
 #[derive(Default)]
-struct SessionState {
+struct RunState {
     /// The server's clock less ours, in milliseconds (see [`GitHub::server_now`]).
     server_offset_ms: std::sync::atomic::AtomicI64,
-    /// Held while a token is obtained, so concurrent requests wait for one exchange.
-    app: tokio::sync::Mutex<AppState>,
+    /// The run's governor, made by its first client from that client's options.
+    governor: std::sync::OnceLock<Arc<Governor>>,
+    /// Writes admitted so far, by every client of the run (against `max_mutations`).
+    mutations: std::sync::atomic::AtomicU64,
+    /// Set once a client found the write budget spent.
+    budget_spent: std::sync::atomic::AtomicBool,
+}
+
+impl Session {
+    /// A session for the next repository of the run: the same clock, governor and budget, and
+    /// its own App installation token (narrowed to that repository).
+    pub fn for_repository(&self) -> Session {
+        Session {
+            run: Arc::clone(&self.run),
+            app: Arc::default(),
+        }
+    }
+
+    /// Writes sent so far by the whole run.
+    pub fn mutations(&self) -> u64 {
+        self.run
+            .mutations
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// True once a write was refused because the run's budget was spent.
+    pub fn budget_spent(&self) -> bool {
+        self.run
+            .budget_spent
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -87,7 +123,9 @@ impl ClientOptions {
             api_url: cfg.api_url.clone(),
             graphql_url: cfg.graphql_url.clone(),
             credentials: cfg.credentials.clone(),
-            repo: Some(cfg.repo.clone()),
+            // A run over several repositories lists them with a client narrowed to none.
+            repo: (cfg.selection.is_none() || cfg.layout == crate::pages::Layout::PerRepository)
+                .then(|| cfg.repo.clone()),
             dry_run: cfg.dry_run,
             max_mutations: cfg.settings.max_mutations,
             connect_timeout: Duration::from_secs(10),
@@ -258,7 +296,7 @@ struct Inner {
     dry_run: bool,
     max_mutations: Option<u64>,
     read_timeout: Duration,
-    governor: Governor,
+    governor: Arc<Governor>,
     cache: Option<crate::github::cache::EtagCache>,
     stop: Stop,
     progress: Progress,
@@ -313,7 +351,12 @@ impl GitHub {
                 dry_run: opts.dry_run,
                 max_mutations: opts.max_mutations,
                 read_timeout: opts.read_timeout,
-                governor: Governor::new(opts.governor),
+                governor: Arc::clone(
+                    opts.session
+                        .run
+                        .governor
+                        .get_or_init(|| Arc::new(Governor::new(opts.governor))),
+                ),
                 cache: opts.cache_dir.map(crate::github::cache::EtagCache::new),
                 stop: opts.stop,
                 progress: opts.progress,
@@ -331,7 +374,7 @@ impl GitHub {
         let offset = self
             .inner
             .session
-            .0
+            .run
             .server_offset_ms
             .load(std::sync::atomic::Ordering::Relaxed);
         chrono::Utc::now() + chrono::Duration::milliseconds(offset)
@@ -347,7 +390,7 @@ impl GitHub {
         {
             self.inner
                 .session
-                .0
+                .run
                 .server_offset_ms
                 .store(offset, std::sync::atomic::Ordering::Relaxed);
         }
@@ -832,10 +875,27 @@ impl GitHub {
             reason,
             write_abandoned: false,
         })?;
-        if let Some(budget) = self.inner.max_mutations
-            && stats.mutations >= budget
-        {
-            return Err(Error::BudgetExhausted { budget });
+        if let Some(budget) = self.inner.max_mutations {
+            let run = &self.inner.session.run;
+            let admitted = run
+                .mutations
+                .fetch_update(
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                    |sent| (sent < budget).then_some(sent + 1),
+                )
+                .is_ok();
+            if !admitted {
+                run.budget_spent
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(Error::BudgetExhausted { budget });
+            }
+        } else {
+            self.inner
+                .session
+                .run
+                .mutations
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         stats.mutations += 1;
         drop(stats);
@@ -967,7 +1027,7 @@ impl GitHub {
     /// the configured one, else the repository's (`GET /repos/{owner}/{repo}/installation`);
     /// the token is narrowed to the repository in hand.
     async fn installation_token(&self, app: &AppAuth, refused: Option<Token>) -> Result<Token> {
-        let mut state = self.inner.session.0.app.lock().await;
+        let mut state = self.inner.session.app.lock().await;
         if let Some(message) = &state.failed {
             return Err(Error::AppAuth {
                 message: message.clone(),
@@ -1078,7 +1138,7 @@ impl GitHub {
             Auth::None => "none".to_owned(),
             Auth::Token(token) => format!("{:?} token", token.kind()),
             Auth::App(app) => {
-                let state = self.inner.session.0.app.lock().await;
+                let state = self.inner.session.app.lock().await;
                 match state.installation_id.or(app.creds.installation_id) {
                     Some(id) => format!("App {}, installation {id}", app.creds.app_id),
                     None => format!("App {}", app.creds.app_id),
@@ -1096,6 +1156,69 @@ impl GitHub {
         crate::app::AppInfo::from_answer(&answer)
             .map(Some)
             .map_err(|message| Error::AppAuth { message })
+    }
+
+    /// True when the client calls the API as a GitHub App.
+    pub fn is_app(&self) -> bool {
+        matches!(self.inner.auth, Auth::App(_))
+    }
+
+    /// The App's installation to list repositories through, remembered for this client's
+    /// tokens: the configured one (`CODEX_APP_INSTALLATION_ID`), else the one on `org`, else
+    /// the App's only one (`GET /app/installations`). An error that says what to set when
+    /// there is none, or several to choose from. Not for a token.
+    pub async fn app_installation_for(&self, org: Option<&str>) -> Result<u64> {
+        let Auth::App(app) = &self.inner.auth else {
+            return Err(Error::AppAuth {
+                message: "listing an installation's repositories needs a GitHub App \
+                          (CODEX_APP_ID and its private key)"
+                    .to_owned(),
+            });
+        };
+        let id = app.creds.app_id.clone();
+        let found = match app.creds.installation_id {
+            Some(configured) => configured,
+            None => {
+                let installations = self.app_installations().await?;
+                let accounts = || {
+                    installations
+                        .iter()
+                        .map(|i| format!("{} ({})", crate::redact::clean(&i.account), i.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                match org {
+                    Some(org) => installations
+                        .iter()
+                        .find(|i| i.account.eq_ignore_ascii_case(org))
+                        .map(|i| i.id)
+                        .ok_or_else(|| Error::AppAuth {
+                            message: format!(
+                                "App {id} is not installed on {org} (its installations: {}): install it there, or set CODEX_APP_INSTALLATION_ID",
+                                if installations.is_empty() { "none".to_owned() } else { accounts() }
+                            ),
+                        })?,
+                    None => match installations.as_slice() {
+                        [only] => only.id,
+                        [] => {
+                            return Err(Error::AppAuth {
+                                message: format!("App {id} is not installed anywhere"),
+                            });
+                        }
+                        _ => {
+                            return Err(Error::AppAuth {
+                                message: format!(
+                                    "App {id} has several installations ({}): set CODEX_APP_INSTALLATION_ID or --org",
+                                    accounts()
+                                ),
+                            });
+                        }
+                    },
+                }
+            }
+        };
+        self.inner.session.app.lock().await.installation_id = Some(found);
+        Ok(found)
     }
 
     /// Where the App is installed (`GET /app/installations`, the first 100); empty for a
@@ -1119,7 +1242,7 @@ impl GitHub {
             return Ok(None);
         };
         self.installation_token(app, None).await?;
-        let state = self.inner.session.0.app.lock().await;
+        let state = self.inner.session.app.lock().await;
         Ok(state.token.as_ref().map(|t| t.permissions.clone()))
     }
 }

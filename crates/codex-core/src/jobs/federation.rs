@@ -24,6 +24,12 @@ use crate::pages::{DASHBOARD_MAX_BYTES, to_json, write_atomic};
 use crate::rules::{PerTrack, Track};
 use crate::telemetry::{Component, Envelope, Health, Status, SupervisorFields, SyncFields};
 
+/// The overview's file name, at the root of the pages tree.
+pub const FEDERATION_FILE: &str = "federation.json";
+
+/// The most of a `federation.json` read back (for the last run's `pending`).
+pub const FEDERATION_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The version of the `federation.json` format this build writes.
 pub const FEDERATION_SCHEMA_VERSION: u32 = 1;
 
@@ -475,7 +481,7 @@ pub fn run(
     let found = scan(pages_root)?;
     let mut federation = federate(&found.dashboards, pending, now);
     federation.warnings = found.warnings;
-    let path = pages_root.join("federation.json");
+    let path = pages_root.join(FEDERATION_FILE);
     let federation = crate::redact::scrub(&federation).map_err(|e| crate::Error::Io {
         action: "redacting",
         path: path.display().to_string(),

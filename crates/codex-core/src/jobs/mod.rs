@@ -9,6 +9,7 @@ pub mod cleaner;
 pub mod diagnostics;
 mod dispatch;
 pub mod federation;
+pub mod fleet;
 pub mod merge;
 pub mod pipeline;
 pub mod self_test;
@@ -81,7 +82,7 @@ impl Context {
             })?),
             None => None,
         };
-        let pages = Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
+        let pages = Pages::of(&config, now);
         Ok(Context {
             config,
             github,

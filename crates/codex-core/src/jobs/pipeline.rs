@@ -98,10 +98,33 @@ pub async fn run(
     cancel: &Stop,
     hooks: &mut dyn Hooks,
 ) -> Vec<Step> {
-    let mut steps = Vec::with_capacity(PIPELINE.len());
-    // One session for the run: its components share the server's clock and an App's token.
-    let session = crate::github::Session::default();
-    for info in &PIPELINE {
+    // One session for the run: its components share the server's clock, the governor, the
+    // write budget and an App's token.
+    let components: Vec<&'static Info> = PIPELINE.iter().collect();
+    run_components(
+        config,
+        &components,
+        options,
+        cancel,
+        hooks,
+        &crate::github::Session::default(),
+    )
+    .await
+}
+
+/// Run `components` (rows of [`PIPELINE`], in the order given) on `config`'s repository as
+/// [`run`] does, their clients sharing `session`: the pipeline, or one component, for one
+/// repository of a run over several ([`super::fleet`]).
+pub async fn run_components(
+    config: &Config,
+    components: &[&'static Info],
+    options: &Options,
+    cancel: &Stop,
+    hooks: &mut dyn Hooks,
+    session: &crate::github::Session,
+) -> Vec<Step> {
+    let mut steps = Vec::with_capacity(components.len());
+    for info in components.iter().copied() {
         let outcome = match cancel.reason() {
             Some(reason) => StepOutcome::NotRun(reason),
             None => {
@@ -121,7 +144,7 @@ pub async fn run(
                         }
                     }
                     None => {
-                        let pages = Pages::new(config.pages_dir.clone(), config.repo.clone(), now);
+                        let pages = Pages::of(config, now);
                         let web_url = config.web.repo(&config.repo);
                         match super::merge::run(&pages, &config.repo.to_string(), &web_url, now) {
                             Ok(merged) => StepOutcome::Merged(merged),

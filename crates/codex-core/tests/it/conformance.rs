@@ -148,8 +148,41 @@ async fn every_rest_request_and_answer_conforms() {
     let granted = app.app_permissions().await.unwrap().expect("an App");
     assert_eq!(granted.get("issues").map(String::as_str), Some("write"));
 
+    // Listing an organisation's repositories: with a token, and with the App installed there.
+    let org_sb = sandbox(SandboxOptions {
+        scenario: Scenario::Org,
+        off_spec: false,
+        record: true,
+        repos: 3,
+        issues_per_repo: 2,
+        app: Some(app_options()),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let by_org = codex_core::select::Selection {
+        source: codex_core::select::Source::Org("acme".into()),
+        filters: codex_core::select::Filters::default(),
+    };
+    let listed = codex_core::select::discover(&client(&org_sb, false), &by_org)
+        .await
+        .unwrap();
+    assert_eq!(listed.listed, 3);
+    let org_app = GitHub::new(ClientOptions {
+        credentials: Some(codex_core::Credentials::App(app_credentials())),
+        repo: None,
+        ..options(&org_sb)
+    })
+    .unwrap();
+    let listed = codex_core::select::discover(&org_app, &by_org).await.unwrap();
+    assert_eq!((listed.listed, listed.installation_id), (3, Some(1)));
+
     let mut seen = Exchanges::load();
-    for ex in sb.exchanges().into_iter().chain(app_sb.exchanges()) {
+    for ex in sb
+        .exchanges()
+        .into_iter()
+        .chain(app_sb.exchanges())
+        .chain(org_sb.exchanges())
+    {
         seen.check(
             &ex.method,
             &ex.path,
