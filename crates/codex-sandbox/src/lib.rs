@@ -316,6 +316,10 @@ pub struct SandboxOptions {
     /// run of a few seconds spans hours of tokens, JWTs and rate windows. Every answer's `Date`
     /// header tells the sandbox's clock, as GitHub's tell its own.
     pub clock_step_secs: u64,
+    /// Repositories (`owner/name`) whose every REST request under `/repos/{owner}/{name}`
+    /// answers 502 with an HTML page, whatever the dice say (`--fault-repo`): one repository
+    /// of an organisation failing while the others answer.
+    pub fault_repos: Vec<String>,
 }
 
 impl Default for SandboxOptions {
@@ -342,6 +346,7 @@ impl Default for SandboxOptions {
             app: None,
             ghes: false,
             clock_step_secs: 0,
+            fault_repos: Vec::new(),
         }
     }
 }

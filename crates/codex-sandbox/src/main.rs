@@ -119,6 +119,10 @@ struct ServeArgs {
     /// and rate windows follow it; answers' Date headers tell it).
     #[arg(long, value_name = "S", default_value_t = 0)]
     clock_step_secs: u64,
+    /// Answer every REST request under /repos/OWNER/NAME with a 502 page (repeatable): one
+    /// repository of an organisation failing while the others answer
+    #[arg(long, value_name = "OWNER/NAME")]
+    fault_repo: Vec<String>,
 }
 
 /// A probability: a number between 0 and 1.
@@ -198,6 +202,7 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         app,
         ghes: args.ghes,
         clock_step_secs: args.clock_step_secs,
+        fault_repos: args.fault_repo,
         scenario: args.scenario,
         issues: args.issues,
         repos: args.repos,

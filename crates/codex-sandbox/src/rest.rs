@@ -401,7 +401,7 @@ fn repo_page(
     path: &str,
     hits: &[usize],
 ) -> Result<(Value, Option<String>), Reply> {
-    let per_page = parse_per_page(req, 30, 100)?;
+    let per_page = parse_per_page(req, 30, 100)?.min(s.repo_page_max.max(1));
     let page = parse_page(req)?.unwrap_or(1);
     let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
     let take = usize::try_from(per_page).unwrap_or(30);

@@ -390,6 +390,18 @@ fn route_of(method: &str, path: &str) -> String {
     }
 }
 
+/// True when `path` is under `/repos/{owner}/{name}/` (or is it) of one of `repos`.
+fn faulted_repo(repos: &[String], path: &str) -> bool {
+    let mut segs = path.trim_start_matches('/').split('/');
+    let (Some("repos"), Some(owner), Some(name)) = (segs.next(), segs.next(), segs.next()) else {
+        return false;
+    };
+    repos.iter().any(|r| {
+        r.split_once('/')
+            .is_some_and(|(o, n)| o.eq_ignore_ascii_case(owner) && n.eq_ignore_ascii_case(name))
+    })
+}
+
 /// The one handler: everything but `/_sandbox/*` is a GitHub request.
 pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> Response {
     let started = Instant::now();
@@ -444,7 +456,13 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         };
     }
     // The fault stream is consumed here, in arrival order, by every GitHub request.
-    let decision: Decision = lock(&sh.dice).decide();
+    let mut decision: Decision = lock(&sh.dice).decide();
+    if faulted_repo(&sh.opts.fault_repos, &path) {
+        // A repository whose every REST request fails (`--fault-repo`): a 502 page, nothing run.
+        decision.fault = Some(502);
+        decision.hang = false;
+        decision.apply = false;
+    }
     let headers = &parts.headers;
     let host = headers
         .get(header::HOST)

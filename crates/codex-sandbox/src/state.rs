@@ -649,6 +649,11 @@ pub struct State {
     pub scenario: Value,
     /// The scenario clock (`SandboxOptions::now`).
     pub now: Ts,
+    /// The most items a page of a repository list (`/orgs/{org}/repos`,
+    /// `/installation/repositories`) holds, whatever `per_page` asks: GitHub's 100 by default.
+    /// A test lowers it to page a few repositories, as a server answering fewer items than
+    /// asked would (a client must follow `Link`, not count items).
+    pub repo_page_max: u64,
     started: std::time::Instant,
     next_id: u64,
 }
@@ -662,6 +667,7 @@ impl State {
             projects: Vec::new(),
             scenario: Value::Null,
             now: now.timestamp(),
+            repo_page_max: 100,
             started: std::time::Instant::now(),
             next_id: 1_000,
         }

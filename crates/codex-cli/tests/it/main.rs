@@ -14,6 +14,7 @@ mod help;
 mod hostile;
 mod init;
 mod merge;
+mod org;
 mod pages_tree;
 mod pipeline;
 mod runs;

@@ -173,7 +173,9 @@ async fn every_rest_request_and_answer_conforms() {
         ..options(&org_sb)
     })
     .unwrap();
-    let listed = codex_core::select::discover(&org_app, &by_org).await.unwrap();
+    let listed = codex_core::select::discover(&org_app, &by_org)
+        .await
+        .unwrap();
     assert_eq!((listed.listed, listed.installation_id), (3, Some(1)));
 
     let mut seen = Exchanges::load();
