@@ -266,6 +266,16 @@ fn with_only_an_app_the_pipeline_covers_the_org_in_subtrees_and_one_overview() {
             assert_valid(&crate::common::TELEMETRY_SCHEMA, &doc, &file.path());
             assert_eq!(doc["repo"], repo.as_str());
             assert_ne!(doc["status"], "error", "{}: {doc:#}", file.path().display());
+            if doc["component"] == "diagnostics" {
+                // The pages tree is the control repository's: no gh-pages check per repository.
+                let checks = doc["checks"].as_array().expect("checks");
+                assert!(
+                    checks
+                        .iter()
+                        .any(|c| c["name"] == "gh-pages" && c["ok"] == true)
+                );
+                assert!(!checks.iter().any(|c| c["name"] == "branch:gh-pages"));
+            }
         }
     }
     // Today's single-repository files are not at the root; the overview is.

@@ -402,6 +402,20 @@ async fn check(ctx: &Context, opts: &DiagnosticsOptions, report: &mut Report<Dia
         Ok(None) => Check { name: format!("project:{}", settings.project_title), ok: false, detail: format!("not found under {owner}: create it in GitHub (Projects are not created by --repair)") },
         Err(e) => Check { name: format!("project:{}", settings.project_title), ok: false, detail: format!("not visible to this token: {e}") },
     });
+    if ctx.config.layout == crate::pages::Layout::PerRepository {
+        // A run over several repositories publishes one pages tree from the repository that
+        // runs it (the control repository), not from each repository it manages.
+        checks.push(Check {
+            name: "gh-pages".into(),
+            ok: true,
+            detail: format!(
+                "not checked on {repo}: a run over several repositories publishes its subtree {} from the repository running it",
+                ctx.pages.relative(PagesPath::DashboardDir).trim_end_matches("dashboard")
+            ),
+        });
+        report.fields.checks = checks;
+        return;
+    }
     let branch = unless_stopped!(
         "could not read the gh-pages branch",
         gh.branch_exists(repo, "gh-pages").await
