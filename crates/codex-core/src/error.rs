@@ -13,6 +13,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The repositories asked for cannot be listed: an organisation GitHub does not show.
+    #[error("{message}")]
+    Selection {
+        /// What is wrong and what to do, one sentence.
+        message: String,
+    },
     /// GitHub App authentication could not get an installation token (no installation for
     /// the repository, an answer without a token, a key that cannot sign).
     #[error("GitHub App authentication failed: {message}")]

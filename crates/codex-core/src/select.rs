@@ -232,7 +232,17 @@ pub async fn discover(gh: &GitHub, selection: &Selection) -> Result<Discovery> {
                 &format!("orgs/{org}/repos"),
                 &[("type", "all"), ("sort", "full_name"), ("per_page", "100")],
             );
-            let items = list(gh, url, None, &mut warnings).await?;
+            let items = list(gh, url, None, &mut warnings)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound { .. } => Error::Selection {
+                        message: format!(
+                            "--org / {}: GitHub shows no organisation {org} to this token (a user's repositories: name them with --repos)",
+                            crate::env::CODEX_ORG
+                        ),
+                    },
+                    other => other,
+                })?;
             (items, false)
         }
         source => {

@@ -196,6 +196,16 @@ fn bad_selections_are_refused_before_any_request() {
         ),
         (&["discover"], "discover needs one of them"),
     ];
+    let unknown = codex(&world, "nobody", &[], &["discover", "--org", "octocat"]);
+    unknown.expect_code(1);
+    assert!(
+        unknown
+            .stderr
+            .contains("GitHub shows no organisation octocat to this token"),
+        "{}",
+        unknown.stderr
+    );
+    world.sandbox.reset_stats();
     for (args, says) in cases {
         let run = codex(&world, "bad", &[], args);
         run.expect_code(2);
