@@ -367,7 +367,12 @@ pub fn run_pipeline(args: PipelineArgs) -> ExitCode {
     };
     if config.selection.is_some() {
         let components: Vec<&'static Info> = component::PIPELINE.iter().collect();
-        let mut inner = Reporter { bars, bar: None };
+        // Many repositories: a finished bar is cleared, or hundreds would pile up.
+        let mut inner = Reporter {
+            bars,
+            bar: None,
+            clear_finished: true,
+        };
         let mut reporter = fleet::Reporter { inner: &mut inner };
         drop(runtime);
         return match fleet::run(&config, &components, &options, &mut reporter) {
@@ -380,7 +385,11 @@ pub fn run_pipeline(args: PipelineArgs) -> ExitCode {
         let _signals = signals::listen(cancel.clone());
         let span = tracing::info_span!("codex", repo = %config.repo);
         let _guard = span.enter();
-        let mut reporter = Reporter { bars, bar: None };
+        let mut reporter = Reporter {
+            bars,
+            bar: None,
+            clear_finished: false,
+        };
         pipeline::run(&config, &options, &cancel, &mut reporter).await
     });
     output::pipeline_report(&steps, config.dry_run);
@@ -392,6 +401,8 @@ struct Reporter {
     bars: Option<progress::Bars>,
     /// The running component's bar.
     bar: Option<indicatif::ProgressBar>,
+    /// Clear a component's bar when it finishes (a run over several repositories).
+    clear_finished: bool,
 }
 
 impl Hooks for Reporter {
@@ -406,7 +417,11 @@ impl Hooks for Reporter {
 
     fn finished(&mut self, step: &Step) {
         if let Some(bar) = self.bar.take() {
-            bar.finish();
+            if self.clear_finished {
+                bar.finish_and_clear();
+            } else {
+                bar.finish();
+            }
         }
         match &self.bars {
             Some(bars) => bars.suspend(|| output::step_report(step)),
