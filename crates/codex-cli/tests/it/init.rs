@@ -294,3 +294,95 @@ fn the_steps_name_the_repository() {
         .into();
     assert!(run.stderr.contains("gh workflow run codex.yml --repo e/n"));
 }
+
+fn org_workflow(dir: &Path) -> PathBuf {
+    dir.join(".github/workflows/codex-org.yml")
+}
+
+/// `--org`: the control repository's file (a GitHub App by default, `--auth token` for a
+/// token), beside and independent of the single-repository file.
+#[test]
+fn the_org_file_it_writes() {
+    let dir = checkout();
+    let app = init(dir.path(), &["--org", "acme", "--dry-run", "--ref", COMMIT]);
+    app.expect_code(0);
+    insta::assert_snapshot!("codex-init-org-workflow", app.stdout);
+    assert!(
+        app.stderr.contains("codex-org.yml: would be created"),
+        "{}",
+        app.stderr
+    );
+    assert!(
+        app.stderr.contains("codex discover --org acme"),
+        "{}",
+        app.stderr
+    );
+    assert!(!dir.path().join(".github").exists());
+
+    let token = init(
+        dir.path(),
+        &[
+            "--org",
+            "acme",
+            "--auth",
+            "token",
+            "--dry-run",
+            "--ref",
+            COMMIT,
+        ],
+    );
+    token.expect_code(0);
+    assert!(
+        token
+            .stdout
+            .contains("      token: ${{ secrets.GH_CI_PAT }}\n")
+    );
+    assert!(!token.stdout.contains("app-private-key"));
+    assert!(
+        token.stderr.contains("cannot be narrowed"),
+        "{}",
+        token.stderr
+    );
+
+    init(dir.path(), &["--org", "acme", "--ref", COMMIT]).expect_code(0);
+    assert_eq!(read(&org_workflow(dir.path())), app.stdout);
+    assert!(!workflow(dir.path()).exists(), "codex.yml is not written");
+    // Both files live side by side; each is up to date on its own.
+    init(dir.path(), &["--ref", COMMIT]).expect_code(0);
+    let again = init(dir.path(), &["--org", "acme", "--ref", COMMIT]);
+    again.expect_code(0);
+    assert!(again.stderr.contains("up to date"), "{}", again.stderr);
+    assert_eq!(tree(dir.path()).len(), 2);
+}
+
+#[test]
+fn a_bad_org_exits_2_with_one_line() {
+    let dir = checkout();
+    for org in [
+        "-acme",
+        "acme-",
+        "ac--me",
+        "acme/widgets",
+        "ac_me",
+        "",
+        "a b",
+        "${{ x }}",
+    ] {
+        // --org=VALUE: a value starting with '-' would be read as a flag otherwise.
+        let flag = format!("--org={org}");
+        let run = init(dir.path(), &[&flag, "--ref", COMMIT]);
+        run.expect_code(2);
+        assert_eq!(run.stderr.lines().count(), 1, "{org:?}: {}", run.stderr);
+        assert!(run.stderr.contains("--org"), "{org:?}: {}", run.stderr);
+    }
+    let long = "x".repeat(40);
+    init(dir.path(), &["--org", &long, "--ref", COMMIT]).expect_code(2);
+    // --auth means nothing without --org; an unknown --auth is refused.
+    init(dir.path(), &["--auth", "token", "--ref", COMMIT]).expect_code(2);
+    init(
+        dir.path(),
+        &["--org", "acme", "--auth", "pat", "--ref", COMMIT],
+    )
+    .expect_code(2);
+    assert!(!dir.path().join(".github").exists());
+}

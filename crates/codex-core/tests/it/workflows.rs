@@ -62,6 +62,9 @@ const PINNED_ACTION_FILES: &[&str] = &[
 
 const REUSABLE: &str = "codex.yml";
 
+/// The reusable workflow of a control repository (many repositories, one gh-pages).
+const REUSABLE_ORG: &str = "codex-org.yml";
+
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -618,6 +621,14 @@ fn git(args: &[&str]) -> Option<std::process::Output> {
 fn the_pinned_action_is_this_commits_action() {
     let text = read(REUSABLE);
     let (pin, _) = pinned_action(&text).expect("codex.yml pins the action");
+    // codex-org.yml pins the same commit (org_problems holds every pin in it equal), so what
+    // is checked here holds for it too.
+    let org = pinned_action(&read(REUSABLE_ORG)).map(|(sha, _)| sha);
+    assert_eq!(
+        org.as_deref(),
+        Some(pin.as_str()),
+        "{REUSABLE_ORG} pins the action to another commit than {REUSABLE}"
+    );
     let paths = PINNED_ACTION_FILES.join(" ");
     let bump = format!(
         "commit the action's changes, then set the pin in .github/workflows/{REUSABLE} to that \
@@ -729,4 +740,327 @@ fn actions_are_pinned_and_permissions_start_empty() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// The steps of every job: each `- ` item at the steps' indentation (6), up to the next one or
+/// the end of its job.
+fn steps(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        if !is_blank_or_comment(line) && indent(line) < 6 {
+            open = false;
+        }
+        if indent(line) == 6 && line.trim_start().starts_with("- ") {
+            out.push(String::new());
+            open = true;
+        }
+        if open && let Some(step) = out.last_mut() {
+            step.push_str(line);
+            step.push('\n');
+        }
+    }
+    out
+}
+
+/// The bodies of every `run:` of a step (the lines after `run: |`, or the value itself).
+fn run_scripts(step: &str) -> Vec<String> {
+    let lines: Vec<&str> = step.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let key = line.trim_start().trim_start_matches("- ");
+        let Some(value) = key.strip_prefix("run:") else {
+            continue;
+        };
+        let value = value.split(" # ").next().unwrap_or_default().trim();
+        if value.starts_with('|') || value.starts_with('>') {
+            let base = indent(line);
+            let body: Vec<&str> = lines[i + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty() || indent(l) > base)
+                .copied()
+                .collect();
+            out.push(body.join("\n"));
+        } else {
+            out.push(value.to_owned());
+        }
+    }
+    out
+}
+
+/// Where the discover step runs the installed binary itself (the Action cannot hand its output
+/// to a job output), it passes the credentials exactly as the Action would.
+const ORG_DISCOVER_CREDENTIALS: &[&str] = &[
+    "CODEX_BIN_DIR: ${{ steps.codex.outputs.bin-dir }}",
+    "GH_CI_PAT: ${{ inputs.app-id == '' && secrets.token || '' }}",
+    "CODEX_APP_ID: ${{ inputs.app-id }}",
+    "CODEX_APP_PRIVATE_KEY: ${{ secrets.app-private-key }}",
+];
+
+/// The only script of Codex's the organisation workflow runs, from its own checkout of Codex at
+/// the Action's pinned commit.
+const ORG_PUBLISHER: &str = "bash codex-action/scripts/publish-gh-pages.sh ";
+
+/// Problems with the control repository's reusable workflow (empty when all is well).
+fn org_problems(text: &str) -> Vec<String> {
+    // Every variable from vars.NAME (the selection from its input first), as in codex.yml.
+    let without_credentials: String = text
+        .lines()
+        .filter(|l| !ORG_DISCOVER_CREDENTIALS.contains(&l.trim()))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut out = env_problems(&without_credentials);
+    for line in ORG_DISCOVER_CREDENTIALS {
+        if text.lines().filter(|l| l.trim() == *line).count() != 1 {
+            out.push(format!("the discover step does not pass {line} once"));
+        }
+    }
+    for name in ["org", "repos", "exclude", "topics"] {
+        let var = format!("CODEX_{}", name.to_uppercase());
+        let entry = format!("{var}: ${{{{ inputs.{name} || vars.{var} }}}}");
+        // discover and serial select; a matrix leg names its repositories with --repos only.
+        let n = text.lines().filter(|l| l.trim() == entry).count();
+        if n != 2 {
+            out.push(format!(
+                "{entry} is passed {n} times, expected 2 (discover, serial)"
+            ));
+        }
+    }
+
+    let version = env!("CARGO_PKG_VERSION");
+    let pin = pinned_action(text).map(|(sha, _)| sha).unwrap_or_default();
+    if pin.len() != 40 || !pin.chars().all(|c| c.is_ascii_hexdigit()) {
+        out.push(format!("the action is not pinned to a full SHA: {pin:?}"));
+    }
+    let pinned = format!("{}@{pin} # v{version}", own_slug());
+    let args_tail = "${{ inputs.args }}${{ inputs.strict && ' --strict' || '' }}${{ vars.CODEX_CLEANER_DELETE == 'true' && ' --delete' || '' }}";
+    let dry_run = r#"${{ contains(fromJSON('["true", "1", "yes", "on"]'), env.CODEX_DRY_RUN) }}"#;
+    let leg_args = format!(
+        "--repos ${{{{ matrix.leg.repos }}}} --pages-dir ${{{{ github.workspace }}}}/codex-pages {args_tail}"
+    );
+    let overview_args = "--pages-dir ${{ github.workspace }}/codex-pages";
+    // (command, pages, args) of each run of the Action, in order.
+    let expected: [(&str, &str, Option<&str>); 4] = [
+        ("discover", "\"false\"", None),
+        ("pipeline", "\"false\"", Some(&leg_args)),
+        ("overview", "\"false\"", Some(overview_args)),
+        ("pipeline", "\"true\"", Some(args_tail)),
+    ];
+    let all_steps = steps(text);
+    let action_steps: Vec<&String> = all_steps
+        .iter()
+        .filter(|s| {
+            uses_targets(s)
+                .iter()
+                .any(|t| t.starts_with(&format!("{}@", own_slug())))
+        })
+        .collect();
+    if action_steps.len() != expected.len() {
+        out.push(format!(
+            "the action runs {} times, expected {}",
+            action_steps.len(),
+            expected.len()
+        ));
+    }
+    for (step, (command, pages, args)) in action_steps.iter().zip(expected) {
+        let with = block_entries(step, "with");
+        let get = |name: &str| {
+            with.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        if !uses_targets(step).contains(&pinned.as_str()) {
+            out.push(format!("{command}: the action is not {pinned}"));
+        }
+        let token = if command == "overview" {
+            "${{ github.token }}"
+        } else {
+            "${{ secrets.token || github.token }}"
+        };
+        let mut want = vec![
+            ("command", Some(command)),
+            ("version", Some("${{ inputs.version }}")),
+            ("build-from-source", Some("never")),
+            ("token", Some(token)),
+            ("pages", Some(pages)),
+            ("args", args),
+        ];
+        if command != "overview" {
+            want.push(("dry-run", Some(dry_run)));
+            want.push(("app-id", Some("${{ inputs.app-id }}")));
+            want.push(("app-private-key", Some("${{ secrets.app-private-key }}")));
+        }
+        for (name, value) in want {
+            if get(name) != value {
+                out.push(format!(
+                    "{command}: the action's {name} is {:?}, expected {value:?}",
+                    get(name)
+                ));
+            }
+        }
+    }
+
+    match input_default(text, "version") {
+        Some(v) if v == version => {}
+        other => out.push(format!(
+            "the version input defaults to {other:?}, not the workspace version {version}"
+        )),
+    }
+    if input_default(text, "max-parallel").as_deref() != Some("4") {
+        out.push("max-parallel does not default to 4".to_owned());
+    }
+    for needle in [
+        "      fail-fast: false\n",
+        "      max-parallel: ${{ inputs.max-parallel }}\n",
+        "        leg: ${{ fromJSON(needs.discover.outputs.legs) }}\n",
+        "    if: inputs.mode == 'matrix' && needs.discover.outputs.count != '0'\n",
+        "    if: inputs.mode == 'serial' && needs.discover.outputs.count != '0'\n",
+        "secrets:\n      token:\n",
+        "      app-private-key:\n",
+        "\nconcurrency:\n",
+    ] {
+        if !text.contains(needle) {
+            out.push(format!("no {:?}", needle.trim()));
+        }
+    }
+
+    let on = text.split("\non:\n").nth(1).unwrap_or_default();
+    let triggers: Vec<&str> = on
+        .lines()
+        .take_while(|l| is_blank_or_comment(l) || indent(l) > 0)
+        .filter(|l| indent(l) == 2 && !is_blank_or_comment(l))
+        .map(str::trim)
+        .collect();
+    if triggers != ["workflow_call:"] {
+        out.push(format!(
+            "triggers are {triggers:?}, expected only workflow_call"
+        ));
+    }
+    // Checkouts: this repository's gh-pages (data), or Codex itself at the pinned commit.
+    for step in &all_steps {
+        for t in uses_targets(step) {
+            if t.starts_with("./") {
+                out.push(format!("uses the caller's checkout: {t}"));
+            }
+        }
+        if !step.contains("actions/checkout@") {
+            continue;
+        }
+        let with = block_entries(step, "with");
+        let get = |name: &str| {
+            with.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let ours =
+            get("repository") == Some(own_slug().as_str()) && get("ref") == Some(pin.as_str());
+        let pages = get("repository").is_none() && get("ref") == Some("gh-pages");
+        if !(ours || pages) {
+            out.push(format!(
+                "a checkout of neither gh-pages nor Codex at the pin: {:?} {:?}",
+                get("repository"),
+                get("ref")
+            ));
+        }
+    }
+    // Scripts: no expression (inputs come through env:), nothing compiled, no path of the
+    // caller's checkout; Codex's publisher only from Codex's own checkout.
+    for script in all_steps.iter().flat_map(|s| run_scripts(s)) {
+        for line in script.lines() {
+            let l = line.trim();
+            if l.contains("${{") {
+                out.push(format!("an expression in a script: {l}"));
+            }
+            if l.contains("cargo ") || l.contains("./") {
+                out.push(format!("runs or resolves something itself: {l}"));
+            }
+            if l.contains("scripts/") && !l.starts_with(ORG_PUBLISHER) {
+                out.push(format!("runs a script other than Codex's publisher: {l}"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_org_workflow_runs_the_pinned_action_with_every_variable() {
+    let problems = org_problems(&read(REUSABLE_ORG));
+    assert!(
+        problems.is_empty(),
+        "{REUSABLE_ORG} drift:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_org_workflow_check_fails_when_it_drifts() {
+    let text = read(REUSABLE_ORG);
+    let (pin, _) = pinned_action(&text).expect("pinned");
+    let other = "0123456789abcdef0123456789abcdef01234567";
+    let cases = [
+        (
+            "      fail-fast: false\n".to_owned(),
+            "      fail-fast: true\n".to_owned(),
+            "no \"fail-fast: false\"".to_owned(),
+        ),
+        (
+            "          command: overview\n".to_owned(),
+            "          command: telemetry-merge\n".to_owned(),
+            "overview: the action's command is Some(\"telemetry-merge\"), expected Some(\"overview\")"
+                .to_owned(),
+        ),
+        (
+            "          pages: \"false\"\n\n      # Even after".to_owned(),
+            "          pages: \"true\"\n\n      # Even after".to_owned(),
+            "pipeline: the action's pages is Some(\"\\\"true\\\"\"), expected Some(\"\\\"false\\\"\")"
+                .to_owned(),
+        ),
+        (
+            format!("          ref: {pin} # v"),
+            format!("          ref: {other} # v"),
+            format!("a checkout of neither gh-pages nor Codex at the pin: Some(\"acme/codex\") Some(\"{other}\")"),
+        ),
+        (
+            "          mkdir -p \"$STAGE\"\n".to_owned(),
+            "          mkdir -p \"${{ runner.temp }}\"\n".to_owned(),
+            "an expression in a script: mkdir -p \"${{ runner.temp }}\"".to_owned(),
+        ),
+        (
+            "      CODEX_TOPICS: ${{ inputs.topics || vars.CODEX_TOPICS }}\n".to_owned(),
+            "      CODEX_TOPICS: ${{ inputs.topics }}\n".to_owned(),
+            "CODEX_TOPICS has an unexpected value: ${{ inputs.topics }}".to_owned(),
+        ),
+    ];
+    for (from, to, problem) in cases {
+        assert!(
+            text.contains(&from),
+            "{REUSABLE_ORG} should contain {from:?}"
+        );
+        let edited = text.replacen(&from, &to, 1);
+        let problems = org_problems(&edited);
+        assert!(
+            problems.contains(&problem),
+            "{from:?} -> {to:?}: expected {problem:?} in {problems:#?}"
+        );
+    }
+    // One pin moved alone: that run of the action is no longer the pinned one.
+    let moved = text.replacen(
+        &format!(
+            "acme/codex@{pin} # v{}\n        with:\n          command: overview",
+            env!("CARGO_PKG_VERSION")
+        ),
+        &format!(
+            "acme/codex@{other} # v{}\n        with:\n          command: overview",
+            env!("CARGO_PKG_VERSION")
+        ),
+        1,
+    );
+    assert_ne!(moved, text);
+    assert!(
+        org_problems(&moved)
+            .iter()
+            .any(|p| p.starts_with("overview: the action is not acme/codex@")),
+        "{:#?}",
+        org_problems(&moved)
+    );
 }
