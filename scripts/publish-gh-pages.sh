@@ -12,8 +12,9 @@
 #       A rejected push (someone else published meanwhile) fetches the new tip, re-applies this
 #       run's changes onto it and tries again after an exponential backoff with jitter, at most
 #       N times. Never a merge, never a force push: history stays linear. Telemetry files
-#       (telemetry/*) are add-only: when the new tip already holds a different file under the
-#       same name, ours is kept beside it as NAME-r2.json (r3, ...), never overwriting it.
+#       (telemetry/*, and OWNER/NAME/telemetry/* in a tree of several repositories) are
+#       add-only: when the new tip already holds a different file under the same name, ours is
+#       kept beside it as NAME-r2.json (r3, ...), never overwriting it.
 #       Other files (the dashboard) are last-writer-wins; --regenerate runs COMMAND (from the
 #       directory the script was started in) after each re-apply, e.g. `codex-telemetry-merge`
 #       so that dashboard.json is rebuilt from the fresh tip's telemetry.
@@ -208,7 +209,7 @@ do_publish() {
         local target=$path
         if [ -e "$path" ] && ! cmp -s "$stash/files/$path" "$path"; then
           case "$path" in
-          telemetry/*)
+          telemetry/* | */telemetry/*)
             target=$(free_name "$path")
             renamed=$((renamed + 1))
             log "$path already exists on $BRANCH with other content: keeping ours as $target"

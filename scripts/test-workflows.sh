@@ -345,6 +345,25 @@ publish_test() {
   echo "telemetry/self-test-same.json" >>"$T/expected"
   echo "telemetry/self-test-same-r2.json" >>"$T/expected"
 
+  echo "== publish: the same in a repository's subtree of a tree of several repositories"
+  bash "$PUBLISH" checkout --dir "$T/s1" --remote "$REMOTE" 2>/dev/null
+  bash "$PUBLISH" checkout --dir "$T/s2" --remote "$REMOTE" 2>/dev/null
+  mkdir -p "$T/s1/acme/api/telemetry" "$T/s2/acme/api/telemetry"
+  doc s1 same >"$T/s1/acme/api/telemetry/sync-same.json"
+  doc s2 same >"$T/s2/acme/api/telemetry/sync-same.json"
+  bash "$PUBLISH" publish --dir "$T/s1" --backoff-ms 50 >/dev/null 2>&1
+  bash "$PUBLISH" publish --dir "$T/s2" --backoff-ms 50 >"$T/s2.out" 2>&1
+  local sdir="$T/collide-sub"
+  git clone --quiet --branch gh-pages "$REMOTE" "$sdir"
+  if grep -q '"writer":"s1"' "$sdir/acme/api/telemetry/sync-same.json" &&
+    grep -q '"writer":"s2"' "$sdir/acme/api/telemetry/sync-same-r2.json"; then
+    ok "subtree collision: the first file kept, the second kept beside it as sync-same-r2.json"
+  else
+    fail "subtree collision: a repository's telemetry file was overwritten"
+  fi
+  echo "acme/api/telemetry/sync-same.json" >>"$T/expected"
+  echo "acme/api/telemetry/sync-same-r2.json" >>"$T/expected"
+
   echo "== publish: nothing changed, nothing pushed"
   bash "$PUBLISH" checkout --dir "$T/idle" --remote "$REMOTE" 2>/dev/null
   local before after
