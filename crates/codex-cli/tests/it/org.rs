@@ -173,6 +173,17 @@ fn discover_lists_forty_repositories_over_several_pages() {
         4
     );
     assert!(!run.stdout.contains(&key) && !run.stderr.contains("BEGIN"));
+    // A user account the App is installed on: its installation's repositories.
+    let run = codex_as_app(
+        &world,
+        &key,
+        "d6",
+        &["discover", "--org", "octocat", "--json"],
+    );
+    assert_eq!(
+        matrix(run.expect_code(0)),
+        vec!["octocat/dotfiles".to_owned()]
+    );
 }
 
 #[test]
