@@ -32,7 +32,7 @@ enum FrontCommand {
     Discover(codex_cli::fleet::DiscoverArgs),
     #[command(about = codex_cli::fleet::OVERVIEW_ABOUT)]
     Overview(codex_cli::fleet::OverviewArgs),
-    /// Write .github/workflows/codex.yml in a checkout (no token, no network) and print the steps left
+    /// Write .github/workflows/codex.yml (with --org, a control repository's codex-org.yml) in a checkout (no token, no network) and print the steps left
     Init(codex_cli::init::InitArgs),
 }
 
