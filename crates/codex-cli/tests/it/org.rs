@@ -338,6 +338,23 @@ fn with_only_an_app_the_pipeline_covers_the_org_in_subtrees_and_one_overview() {
         "{}",
         run.stdout
     );
+    // The organisation's one Project is read in one pass for the whole run, not once per
+    // repository (which would be quadratic in the organisation's size).
+    let project_pages: Vec<Option<String>> = world
+        .sandbox
+        .exchanges()
+        .iter()
+        .filter(|e| e.path == "/graphql")
+        .filter_map(|e| e.request_body.as_ref())
+        .filter(|b| {
+            b["query"]
+                .as_str()
+                .is_some_and(|q| q.contains("query ProjectItems"))
+        })
+        .map(|b| b["variables"]["after"].as_str().map(str::to_owned))
+        .collect();
+    let first_pages = project_pages.iter().filter(|after| after.is_none()).count();
+    assert_eq!(first_pages, 1, "{project_pages:?}");
 }
 
 #[test]

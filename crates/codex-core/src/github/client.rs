@@ -82,6 +82,10 @@ struct RunState {
     mutations: std::sync::atomic::AtomicU64,
     /// Set once a client found the write budget spent.
     budget_spent: std::sync::atomic::AtomicBool,
+    /// Each Project's members (content node ids) as read once this run, plus what the run
+    /// added since: a run over several repositories of one organisation Project reads it
+    /// once, not once per repository (which would be quadratic in the organisation's size).
+    projects: Mutex<std::collections::HashMap<String, std::collections::HashSet<String>>>,
 }
 
 impl Session {
@@ -101,12 +105,42 @@ impl Session {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// A Project's members as this run knows them (see [`GitHub::project_content_ids`]).
+    pub(crate) fn project_members(
+        &self,
+        project_id: &str,
+    ) -> Option<std::collections::HashSet<String>> {
+        lock_or_recover(&self.run.projects).get(project_id).cloned()
+    }
+
+    /// Remember a Project's members as read.
+    pub(crate) fn remember_project(
+        &self,
+        project_id: &str,
+        members: &std::collections::HashSet<String>,
+    ) {
+        lock_or_recover(&self.run.projects).insert(project_id.to_owned(), members.clone());
+    }
+
+    /// Note content added to a Project (when its members were read this run).
+    pub(crate) fn project_added(&self, project_id: &str, content_id: &str) {
+        if let Some(members) = lock_or_recover(&self.run.projects).get_mut(project_id) {
+            members.insert(content_id.to_owned());
+        }
+    }
+
     /// True once a write was refused because the run's budget was spent.
     pub fn budget_spent(&self) -> bool {
         self.run
             .budget_spent
             .load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+fn lock_or_recover<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl std::fmt::Debug for Session {
@@ -1156,6 +1190,11 @@ impl GitHub {
         crate::app::AppInfo::from_answer(&answer)
             .map(Some)
             .map_err(|message| Error::AppAuth { message })
+    }
+
+    /// What this client shares with the run's other clients.
+    pub(crate) fn session(&self) -> &Session {
+        &self.inner.session
     }
 
     /// True when the client calls the API as a GitHub App.

@@ -120,8 +120,24 @@ impl GitHub {
         }
     }
 
-    /// Node ids of every issue and pull request in a Project: one pass, 100 items a request.
+    /// Node ids of every issue and pull request in a Project: one pass, 100 items a request,
+    /// once a run. The clients of a run (its components, every repository of a run over
+    /// several) share what was read, and [`GitHub::add_project_item`] adds to it.
     pub async fn project_content_ids(&self, project_id: &str) -> Result<HashSet<String>> {
+        if let Some(known) = self.session().project_members(project_id) {
+            tracing::debug!(
+                project_id,
+                items = known.len(),
+                "project items known this run"
+            );
+            return Ok(known);
+        }
+        let ids = self.read_project_content_ids(project_id).await?;
+        self.session().remember_project(project_id, &ids);
+        Ok(ids)
+    }
+
+    async fn read_project_content_ids(&self, project_id: &str) -> Result<HashSet<String>> {
         let mut ids = HashSet::new();
         let mut after: Option<String> = None;
         loop {
@@ -163,12 +179,15 @@ impl GitHub {
             .await?;
         Ok(match answer {
             Written::DryRun => Written::DryRun,
-            Written::Done(data) => Written::Done(
-                data["addProjectV2ItemById"]["item"]["id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            Written::Done(data) => {
+                self.session().project_added(project_id, content_id);
+                Written::Done(
+                    data["addProjectV2ItemById"]["item"]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            }
         })
     }
 

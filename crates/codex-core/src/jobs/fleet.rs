@@ -85,8 +85,11 @@ pub fn pending_of(pages_root: &Path) -> Vec<RepoSlug> {
 pub struct RepoRun {
     /// The repository.
     pub repo: RepoSlug,
-    /// Its components' outcomes (empty when it was not run).
-    pub steps: Vec<Step>,
+    /// Its components' statuses, in order (`None`: not run; empty when the repository was not
+    /// run). The outcomes themselves (telemetry and all) are reported through the hooks as each
+    /// component finishes and not kept: a run over hundreds of repositories holds one
+    /// repository's at a time.
+    pub statuses: Vec<Option<Status>>,
     /// Why it was not run (the budget was spent, the run was cancelled).
     pub not_run: Option<String>,
     /// Left for the next run: not run, or stopped by the spent budget.
@@ -96,7 +99,7 @@ pub struct RepoRun {
 impl RepoRun {
     /// Its worst status (`None`: not run).
     pub fn status(&self) -> Option<Status> {
-        pipeline::worst(&self.steps)
+        self.statuses.iter().flatten().copied().reduce(max_status)
     }
 
     /// One line: why it did not run, or its components' statuses.
@@ -105,10 +108,8 @@ impl RepoRun {
             return format!("not run: {why}");
         }
         let mut counts = std::collections::BTreeMap::<String, usize>::new();
-        for step in &self.steps {
-            let word = step
-                .status()
-                .map_or_else(|| "not run".to_owned(), |s| s.to_string());
+        for status in &self.statuses {
+            let word = status.map_or_else(|| "not run".to_owned(), |s| s.to_string());
             *counts.entry(word).or_default() += 1;
         }
         let mut line = counts
@@ -219,7 +220,7 @@ pub async fn run(
                 tracing::info!(repo = %repo, "{why}: left for the next run");
                 RepoRun {
                     repo: repo.clone(),
-                    steps: Vec::new(),
+                    statuses: Vec::new(),
                     not_run: Some(why),
                     pending: true,
                 }
@@ -240,7 +241,7 @@ pub async fn run(
                 .await;
                 RepoRun {
                     repo: repo.clone(),
-                    steps,
+                    statuses: steps.iter().map(Step::status).collect(),
                     not_run: None,
                     pending: session.budget_spent(),
                 }
