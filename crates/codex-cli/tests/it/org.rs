@@ -455,3 +455,36 @@ fn a_spent_budget_leaves_repositories_that_the_next_run_takes_first() {
         second.stdout
     );
 }
+
+#[test]
+fn a_spent_rate_limit_stops_the_run_and_leaves_the_rest_for_the_next() {
+    let world = World::with(SandboxOptions {
+        scenario: Scenario::Org,
+        repos: 6,
+        issues_per_repo: 30,
+        record: true,
+        // Enough for the listing and about two repositories, reset in an hour.
+        rate_limit: Some(80),
+        ..SandboxOptions::default()
+    });
+    let wait = [("CODEX_MAX_WAIT_SECS", "0"), ("CODEX_MAX_RETRIES", "0")];
+    let run = codex(&world, "r1", &wait, &["pipeline", "--org", "acme"]);
+    run.expect_code(0);
+    let pending = crate::common::strings(&federation(&world)["pending"]);
+    let order: Vec<String> = (1..=6).map(|k| format!("acme/repo-{k:03}")).collect();
+    assert!(!pending.is_empty() && pending.len() < 6, "{}", run.stdout);
+    assert_eq!(pending, order[order.len() - pending.len()..].to_vec());
+    assert!(
+        run.stdout.contains("not run: GitHub's rate limit is spent"),
+        "{}",
+        run.stdout
+    );
+    // Nothing is asked of GitHub for the repositories not started.
+    let refused = world
+        .sandbox
+        .exchanges()
+        .iter()
+        .filter(|e| e.status == 403 || e.status == 429)
+        .count();
+    assert!(refused <= 1, "{refused} refused requests");
+}

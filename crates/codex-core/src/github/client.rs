@@ -82,6 +82,9 @@ struct RunState {
     mutations: std::sync::atomic::AtomicU64,
     /// Set once a client found the write budget spent.
     budget_spent: std::sync::atomic::AtomicBool,
+    /// Set once a request was refused because GitHub's rate limit resets later than
+    /// `CODEX_MAX_WAIT_SECS` from now: every request of the run would be until then.
+    rate_limited: std::sync::atomic::AtomicBool,
     /// Each Project's members (content node ids) as read once this run, plus what the run
     /// added since: a run over several repositories of one organisation Project reads it
     /// once, not once per repository (which would be quadratic in the organisation's size).
@@ -127,6 +130,14 @@ impl Session {
         if let Some(members) = lock_or_recover(&self.run.projects).get_mut(project_id) {
             members.insert(content_id.to_owned());
         }
+    }
+
+    /// True once a request was refused because GitHub's rate limit resets beyond the longest
+    /// wait (`CODEX_MAX_WAIT_SECS`).
+    pub fn rate_limited(&self) -> bool {
+        self.run
+            .rate_limited
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// True once a write was refused because the run's budget was spent.
@@ -555,6 +566,11 @@ impl GitHub {
                 biased;
                 reason = stop.stopped() => return Err(refused(reason)),
                 ready = governor.ready(write) => ready.map_err(|Refusal::TooLong(wait)| {
+                    self.inner
+                        .session
+                        .run
+                        .rate_limited
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
                     Error::RateLimited {
                         url: url.to_string(),
                         wait: Some(wait),

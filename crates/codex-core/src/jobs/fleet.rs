@@ -8,7 +8,8 @@
 //! and the conditional-request cache directory; each repository gets its own App installation
 //! token, narrowed to it. A repository whose run fails is that repository's telemetry, and the
 //! next one runs. When the budget is spent, or the run is cancelled, the repositories not done
-//! are named, kept in `federation.json`'s `pending`, and taken first by the next run.
+//! (or GitHub's rate limit, beyond `CODEX_MAX_WAIT_SECS`) are named, kept in
+//! `federation.json`'s `pending`, and taken first by the next run.
 
 use std::path::Path;
 
@@ -90,9 +91,9 @@ pub struct RepoRun {
     /// component finishes and not kept: a run over hundreds of repositories holds one
     /// repository's at a time.
     pub statuses: Vec<Option<Status>>,
-    /// Why it was not run (the budget was spent, the run was cancelled).
+    /// Why it was not run (the budget or the rate limit was spent, the run was cancelled).
     pub not_run: Option<String>,
-    /// Left for the next run: not run, or stopped by the spent budget.
+    /// Left for the next run: not run, or stopped by the spent budget or rate limit.
     pub pending: bool,
 }
 
@@ -118,7 +119,7 @@ impl RepoRun {
             .collect::<Vec<_>>()
             .join(", ");
         if self.pending {
-            line.push_str("; stopped by the write budget, first next run");
+            line.push_str("; stopped by the write budget or the rate limit, first next run");
         }
         line
     }
@@ -181,8 +182,9 @@ impl FleetHooks for pipeline::Quiet {}
 
 /// Run `components` over the prepared repositories in order, each repository with
 /// [`Config::for_repo`] (its pages subtree) and a [`Session::for_repository`] of `session`,
-/// then write the overview. A repository is not started once the budget is spent or the run
-/// cancelled; those, and the one the budget stopped, are `pending`. The discovery's App
+/// then write the overview. A repository is not started once the write budget, or GitHub's
+/// rate limit beyond the longest wait, is spent, or the run cancelled; those, and the one the
+/// budget or the limit stopped, are `pending`. The discovery's App
 /// installation spares each repository an installation lookup.
 pub async fn run(
     template: &Config,
@@ -211,6 +213,11 @@ pub async fn run(
             Some(format!(
                 "the write budget (CODEX_MAX_MUTATIONS = {}) is spent",
                 template.settings.max_mutations.unwrap_or_default()
+            ))
+        } else if session.rate_limited() {
+            Some(format!(
+                "GitHub's rate limit is spent beyond the longest wait (CODEX_MAX_WAIT_SECS = {})",
+                template.settings.max_wait_secs
             ))
         } else {
             None
@@ -243,7 +250,7 @@ pub async fn run(
                     repo: repo.clone(),
                     statuses: steps.iter().map(Step::status).collect(),
                     not_run: None,
-                    pending: session.budget_spent(),
+                    pending: session.budget_spent() || session.rate_limited(),
                 }
             }
         };
