@@ -39,9 +39,11 @@
 #   --legs             legs of the fan-out [default: 4]
 #   --latency          the latency of the third run [default: 50]
 #   --mode             only this mode (repeatable) [default: serial and fanout]
+#   --skip-latency     skip the --latency run of this mode (repeatable): the serial run at
+#                      50 ms over 50 repositories of 2,000 takes over half an hour
 #   --no-build         skip `cargo build --release`
 # Needs cargo, curl, python3, /usr/bin/time. CARGO_TARGET_DIR is honoured (default target/);
-# the release build is used. Raw results: $CARGO_TARGET_DIR/bench-org/results.jsonl, every
+# the release build is used. Raw results (appended): $CARGO_TARGET_DIR/bench-org/results.jsonl, every
 # run's output, step summaries and the sandbox's request log under
 # $CARGO_TARGET_DIR/bench-org/<mode>/.
 set -euo pipefail
@@ -58,6 +60,7 @@ legs=4
 latency=50
 build=1
 modes=()
+skip_latency=" "
 while (($#)); do
   case "$1" in
     --repos) shift; repos="${1:?--repos needs a number}" ;;
@@ -65,6 +68,7 @@ while (($#)); do
     --legs) shift; legs="${1:?--legs needs a number}" ;;
     --latency) shift; latency="${1:?--latency needs milliseconds}" ;;
     --mode) shift; modes+=("${1:?--mode needs serial or fanout}") ;;
+    --skip-latency) shift; skip_latency+="${1:?--skip-latency needs serial or fanout} " ;;
     --no-build) build=0 ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "bench-org.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -82,7 +86,6 @@ while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(CODEX_|GITHUB_|
 if ((build)); then
   cargo build --release --quiet --locked -p codex-cli -p codex-sandbox --bins
 fi
-rm -rf "$OUT"
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
 
@@ -263,6 +266,7 @@ one_run() {
 
 bench_mode() {
   local mode=$1 dir="$OUT/$1" started
+  rm -rf "$dir"
   mkdir -p "$dir"
   started=$(now)
   start_sandbox "$dir"
@@ -287,15 +291,17 @@ PY
   # for the proxy's URL; it also shows what the proxy itself costs), then at --latency.
   start_proxy "$dir"
   one_run "$mode" nocache 0 "$dir" "$PROXY_URL" -proxy
-  echo "$latency" >"$dir/delay.ms"
-  one_run "$mode" steady "$latency" "$dir" "$PROXY_URL"
+  if [[ $skip_latency != *" $mode "* ]]; then
+    echo "$latency" >"$dir/delay.ms"
+    one_run "$mode" steady "$latency" "$dir" "$PROXY_URL"
+  fi
   stop
 }
 
 {
   echo "bench-org.sh: $repos repositories x $per_repo items, $legs legs, latency 0 and $latency ms"
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo); $(rustc --version); commit $(git rev-parse --short HEAD); $(date -u +%Y-%m-%dT%H:%MZ)"
-} | tee "$OUT/header.txt"
+} | tee -a "$OUT/header.txt"
 for m in "${modes[@]}"; do
   bench_mode "$m"
 done
