@@ -32,19 +32,19 @@
 # average and the busiest other processes before it.
 #
 # usage: scripts/bench-org.sh [--no-build] [--repos N] [--issues-per-repo M] [--legs K]
-#                             [--latency MS] [--mode serial|fanout]...
+#                             [--latency MS] [--mode serial|fanout]... [--skip-latency MODE]...
 #   --repos            repositories of the sandbox's org [default: 55: every 10th is archived
 #                      and left out, so 50 are chosen; every 7th is a fork, kept]
 #   --issues-per-repo  items of each repository [default: 2000]
 #   --legs             legs of the fan-out [default: 4]
-#   --latency          the latency of the third run [default: 50]
+#   --latency          the latency of the last run [default: 50]
 #   --mode             only this mode (repeatable) [default: serial and fanout]
 #   --skip-latency     skip the --latency run of this mode (repeatable): the serial run at
 #                      50 ms over 50 repositories of 2,000 takes over half an hour
 #   --no-build         skip `cargo build --release`
 # Needs cargo, curl, python3, /usr/bin/time. CARGO_TARGET_DIR is honoured (default target/);
-# the release build is used. Raw results (appended): $CARGO_TARGET_DIR/bench-org/results.jsonl, every
-# run's output, step summaries and the sandbox's request log under
+# the release build is used. Raw results, appended: $CARGO_TARGET_DIR/bench-org/results.jsonl;
+# every run's output, pages (telemetry) and the sandbox's request log, replaced per mode, under
 # $CARGO_TARGET_DIR/bench-org/<mode>/.
 set -euo pipefail
 
