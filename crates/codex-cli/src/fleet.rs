@@ -34,7 +34,7 @@ pub const DISCOVER_ABOUT: &str = "List the repositories --org, --repos or --inst
 /// `codex overview`'s arguments.
 #[derive(Debug, Clone, Args)]
 pub struct OverviewArgs {
-    /// Checkout of the gh-pages branch holding <owner>/<name>/ subtrees [default: gh-pages]
+    /// Checkout of the gh-pages branch holding OWNER/NAME/ subtrees [default: gh-pages]
     #[arg(long, env = codex_core::env::CODEX_PAGES_DIR, value_name = "DIR")]
     pages_dir: Option<std::path::PathBuf>,
     /// More log output on stderr (-v debug, -vv trace)
