@@ -40,7 +40,8 @@
 #   --latency          the latency of the last run [default: 50]
 #   --mode             only this mode (repeatable) [default: serial and fanout]
 #   --skip-latency     skip the --latency run of this mode (repeatable): the serial run at
-#                      50 ms over 50 repositories of 2,000 takes over half an hour
+#                      50 ms over 50 repositories of 2,000 takes about 4 minutes (45 before a
+#                      run read the Project once)
 #   --no-build         skip `cargo build --release`
 # Needs cargo, curl, python3, /usr/bin/time. CARGO_TARGET_DIR is honoured (default target/);
 # the release build is used. Raw results, appended: $CARGO_TARGET_DIR/bench-org/results.jsonl;
