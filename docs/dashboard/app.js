@@ -10,7 +10,8 @@
 (function () {
   const STALE_MS = 12 * 60 * 60 * 1000;
   const LIST_PREVIEW = 10;
-  const SVG_NS = "http://www.w3.org/2000/svg";
+  // Text-only DOM helpers, shared with the other page (dom.js, loaded first).
+  const { h, s, append, text, isNum, list, obj } = window.CodexDom;
 
   const COMPONENTS = [
     { key: "selftest", name: "Self-test" },
@@ -40,52 +41,6 @@
   ];
 
   // ---- DOM helpers: text only ------------------------------------------------------------
-
-  function h(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    setAttrs(node, attrs);
-    append(node, children);
-    return node;
-  }
-
-  function s(tag, attrs, ...children) {
-    const node = document.createElementNS(SVG_NS, tag);
-    setAttrs(node, attrs);
-    append(node, children);
-    return node;
-  }
-
-  function setAttrs(node, attrs) {
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      node.setAttribute(name, value === true ? "" : String(value));
-    }
-  }
-
-  function append(node, children) {
-    for (const child of children.flat(Infinity)) {
-      if (child === undefined || child === null || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-  }
-
-  function text(value) {
-    if (value === undefined || value === null || value === "") return "—";
-    if (typeof value === "object") return JSON.stringify(value);
-    return String(value);
-  }
-
-  function isNum(v) {
-    return typeof v === "number" && Number.isFinite(v);
-  }
-
-  function list(v) {
-    return Array.isArray(v) ? v : [];
-  }
-
-  function obj(v) {
-    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
-  }
 
   // The origin of the repository's server when it is served over plain http (set by render()
   // from dashboard.json's web_url): links there are links too.

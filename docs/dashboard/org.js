@@ -9,7 +9,8 @@
 "use strict";
 
 (function () {
-  const SVG_NS = "http://www.w3.org/2000/svg";
+  // Text-only DOM helpers, shared with the other page (dom.js, loaded first).
+  const { h, s, text, isNum, list, obj } = window.CodexDom;
   const TRACKS = [
     { key: "main", name: "Main" },
     { key: "dashboard", name: "Dashboard" },
@@ -25,54 +26,8 @@
 
   // ---- DOM helpers: text only ------------------------------------------------------------
 
-  function h(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    setAttrs(node, attrs);
-    append(node, children);
-    return node;
-  }
-
-  function s(tag, attrs, ...children) {
-    const node = document.createElementNS(SVG_NS, tag);
-    setAttrs(node, attrs);
-    append(node, children);
-    return node;
-  }
-
-  function setAttrs(node, attrs) {
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      node.setAttribute(name, value === true ? "" : String(value));
-    }
-  }
-
-  function append(node, children) {
-    for (const child of children.flat(Infinity)) {
-      if (child === undefined || child === null || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-  }
-
-  function text(value) {
-    if (value === undefined || value === null || value === "") return "—";
-    if (typeof value === "object") return JSON.stringify(value);
-    return String(value);
-  }
-
-  function isNum(v) {
-    return typeof v === "number" && Number.isFinite(v);
-  }
-
   function num(v) {
     return isNum(v) ? v : 0;
-  }
-
-  function list(v) {
-    return Array.isArray(v) ? v : [];
-  }
-
-  function obj(v) {
-    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
   }
 
   function oneOf(v, allowed, fallback) {

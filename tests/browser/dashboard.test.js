@@ -409,7 +409,7 @@ describe("codex demo --serve", { skip: process.env.DASHBOARD_SERVER !== "codex" 
       await r.arrayBuffer();
       return r;
     };
-    for (const [path, type] of [["", "text/html"], ["app.js", "text/javascript"], ["styles.css", "text/css"], ["dashboard.json", "application/json"]]) {
+    for (const [path, type] of [["", "text/html"], ["dom.js", "text/javascript"], ["app.js", "text/javascript"], ["styles.css", "text/css"], ["dashboard.json", "application/json"]]) {
       const r = await get(path);
       assert.equal(r.status, 200, path);
       assert.match(r.headers.get("content-type"), new RegExp(type));

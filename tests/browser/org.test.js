@@ -13,6 +13,7 @@ const { federationSchemaErrors } = require("./lib/schema");
 const DOCS = path.join(__dirname, "..", "..", "docs", "dashboard");
 const FILES = {
   "org.html": "text/html; charset=utf-8",
+  "dom.js": "text/javascript; charset=utf-8",
   "org.js": "text/javascript; charset=utf-8",
   "org.css": "text/css; charset=utf-8",
 };

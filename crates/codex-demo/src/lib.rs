@@ -173,6 +173,7 @@ async fn dashboard_file(
     }
     let (name, content_type) = match uri.path() {
         "/" | "/index.html" => ("index.html", "text/html; charset=utf-8"),
+        "/dom.js" => ("dom.js", "text/javascript; charset=utf-8"),
         "/app.js" => ("app.js", "text/javascript; charset=utf-8"),
         "/styles.css" => ("styles.css", "text/css; charset=utf-8"),
         "/dashboard.json" => ("dashboard.json", "application/json"),

@@ -108,7 +108,7 @@ fn merge_keeps_the_latest_valid_data_and_survives_malformed_files() {
         );
     }
     assert!(run.stdout.contains("2 of 6 components"), "{}", run.stdout);
-    for file in ["index.html", "app.js", "styles.css"] {
+    for file in ["index.html", "dom.js", "app.js", "styles.css"] {
         let path = p.join("dashboard").join(file);
         assert!(
             std::fs::metadata(&path).is_ok_and(|m| m.len() > 0),

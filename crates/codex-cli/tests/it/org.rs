@@ -301,7 +301,7 @@ fn with_only_an_app_the_pipeline_covers_the_org_in_subtrees_and_one_overview() {
     }
     // Today's single-repository files are not at the root; the overview is.
     assert!(!pages.join("telemetry").exists() && !pages.join("dashboard").exists());
-    for file in ["index.html", "org.js", "org.css", "styles.css"] {
+    for file in ["index.html", "dom.js", "org.js", "org.css", "styles.css"] {
         assert!(pages.join(file).is_file(), "{file} at the root");
     }
     let overview = federation(&world);

@@ -200,7 +200,7 @@ fn demo_runs_the_whole_pipeline() {
         .sum();
     assert!(corrections > 0, "{}", dash["sync"]["corrections"]);
     assert_eq!(dash["selftest"]["verified"], true);
-    for file in ["index.html", "app.js", "styles.css"] {
+    for file in ["index.html", "dom.js", "app.js", "styles.css"] {
         assert!(dir.join("dashboard").join(file).is_file(), "{file}");
     }
 }

@@ -43,7 +43,7 @@ pub const REASONS_LIMIT: usize = 5;
 pub const FRESH_FOR: Duration = Duration::hours(12);
 
 /// The organisation page files, embedded at build time, by the name they get at the root of
-/// the pages tree. `styles.css` is the repository dashboard's, shared.
+/// the pages tree. `styles.css` and `dom.js` are the repository dashboard's, shared.
 pub const FEDERATION_FILES: [(&str, &str); 3] = [
     (
         "index.html",
@@ -488,7 +488,9 @@ pub fn run(
         source: std::io::Error::other(e),
     })?;
     write_atomic(&path, &to_json(&federation)?)?;
-    let styles = DASHBOARD_FILES.iter().filter(|(n, _)| *n == "styles.css");
+    let styles = DASHBOARD_FILES
+        .iter()
+        .filter(|(n, _)| matches!(*n, "styles.css" | "dom.js"));
     for (name, content) in FEDERATION_FILES.iter().chain(styles) {
         write_atomic(&pages_root.join(name), content.as_bytes())?;
     }
@@ -804,7 +806,7 @@ mod tests {
         let written: Federation =
             serde_json::from_slice(&std::fs::read(root.join("federation.json")).unwrap()).unwrap();
         assert_eq!(&written, fed);
-        for name in ["index.html", "org.js", "org.css", "styles.css"] {
+        for name in ["index.html", "dom.js", "org.js", "org.css", "styles.css"] {
             assert!(root.join(name).is_file(), "{name}");
         }
     }

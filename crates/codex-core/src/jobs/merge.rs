@@ -24,11 +24,12 @@ use crate::telemetry::{
 pub const HISTORY_LIMIT: usize = 50;
 
 /// The dashboard page files, embedded at build time.
-pub const DASHBOARD_FILES: [(&str, &str); 3] = [
+pub const DASHBOARD_FILES: [(&str, &str); 4] = [
     (
         "index.html",
         include_str!("../../../../docs/dashboard/index.html"),
     ),
+    ("dom.js", include_str!("../../../../docs/dashboard/dom.js")),
     ("app.js", include_str!("../../../../docs/dashboard/app.js")),
     (
         "styles.css",
