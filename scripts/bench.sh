@@ -69,8 +69,8 @@ if ((build)); then
   echo "building (cargo build --release) ..." >&2
   (cd "$ROOT" && cargo build --release --quiet)
 fi
-for b in codex-sandbox codex-self-test codex-cleaner codex-project-sync codex-supervisor \
-  codex-activity codex-diagnostics codex-telemetry-merge; do
+for b in codex-sandbox codex-self-test codex-cleaner codex-project-sync codex-integrity \
+  codex-supervisor codex-activity codex-diagnostics codex-telemetry-merge; do
   [[ -x $REL/$b ]] || { echo "bench.sh: $REL/$b missing: run cargo build --release" >&2; exit 2; }
 done
 if [[ ! -d $BENCH_JS/node_modules/@octokit/rest ]]; then
@@ -218,6 +218,7 @@ PIPELINE=(
   "self-test codex-self-test"
   "cleaner codex-cleaner"
   "project-sync codex-project-sync"
+  "integrity codex-integrity"
   "supervisor codex-supervisor"
   "activity codex-activity"
   "diagnostics codex-diagnostics"

@@ -333,13 +333,13 @@ installed_demo() {
   local out rc=0 c
   out=$(cd "$T" && "$ROOT_BIN/codex" demo --out "$T/demo" 2>"$T/demo.err") || rc=$?
   [ "$rc" -eq 0 ] || { echo "    codex demo exited $rc"; sed 's/^/    /' "$T/demo.err"; return 1; }
-  for c in self-test cleaner project-sync supervisor activity diagnostics telemetry-merge; do
+  for c in self-test cleaner project-sync integrity supervisor activity diagnostics telemetry-merge; do
     printf '%s\n' "$out" | grep -q "^$c " || { echo "    no $c row in the demo's table"; return 1; }
   done
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d else 1)' \
     "$T/demo/dashboard/dashboard.json" || { echo "    no dashboard.json"; return 1; }
 }
-check "the installed codex demo runs the seven components and writes dashboard.json" installed_demo
+check "the installed codex demo runs the eight components and writes dashboard.json" installed_demo
 
 echo "== the real musl archive"
 MUSL=x86_64-unknown-linux-musl

@@ -1,7 +1,7 @@
 //! Process glue for Codex's binaries: argument parsing, configuration from the environment,
 //! logging, the GitHub Actions job summary and annotations, and exit codes (CONTRACT.md
 //! section 3). Every binary is a few lines calling its component's `main`; `codex` adds
-//! `codex pipeline` ([`run_pipeline`]: the seven in one process, progress bars on a terminal),
+//! `codex pipeline` ([`run_pipeline`]: the eight in one process, progress bars on a terminal),
 //! the front door (in its own `src/bin/codex.rs`, the only code that references the
 //! `codex-demo` crate, so the component binaries do not link it) and, with the `demo` feature
 //! (on by default), `codex demo`. Names, binaries and `--help`'s abouts come from
@@ -79,9 +79,9 @@ pub struct PipelineArgs {
 }
 
 /// `codex pipeline`'s `--help` one line.
-pub const PIPELINE_ABOUT: &str = "Run the seven components in the pipeline's order in one process (--dry-run: show everything Codex would do) and write the pages tree";
+pub const PIPELINE_ABOUT: &str = "Run the eight components in the pipeline's order in one process (--dry-run: show everything Codex would do) and write the pages tree";
 
-/// The seven components, in the pipeline's order; names and abouts from their rows of the
+/// The eight components, in the pipeline's order; names and abouts from their rows of the
 /// component table.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ComponentCommand {
@@ -104,6 +104,12 @@ pub enum ComponentCommand {
         after_help = ENV_HELP
     )]
     ProjectSync(Plain),
+    #[command(
+        name = Component::Integrity.info().subcommand,
+        about = Component::Integrity.info().about,
+        after_help = ENV_HELP
+    )]
+    Integrity(Plain),
     #[command(
         name = Component::Supervisor.info().subcommand,
         about = Component::Supervisor.info().about,
@@ -137,6 +143,7 @@ impl ComponentCommand {
             ComponentCommand::SelfTest(_) => Component::SelfTest.info(),
             ComponentCommand::Cleaner(_) => Component::Cleaner.info(),
             ComponentCommand::ProjectSync(_) => Component::Sync.info(),
+            ComponentCommand::Integrity(_) => Component::Integrity.info(),
             ComponentCommand::Supervisor(_) => Component::Supervisor.info(),
             ComponentCommand::Activity(_) => Component::Activity.info(),
             ComponentCommand::Diagnostics(_) => Component::Diagnostics.info(),
@@ -148,6 +155,7 @@ impl ComponentCommand {
         match self {
             ComponentCommand::SelfTest(a)
             | ComponentCommand::ProjectSync(a)
+            | ComponentCommand::Integrity(a)
             | ComponentCommand::Supervisor(a)
             | ComponentCommand::Activity(a)
             | ComponentCommand::TelemetryMerge(a) => &a.common,
@@ -185,6 +193,8 @@ dedicated!(/// `codex-cleaner`
     CleanerCli, CleanerArgs, Cleaner, Component::Cleaner.info());
 dedicated!(/// `codex-project-sync`
     ProjectSyncCli, Plain, ProjectSync, Component::Sync.info());
+dedicated!(/// `codex-integrity`
+    IntegrityCli, Plain, Integrity, Component::Integrity.info());
 dedicated!(/// `codex-supervisor`
     SupervisorCli, Plain, Supervisor, Component::Supervisor.info());
 dedicated!(/// `codex-activity`

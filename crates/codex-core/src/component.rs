@@ -1,5 +1,5 @@
-//! The components: one table of everything Codex knows about each of its seven programs (the
-//! six that write telemetry, and telemetry-merge, which reads it). The CLI (subcommands, binary
+//! The components: one table of everything Codex knows about each of its eight programs (the
+//! seven that write telemetry, and telemetry-merge, which reads it). The CLI (subcommands, binary
 //! names, `--help`'s one-line abouts, who needs a token), the demo's order, the dispatch in
 //! [`crate::jobs::run`], merge's dashboard keys, the workflows drift test and the dashboard's
 //! component list (`docs/dashboard/app.js`, checked by a test) are all read from [`PIPELINE`].
@@ -13,7 +13,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The six components that write telemetry.
+/// The seven components that write telemetry.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
@@ -25,6 +25,8 @@ pub enum Component {
     Cleaner,
     /// `sync` (project-sync)
     Sync,
+    /// `integrity`
+    Integrity,
     /// `supervisor`
     Supervisor,
     /// `activity`
@@ -69,7 +71,7 @@ impl Info {
 /// `.github/workflows/codex-pipeline.yml`'s): diagnostics before the merge so the dashboard
 /// shows it. Rows of telemetry writers come first, in [`Component`]'s declaration order
 /// (checked at compile time), so [`Component::info`] is an index.
-pub const PIPELINE: [Info; 7] = [
+pub const PIPELINE: [Info; 8] = [
     Info {
         component: Some(Component::SelfTest),
         name: "self-test",
@@ -105,6 +107,18 @@ pub const PIPELINE: [Info; 7] = [
         about: "Enumerate issues by REST and repair missing codex label, track label, milestone and Project membership; report integrity findings",
         needs_token: true,
         workflow: "codex-project-sync.yml",
+    },
+    Info {
+        component: Some(Component::Integrity),
+        name: "integrity",
+        binary: "codex-integrity",
+        subcommand: "integrity",
+        aliases: &[],
+        dashboard_key: Some("integrity"),
+        title: "Integrity",
+        about: "Scan for malformed, hidden, transferred and deleted issues and broken Project items; writes nothing",
+        needs_token: true,
+        workflow: "codex-integrity.yml",
     },
     Info {
         component: Some(Component::Supervisor),
@@ -157,9 +171,9 @@ pub const PIPELINE: [Info; 7] = [
 ];
 
 /// telemetry-merge's row.
-pub const TELEMETRY_MERGE: &Info = &PIPELINE[6];
+pub const TELEMETRY_MERGE: &Info = &PIPELINE[7];
 
-// The first six rows are the six telemetry writers in declaration order; the last is the merge.
+// The first seven rows are the seven telemetry writers in declaration order; the last is the merge.
 const _: () = {
     let mut i = 0;
     while i < PIPELINE.len() {
@@ -174,8 +188,8 @@ const _: () = {
 
 impl Component {
     /// Every component that writes telemetry, in pipeline order.
-    pub const ALL: [Component; 6] = {
-        let mut out = [Component::SelfTest; 6];
+    pub const ALL: [Component; 7] = {
+        let mut out = [Component::SelfTest; 7];
         let mut i = 0;
         while i < out.len() {
             if let Some(c) = PIPELINE[i].component {
@@ -277,6 +291,7 @@ mod tests {
                 "selftest",
                 "cleaner",
                 "sync",
+                "integrity",
                 "supervisor",
                 "activity",
                 "diagnostics"

@@ -115,6 +115,7 @@ Environment (no flag):
   CODEX_DASHBOARD_STALE_DAYS / CODEX_DASHBOARD_ESCALATION_DAYS  [default: 14 / 30]
   CODEX_PROJECT_TITLE            [default: Codex Dual-Track Development]
   CODEX_PROJECT_OWNER            [default: the repository's owner]
+  CODEX_PROJECT_ITEM_LIMIT       integrity warns at 80% of it [default: 50000; GHES: 1200]
   CODEX_DRY_RUN=true             same as --dry-run
 
 Exit codes: 0 ran (telemetry says how it went), 2 configuration rejected (nothing sent),
@@ -473,7 +474,13 @@ pub struct Settings {
     pub project_title: String,
     /// `CODEX_PROJECT_OWNER`, default the repository's owner (filled by [`Config::resolve`]).
     pub project_owner: Option<String>,
+    /// `CODEX_PROJECT_ITEM_LIMIT`, default [`DEFAULT_PROJECT_ITEM_LIMIT`].
+    pub project_item_limit: u64,
 }
+
+/// GitHub's documented item limit of a Project on github.com (older GitHub Enterprise Server
+/// releases allow 1,200).
+pub const DEFAULT_PROJECT_ITEM_LIMIT: u64 = 50_000;
 
 /// `CODEX_DEADLINE_SECS` by default: 20 minutes, inside the component workflows'
 /// `timeout-minutes: 30` with room for their set-up and the publishing after the run.
@@ -551,6 +558,11 @@ impl Settings {
             })?,
             project_title: text(env::CODEX_PROJECT_TITLE, DEFAULT_PROJECT_TITLE),
             project_owner: get(env::CODEX_PROJECT_OWNER),
+            project_item_limit: number(
+                env::CODEX_PROJECT_ITEM_LIMIT,
+                DEFAULT_PROJECT_ITEM_LIMIT,
+                bounds::PROJECT_ITEM_LIMIT,
+            )?,
         })
     }
 }
@@ -906,6 +918,8 @@ pub mod bounds {
     pub const DAYS: Bounds = b(1, 3_650);
     /// `GITHUB_RUN_ATTEMPT`.
     pub const RUN_ATTEMPT: Bounds = b(1, 1_000);
+    /// `CODEX_PROJECT_ITEM_LIMIT`.
+    pub const PROJECT_ITEM_LIMIT: Bounds = b(1, 10_000_000);
     /// `CODEX_DEADLINE_SECS`: ten seconds to a day.
     pub const DEADLINE_SECS: Bounds = b(10, 86_400);
 }
@@ -1281,8 +1295,9 @@ mod tests {
     }
 
     /// Every numeric variable with its range.
-    const NUMBERS: [(&str, Bounds); 15] = [
+    const NUMBERS: [(&str, Bounds); 16] = [
         (env::CODEX_MAX_MUTATIONS, bounds::MAX_MUTATIONS),
+        (env::CODEX_PROJECT_ITEM_LIMIT, bounds::PROJECT_ITEM_LIMIT),
         (env::CODEX_MAX_WAIT_SECS, bounds::MAX_WAIT_SECS),
         (env::CODEX_READ_CONCURRENCY, bounds::READ_CONCURRENCY),
         (env::CODEX_WRITE_SPACING_MS, bounds::WRITE_SPACING_MS),

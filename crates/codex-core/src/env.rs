@@ -67,6 +67,9 @@ pub const CODEX_MAIN_ESCALATION_DAYS: &str = "CODEX_MAIN_ESCALATION_DAYS";
 pub const CODEX_DASHBOARD_STALE_DAYS: &str = "CODEX_DASHBOARD_STALE_DAYS";
 /// Dashboard track: days without update before an issue is escalated.
 pub const CODEX_DASHBOARD_ESCALATION_DAYS: &str = "CODEX_DASHBOARD_ESCALATION_DAYS";
+/// The Project's item limit the integrity scanner warns against at 80% (default 50,000,
+/// github.com's; 1,200 on older GitHub Enterprise Server).
+pub const CODEX_PROJECT_ITEM_LIMIT: &str = "CODEX_PROJECT_ITEM_LIMIT";
 /// Title of the Project (v2) issues belong to.
 pub const CODEX_PROJECT_TITLE: &str = "CODEX_PROJECT_TITLE";
 /// Login of the Project's owner (organisation or user); default: the repository's owner.

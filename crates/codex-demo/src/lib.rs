@@ -1,12 +1,12 @@
 //! `codex demo`: the whole pipeline on the embedded sandbox, no token and no network.
 //!
 //! Starts `codex-sandbox` (demo scenario) in-process on a free port, runs the pipeline
-//! against it ([`codex_core::jobs::pipeline::run`], the runner of `codex pipeline`: the seven
+//! against it ([`codex_core::jobs::pipeline::run`], the runner of `codex pipeline`: the eight
 //! components in the reference's order), writes the pages tree, and prints the pipeline's
 //! summary table and where the dashboard is. With `--serve` it then serves
 //! `<out>/dashboard` on 127.0.0.1 until Ctrl-C.
 //!
-//! Its own crate so that only the `codex` front door links the sandbox and axum: the seven
+//! Its own crate so that only the `codex` front door links the sandbox and axum: the eight
 //! component binaries carry neither (`codex-cli`'s `demo` feature, on by default).
 
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
-//! `codex`: the front door. `codex <component> [flags]` runs any of the seven components;
+//! `codex`: the front door. `codex <component> [flags]` runs any of the eight components;
 //! `codex demo` (feature `demo`, on by default) runs the whole pipeline on the embedded
-//! sandbox. The only code that references `codex-demo`: the library, and so the seven
+//! sandbox. The only code that references `codex-demo`: the library, and so the eight
 //! component binaries, link neither the sandbox nor axum.
 
 use std::process::ExitCode;

@@ -25,6 +25,7 @@ pub(crate) fn bin(name: &str) -> &'static str {
         "codex-self-test" => env!("CARGO_BIN_EXE_codex-self-test"),
         "codex-cleaner" => env!("CARGO_BIN_EXE_codex-cleaner"),
         "codex-project-sync" => env!("CARGO_BIN_EXE_codex-project-sync"),
+        "codex-integrity" => env!("CARGO_BIN_EXE_codex-integrity"),
         "codex-supervisor" => env!("CARGO_BIN_EXE_codex-supervisor"),
         "codex-activity" => env!("CARGO_BIN_EXE_codex-activity"),
         "codex-telemetry-merge" => env!("CARGO_BIN_EXE_codex-telemetry-merge"),
@@ -33,9 +34,9 @@ pub(crate) fn bin(name: &str) -> &'static str {
     }
 }
 
-/// The seven component binaries, from the component table.
-pub(crate) const COMPONENT_BINS: [&str; 7] = {
-    let mut out = [""; 7];
+/// The eight component binaries, from the component table.
+pub(crate) const COMPONENT_BINS: [&str; 8] = {
+    let mut out = [""; 8];
     let mut i = 0;
     while i < out.len() {
         out[i] = codex_core::component::PIPELINE[i].binary;

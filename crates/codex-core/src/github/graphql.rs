@@ -2,7 +2,7 @@
 //! issue to it, delete an issue. Every document here is validated against GitHub's published
 //! schema in the tests (`spec/github.graphql`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{Value, json};
 
@@ -66,8 +66,96 @@ mutation DeleteIssue($issue: ID!) {
   }
 }";
 
+/// One page of a repository's issue numbers, open and closed (the integrity scanner's
+/// comparison with REST).
+pub const ISSUE_NUMBERS: &str = "\
+query IssueNumbers($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    issues(first: 100, after: $after, states: [OPEN, CLOSED]) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { number }
+    }
+  }
+}";
+
+/// One page of a Project's items with what the integrity scanner checks: archived or not,
+/// and the issue (number and repository) each points at.
+pub const PROJECT_ITEM_DETAILS: &str = "\
+query ProjectItemDetails($id: ID!, $after: String) {
+  node(id: $id) {
+    ... on ProjectV2 {
+      items(first: 100, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id
+          isArchived
+          content {
+            __typename
+            ... on Issue { number repository { nameWithOwner } }
+            ... on PullRequest { number repository { nameWithOwner } }
+          }
+        }
+      }
+    }
+  }
+}";
+
 /// Every GraphQL document Codex sends, for the conformance tests.
-pub const DOCUMENTS: &[&str] = &[FIND_PROJECT, PROJECT_ITEMS, ADD_PROJECT_ITEM, DELETE_ISSUE];
+pub const DOCUMENTS: &[&str] = &[
+    FIND_PROJECT,
+    PROJECT_ITEMS,
+    ADD_PROJECT_ITEM,
+    DELETE_ISSUE,
+    ISSUE_NUMBERS,
+    PROJECT_ITEM_DETAILS,
+];
+
+/// A repository's issue numbers as GraphQL enumerates them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueNumbers {
+    /// The numbers read.
+    pub numbers: BTreeSet<u64>,
+    /// The connection's `totalCount`, when a page was read.
+    pub total: Option<u64>,
+}
+
+/// What a Project item points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemContent {
+    /// `content: null`: the issue it pointed at is gone.
+    Missing,
+    /// A draft issue (or anything that is neither an issue nor a pull request).
+    Other,
+    /// An issue or pull request.
+    Issue {
+        /// `owner/name`, as the server sent it.
+        repository: String,
+        /// Its number.
+        number: u64,
+        /// True for a pull request.
+        pull_request: bool,
+    },
+}
+
+/// A Project item as the integrity scanner reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectItem {
+    /// Archived.
+    pub archived: bool,
+    /// What it points at.
+    pub content: ItemContent,
+}
+
+/// A Project's items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectItems {
+    /// The items read.
+    pub items: Vec<ProjectItem>,
+    /// `totalCount`.
+    pub total: u64,
+}
 
 /// A Project (v2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +294,102 @@ impl GitHub {
                 Written::Done(_) => Written::Done(()),
             },
         )
+    }
+}
+
+impl GitHub {
+    /// Every issue number GraphQL's `repository.issues` returns, 100 a page. On failure part
+    /// way, the error comes with what was read so far.
+    pub async fn issue_numbers(
+        &self,
+        owner: &str,
+        name: &str,
+    ) -> std::result::Result<IssueNumbers, (IssueNumbers, Error)> {
+        let mut out = IssueNumbers::default();
+        let mut after: Option<String> = None;
+        loop {
+            let data = match self
+                .graphql(
+                    ISSUE_NUMBERS,
+                    json!({ "owner": owner, "name": name, "after": after }),
+                )
+                .await
+            {
+                Ok(data) => data,
+                Err(e) => return Err((out, e)),
+            };
+            let issues = &data["repository"]["issues"];
+            if issues.is_null() {
+                let e = Error::GraphQl {
+                    kind: Some(GraphQlErrorKind::NotFound),
+                    messages: vec![format!("repository {owner}/{name} has no readable issues")],
+                };
+                return Err((out, e));
+            }
+            out.total = issues["totalCount"].as_u64().or(out.total);
+            out.numbers.extend(
+                issues["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|n| n["number"].as_u64()),
+            );
+            match page_cursor(&issues["pageInfo"]) {
+                Some(cursor) if after.as_deref() != Some(cursor.as_str()) => after = Some(cursor),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Every item of a Project with its archived flag and what it points at.
+    pub async fn project_items(&self, project_id: &str) -> Result<ProjectItems> {
+        let mut out = ProjectItems::default();
+        let mut after: Option<String> = None;
+        loop {
+            let data = self
+                .graphql(
+                    PROJECT_ITEM_DETAILS,
+                    json!({ "id": project_id, "after": after }),
+                )
+                .await?;
+            let items = &data["node"]["items"];
+            if items.is_null() {
+                return Err(Error::GraphQl {
+                    kind: Some(GraphQlErrorKind::NotFound),
+                    messages: vec![format!("project {project_id} has no readable items")],
+                });
+            }
+            out.total = items["totalCount"].as_u64().unwrap_or(out.total);
+            for node in items["nodes"].as_array().into_iter().flatten() {
+                let content = &node["content"];
+                let content = if content.is_null() {
+                    ItemContent::Missing
+                } else {
+                    match (
+                        content["__typename"].as_str(),
+                        content["number"].as_u64(),
+                        content["repository"]["nameWithOwner"].as_str(),
+                    ) {
+                        (Some(kind @ ("Issue" | "PullRequest")), Some(number), Some(repo)) => {
+                            ItemContent::Issue {
+                                repository: repo.to_owned(),
+                                number,
+                                pull_request: kind == "PullRequest",
+                            }
+                        }
+                        _ => ItemContent::Other,
+                    }
+                };
+                out.items.push(ProjectItem {
+                    archived: node["isArchived"].as_bool().unwrap_or(false),
+                    content,
+                });
+            }
+            match page_cursor(&items["pageInfo"]) {
+                Some(cursor) if after.as_deref() != Some(cursor.as_str()) => after = Some(cursor),
+                _ => return Ok(out),
+            }
+        }
     }
 }
 

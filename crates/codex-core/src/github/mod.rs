@@ -14,5 +14,6 @@ pub use client::{ApiStats, ClientOptions, GitHub, Response, Retry, Session, Writ
 pub use graphql::Project;
 pub use issues::{IssueLister, IssuePage, IssueQuery};
 pub use model::{
-    Issue, IssueNumber, IssueState, Label, Malformed, Milestone, MilestoneNumber, MilestoneRef,
+    Dependencies, Issue, IssueExtras, IssueNumber, IssueState, KNOWN_STATE_REASONS, Label,
+    Malformed, Milestone, MilestoneNumber, MilestoneRef, Oddity, SubIssues,
 };

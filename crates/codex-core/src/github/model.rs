@@ -11,6 +11,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::rules::FindingKind;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -83,9 +85,109 @@ pub struct Issue {
     pub html_url: Option<String>,
     /// Author login (`user` may be null: a deleted account).
     pub author: Option<String>,
+    /// Why it was closed or reopened, as GitHub sent it (`completed`, `not_planned`,
+    /// `reopened`, `duplicate`, or something newer kept as text).
+    pub state_reason: Option<String>,
+    /// The fields GitHub added to the issue object since (issue types, sub-issues,
+    /// dependencies, locking), all optional.
+    pub extras: IssueExtras,
     /// Oddities that did not stop the item from being understood (integrity findings).
-    pub findings: Vec<String>,
+    pub findings: Vec<Oddity>,
 }
+
+/// Something odd about an item that was still understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oddity {
+    /// Which kind of integrity finding it is.
+    pub kind: FindingKind,
+    /// What was seen (`label without a name`, `missing created_at`).
+    pub detail: String,
+}
+
+impl Oddity {
+    fn new(kind: FindingKind, detail: impl Into<String>) -> Self {
+        Oddity {
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// `sub_issues_summary`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubIssues {
+    /// Sub-issues.
+    pub total: u64,
+    /// Of which completed.
+    pub completed: u64,
+}
+
+/// `issue_dependencies_summary`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dependencies {
+    /// Open issues blocking this one.
+    pub blocked_by: u64,
+    /// Open issues this one blocks.
+    pub blocking: u64,
+}
+
+/// The fields GitHub added to the REST issue object: each absent on older servers (GHES),
+/// each read leniently (an odd value is as if absent, never a failed page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueExtras {
+    /// The issue type's name (`type.name`), as GitHub sent it.
+    pub issue_type: Option<String>,
+    /// Its sub-issues, when it has a summary.
+    pub sub_issues: Option<SubIssues>,
+    /// True when `parent_issue_url` names a parent.
+    pub has_parent: bool,
+    /// Its dependencies, when it has a summary.
+    pub dependencies: Option<Dependencies>,
+    /// `locked`.
+    pub locked: bool,
+    /// `active_lock_reason`, as text.
+    pub lock_reason: Option<String>,
+}
+
+impl IssueExtras {
+    fn from_json(obj: &serde_json::Map<String, Value>) -> Self {
+        let count = |v: &Value, key: &str| v.get(key).and_then(Value::as_u64).unwrap_or(0);
+        IssueExtras {
+            issue_type: obj
+                .get("type")
+                .and_then(|t| t.get("name"))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            sub_issues: obj
+                .get("sub_issues_summary")
+                .filter(|v| v.is_object())
+                .map(|v| SubIssues {
+                    total: count(v, "total"),
+                    completed: count(v, "completed"),
+                }),
+            has_parent: obj
+                .get("parent_issue_url")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty()),
+            dependencies: obj
+                .get("issue_dependencies_summary")
+                .filter(|v| v.is_object())
+                .map(|v| Dependencies {
+                    blocked_by: count(v, "blocked_by"),
+                    blocking: count(v, "blocking"),
+                }),
+            locked: obj.get("locked").and_then(Value::as_bool).unwrap_or(false),
+            lock_reason: obj
+                .get("active_lock_reason")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        }
+    }
+}
+
+/// The `state_reason` values Codex knows; others are kept as text and reported.
+pub const KNOWN_STATE_REASONS: [&str; 4] = ["completed", "not_planned", "reopened", "duplicate"];
 
 /// An item that could not be understood, or an integrity finding about one.
 #[derive(
@@ -130,7 +232,7 @@ impl Issue {
         let title = match obj.get("title") {
             Some(Value::String(s)) => s.clone(),
             _ => {
-                findings.push("missing title".to_owned());
+                findings.push(Oddity::new(FindingKind::TitleMissing, "missing title"));
                 String::new()
             }
         };
@@ -138,11 +240,14 @@ impl Issue {
             Some("open") => IssueState::Open,
             Some("closed") => IssueState::Closed,
             Some(other) => {
-                findings.push(format!("unknown state {other:?}"));
+                findings.push(Oddity::new(
+                    FindingKind::StateUnknown,
+                    format!("unknown state {other:?}"),
+                ));
                 IssueState::Other(other.to_owned())
             }
             None => {
-                findings.push("missing state".to_owned());
+                findings.push(Oddity::new(FindingKind::StateUnknown, "missing state"));
                 IssueState::Other(String::new())
             }
         };
@@ -155,14 +260,25 @@ impl Issue {
                         Value::String(name) if !name.is_empty() => labels.push(name.clone()),
                         Value::Object(label) => match label.get("name").and_then(Value::as_str) {
                             Some(name) if !name.is_empty() => labels.push(name.to_owned()),
-                            _ => findings.push("label without a name".to_owned()),
+                            _ => findings.push(Oddity::new(
+                                FindingKind::LabelMalformed,
+                                "label without a name",
+                            )),
                         },
-                        other => findings.push(format!("label that is {}", kind(other))),
+                        other => findings.push(Oddity::new(
+                            FindingKind::LabelMalformed,
+                            format!("label that is {}", kind(other)),
+                        )),
                     }
                 }
             }
-            None | Some(Value::Null) => findings.push("missing labels[]".to_owned()),
-            Some(other) => findings.push(format!("labels is {}", kind(other))),
+            None | Some(Value::Null) => {
+                findings.push(Oddity::new(FindingKind::LabelsMissing, "missing labels[]"));
+            }
+            Some(other) => findings.push(Oddity::new(
+                FindingKind::LabelsMissing,
+                format!("labels is {}", kind(other)),
+            )),
         }
         let labels_complete = findings.len() == findings_before_labels;
         let milestone = match obj.get("milestone") {
@@ -173,17 +289,35 @@ impl Issue {
                     title: m.get("title").and_then(Value::as_str).map(str::to_owned),
                 }),
                 None => {
-                    findings.push("milestone without a number".to_owned());
+                    findings.push(Oddity::new(
+                        FindingKind::MilestoneMalformed,
+                        "milestone without a number",
+                    ));
                     None
                 }
             },
             Some(other) => {
-                findings.push(format!("milestone is {}", kind(other)));
+                findings.push(Oddity::new(
+                    FindingKind::MilestoneMalformed,
+                    format!("milestone is {}", kind(other)),
+                ));
                 None
             }
         };
         let created_at = date(obj.get("created_at"), "created_at", &mut findings);
         let updated_at = date(obj.get("updated_at"), "updated_at", &mut findings);
+        let state_reason = match obj.get("state_reason") {
+            Some(Value::String(reason)) => {
+                if !KNOWN_STATE_REASONS.contains(&reason.as_str()) {
+                    findings.push(Oddity::new(
+                        FindingKind::StateUnknown,
+                        format!("unknown state_reason {reason:?}"),
+                    ));
+                }
+                Some(reason.clone())
+            }
+            _ => None,
+        };
         let is_pull_request = matches!(obj.get("pull_request"), Some(v) if !v.is_null());
         let author = obj
             .get("user")
@@ -209,6 +343,8 @@ impl Issue {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             author,
+            state_reason,
+            extras: IssueExtras::from_json(obj),
             findings,
         })
     }
@@ -224,17 +360,23 @@ impl Issue {
     }
 }
 
-fn date(value: Option<&Value>, field: &str, findings: &mut Vec<String>) -> Option<DateTime<Utc>> {
+fn date(value: Option<&Value>, field: &str, findings: &mut Vec<Oddity>) -> Option<DateTime<Utc>> {
     match value {
         Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
             Ok(d) => Some(d.with_timezone(&Utc)),
             Err(_) => {
-                findings.push(format!("invalid {field} {s:?}"));
+                findings.push(Oddity::new(
+                    FindingKind::DateInvalid,
+                    format!("invalid {field} {s:?}"),
+                ));
                 None
             }
         },
         _ => {
-            findings.push(format!("missing {field}"));
+            findings.push(Oddity::new(
+                FindingKind::DateInvalid,
+                format!("missing {field}"),
+            ));
             None
         }
     }
@@ -342,8 +484,21 @@ mod tests {
         assert_eq!(issue.state, IssueState::Other("locked-ish".into()));
         assert!(!issue.is_open());
         assert_eq!(issue.author, None);
+        let details: Vec<&str> = issue.findings.iter().map(|o| o.detail.as_str()).collect();
+        let kinds: Vec<FindingKind> = issue.findings.iter().map(|o| o.kind).collect();
         assert_eq!(
-            issue.findings,
+            kinds,
+            [
+                FindingKind::StateUnknown,
+                FindingKind::LabelMalformed,
+                FindingKind::LabelMalformed,
+                FindingKind::MilestoneMalformed,
+                FindingKind::DateInvalid,
+                FindingKind::DateInvalid,
+            ]
+        );
+        assert_eq!(
+            details,
             vec![
                 "unknown state \"locked-ish\"",
                 "label without a name",
@@ -365,7 +520,57 @@ mod tests {
             assert_eq!(issue.findings.len(), 1, "{:?}", issue.findings);
         }
         let issue = Issue::from_json(&json!({"number": 1, "title": "t", "state": "open"})).unwrap();
-        assert!(issue.findings.contains(&"missing labels[]".to_owned()));
+        assert!(
+            issue
+                .findings
+                .contains(&Oddity::new(FindingKind::LabelsMissing, "missing labels[]"))
+        );
+    }
+
+    #[test]
+    fn newer_issue_fields_are_read_leniently() {
+        let issue = Issue::from_json(&json!({
+            "number": 5, "title": "t", "state": "closed", "labels": [],
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            "state_reason": "duplicate", "locked": true, "active_lock_reason": "too heated",
+            "type": {"id": 1, "name": "Bug"},
+            "sub_issues_summary": {"total": 4, "completed": 1, "percent_completed": 25},
+            "parent_issue_url": "https://api.github.com/repos/a/b/issues/1",
+            "issue_dependencies_summary": {"blocked_by": 2, "blocking": 0, "total_blocked_by": 3, "total_blocking": 0}
+        }))
+        .unwrap();
+        assert!(issue.findings.is_empty(), "{:?}", issue.findings);
+        assert_eq!(issue.state_reason.as_deref(), Some("duplicate"));
+        let x = &issue.extras;
+        assert_eq!(x.issue_type.as_deref(), Some("Bug"));
+        assert_eq!(
+            x.sub_issues,
+            Some(SubIssues {
+                total: 4,
+                completed: 1
+            })
+        );
+        assert!(x.has_parent && x.locked);
+        assert_eq!(x.lock_reason.as_deref(), Some("too heated"));
+        assert_eq!(
+            x.dependencies,
+            Some(Dependencies {
+                blocked_by: 2,
+                blocking: 0
+            })
+        );
+        // Absent (an older server) or odd: nothing, and never a failed item.
+        let old = Issue::from_json(
+            &json!({"number": 6, "title": "t", "state": "open", "labels": [],
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            "type": "Bug", "sub_issues_summary": 3, "parent_issue_url": null, "locked": "yes",
+            "state_reason": "superseded_by_ai"}),
+        )
+        .unwrap();
+        assert_eq!(old.extras, IssueExtras::default());
+        assert_eq!(old.state_reason.as_deref(), Some("superseded_by_ai"));
+        assert_eq!(old.findings.len(), 1);
+        assert_eq!(old.findings[0].kind, FindingKind::StateUnknown);
     }
 
     #[test]

@@ -62,6 +62,21 @@ impl GitHub {
         Ok(items.iter().filter_map(Milestone::from_json).collect())
     }
 
+    /// The issue a 301 points at (`Location`), read once; `None` when the location is not on
+    /// this client's API (a hostile or misconfigured server does not get to send the token
+    /// elsewhere).
+    pub async fn issue_at(&self, location: &str) -> Result<Option<Issue>> {
+        let Ok(url) = url::Url::parse(location) else {
+            return Ok(None);
+        };
+        let base = self.api_url();
+        if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
+            return Ok(None);
+        }
+        let value = self.get(&url).await?.json()?;
+        Ok(Issue::from_json(&value).ok())
+    }
+
     /// One issue. 301 (transferred) and 410 (deleted) come back as [`Error::Moved`] and
     /// [`Error::Gone`].
     pub async fn issue(&self, repo: &RepoSlug, number: IssueNumber) -> Result<Issue> {

@@ -27,6 +27,7 @@ pub async fn run(component: Component, ctx: &Context, options: &Options) -> Outc
         Component::SelfTest => super::self_test::run(ctx).await.into_json(),
         Component::Cleaner => super::cleaner::run(ctx, options.cleaner).await.into_json(),
         Component::Sync => super::sync::run(ctx).await.into_json(),
+        Component::Integrity => super::integrity::run(ctx).await.into_json(),
         Component::Supervisor => super::supervisor::run(ctx).await.into_json(),
         Component::Activity => super::activity::run(ctx).await.into_json(),
         Component::Diagnostics => super::diagnostics::run(ctx, &options.diagnostics)

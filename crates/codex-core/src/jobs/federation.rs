@@ -547,6 +547,7 @@ mod tests {
             cleaner: None,
             selftest: None,
             sync: None,
+            integrity: None,
             activity: None,
             diagnostics: None,
             history: BTreeMap::new(),
@@ -570,6 +571,11 @@ mod tests {
             crate::telemetry::CleanerFields::default(),
         ));
         d.sync = Some(doc(finished, Status::Ok, SyncFields::default()));
+        d.integrity = Some(doc(
+            finished,
+            Status::Ok,
+            crate::telemetry::IntegrityFields::default(),
+        ));
         d.supervisor = Some(doc(finished, Status::Ok, SupervisorFields::default()));
         d.activity = Some(doc(
             finished,

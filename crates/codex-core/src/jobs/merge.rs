@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::pages::{PagesPath, StoredTelemetry, latest_of, to_json};
 use crate::telemetry::{
-    ActivityFields, CleanerFields, Component, DiagnosticsFields, Figures, SelfTestFields, Status,
-    SupervisorFields, SyncFields, Telemetry,
+    ActivityFields, CleanerFields, Component, DiagnosticsFields, Figures, IntegrityFields,
+    SelfTestFields, Status, SupervisorFields, SyncFields, Telemetry,
 };
 
 /// Runs kept per component in `history`.
@@ -68,6 +68,10 @@ pub struct Dashboard {
     /// then links to `https://github.com/OWNER/NAME`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_url: Option<String>,
+    /// Latest integrity telemetry (absent in files written before the component existed).
+    #[serde(default)]
+    #[schemars(with = "Option<Telemetry<IntegrityFields>>")]
+    pub integrity: Option<Value>,
     /// Latest supervisor telemetry.
     #[schemars(with = "Option<Telemetry<SupervisorFields>>")]
     pub supervisor: Option<Value>,
@@ -101,6 +105,7 @@ impl Dashboard {
             Component::SelfTest => self.selftest.as_ref(),
             Component::Cleaner => self.cleaner.as_ref(),
             Component::Sync => self.sync.as_ref(),
+            Component::Integrity => self.integrity.as_ref(),
             Component::Supervisor => self.supervisor.as_ref(),
             Component::Activity => self.activity.as_ref(),
             Component::Diagnostics => self.diagnostics.as_ref(),
@@ -112,6 +117,7 @@ impl Dashboard {
             Component::SelfTest => &mut self.selftest,
             Component::Cleaner => &mut self.cleaner,
             Component::Sync => &mut self.sync,
+            Component::Integrity => &mut self.integrity,
             Component::Supervisor => &mut self.supervisor,
             Component::Activity => &mut self.activity,
             Component::Diagnostics => &mut self.diagnostics,
@@ -138,6 +144,7 @@ pub fn merge(
         cleaner: None,
         selftest: None,
         sync: None,
+        integrity: None,
         activity: None,
         diagnostics: None,
         history: BTreeMap::new(),

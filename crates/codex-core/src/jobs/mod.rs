@@ -10,6 +10,7 @@ pub mod diagnostics;
 mod dispatch;
 pub mod federation;
 pub mod fleet;
+pub mod integrity;
 pub mod merge;
 pub mod pipeline;
 pub mod self_test;

@@ -1,4 +1,4 @@
-//! The pipeline: the seven components in [`PIPELINE`]'s order, in one process, as the
+//! The pipeline: the eight components in [`PIPELINE`]'s order, in one process, as the
 //! pipeline workflow runs them one job after another. `codex pipeline` runs it against a
 //! repository, `codex demo` against the embedded sandbox; both through [`run`].
 //!
@@ -89,7 +89,7 @@ pub struct Quiet;
 
 impl Hooks for Quiet {}
 
-/// Run the seven components in [`PIPELINE`]'s order on `config`, each with a fresh
+/// Run the eight components in [`PIPELINE`]'s order on `config`, each with a fresh
 /// [`Context`] (its own start, deadline and API counters, as when run alone). Cancelling
 /// `cancel` stops the component running (it writes its telemetry) and the rest are not run.
 pub async fn run(
@@ -225,8 +225,8 @@ mod tests {
     fn the_table_has_a_row_per_step_and_says_what_did_not_run() {
         let steps = vec![
             Step {
-                info: &PIPELINE[6],
-                outcome: merged("telemetry-merge: 6 of 6 | ok", vec![]),
+                info: &PIPELINE[7],
+                outcome: merged("telemetry-merge: 7 of 7 | ok", vec![]),
             },
             Step {
                 info: &PIPELINE[0],
@@ -237,18 +237,18 @@ mod tests {
         ];
         insta::assert_snapshot!(table(&steps), @r"
         component        status   summary
-        telemetry-merge  ok       telemetry-merge: 6 of 6 | ok
+        telemetry-merge  ok       telemetry-merge: 7 of 7 | ok
         self-test        not run  not run: cancelled by SIGINT
         ");
         insta::assert_snapshot!(table_markdown(&steps), @r"
         | component | status | summary |
         |---|---|---|
-        | telemetry-merge | ok | telemetry-merge: 6 of 6 \| ok |
+        | telemetry-merge | ok | telemetry-merge: 7 of 7 \| ok |
         | self-test | not run | not run: cancelled by SIGINT |
         ");
         assert_eq!(worst(&steps), Some(Status::Ok));
         let warned = [Step {
-            info: &PIPELINE[6],
+            info: &PIPELINE[7],
             outcome: merged("m", vec!["stale".into()]),
         }];
         assert_eq!(worst(&warned), Some(Status::Warning));

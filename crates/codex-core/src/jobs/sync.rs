@@ -120,28 +120,6 @@ pub fn plan_issue(
     Some(plan)
 }
 
-/// Integrity findings about one issue: oddities in its payload, and a milestone that does not
-/// exist in the repository.
-pub fn integrity(issue: &Issue, milestones: &MilestoneIndex) -> Vec<Malformed> {
-    let mut out: Vec<Malformed> = issue
-        .findings
-        .iter()
-        .map(|reason| Malformed {
-            number: Some(issue.number.0),
-            reason: reason.clone(),
-        })
-        .collect();
-    if let Some(m) = &issue.milestone
-        && !milestones.contains(m.number)
-    {
-        out.push(Malformed {
-            number: Some(issue.number.0),
-            reason: format!("milestone #{} does not exist", m.number),
-        });
-    }
-    out
-}
-
 /// The change names telemetry uses.
 fn change_names(plan: &IssuePlan) -> Vec<String> {
     let mut out = Vec::new();
@@ -321,11 +299,6 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
                 .sum(),
         );
         for issue in &page.issues {
-            report
-                .fields
-                .integrity
-                .malformed
-                .extend(integrity(issue, &milestones));
             let Some(plan) = plan_issue(issue, settings, &milestones, project_members) else {
                 continue;
             };
@@ -389,7 +362,7 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
         "repaired"
     };
     report.say(format!(
-        "sync: scanned {} items, {} managed issues; {verb} {} issues (codex label {}, main {}, dashboard {}, milestone {}, project {}); {} integrity findings",
+        "sync: scanned {} items, {} managed issues; {verb} {} issues (codex label {}, main {}, dashboard {}, milestone {}, project {}); {} items skipped (codex integrity scans for defects)",
         report.fields.scanned,
         report.fields.managed,
         report.fields.details.len(),
@@ -655,17 +628,6 @@ mod tests {
                 None
             )
             .is_none()
-        );
-    }
-
-    #[test]
-    fn integrity_flags_unknown_milestones_and_payload_oddities() {
-        let mut i = issue(12, "x", &[], Some(44));
-        i.findings.push("label without a name".into());
-        let found = integrity(&i, &milestones());
-        assert_eq!(
-            found.iter().map(|m| m.reason.as_str()).collect::<Vec<_>>(),
-            vec!["label without a name", "milestone #44 does not exist"]
         );
     }
 }

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TokenKind;
 use crate::github::Malformed;
-use crate::rules::{ActivityStatus, PerTrack};
+use crate::rules::integrity::Baseline;
+use crate::rules::{ActivityStatus, FindingKind, PerTrack};
 
 /// The version of the telemetry format this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -203,6 +204,101 @@ pub struct SyncFields {
     pub integrity: Integrity,
 }
 
+/// What the integrity scanner enumerated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IntegrityScanned {
+    /// Items the REST listing (`state=all`) returned: issues and pull requests.
+    pub rest: u64,
+    /// Of which issues.
+    pub rest_issues: u64,
+    /// Numbers GraphQL's `repository.issues` enumerated (`null`: the comparison was not made).
+    pub graphql: Option<u64>,
+    /// Its `totalCount` (`null` when not read).
+    pub graphql_total: Option<u64>,
+    /// The repository's `open_issues_count` (`null` when not read).
+    pub repository_open: Option<u64>,
+    /// The Codex Project's items (`null`: the Project was not read).
+    pub project_items: Option<u64>,
+    /// Issues read one by one (`GET …/issues/{n}`).
+    pub checked: u64,
+}
+
+/// One integrity finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// Its kind.
+    pub kind: FindingKind,
+    /// The issue, when it is about one.
+    pub number: Option<u64>,
+    /// What was seen (text from GitHub is quoted, never trusted).
+    pub detail: String,
+    /// What a maintainer can do about it.
+    pub remedy: String,
+    /// A transferred issue's new page, when known.
+    pub moved_to: Option<String>,
+}
+
+/// Sub-issue progress.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SubIssueCounts {
+    /// Issues with sub-issues.
+    pub parents: u64,
+    /// Their sub-issues.
+    pub total: u64,
+    /// Of which completed.
+    pub completed: u64,
+}
+
+/// The newer issue fields over one track's open managed issues.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IssueFieldCounts {
+    /// Open managed issues of the track.
+    pub issues: u64,
+    /// Issue type name (as GitHub sent it) → issues.
+    pub types: BTreeMap<String, u64>,
+    /// Issues without a type.
+    pub untyped: u64,
+    /// Sub-issue progress.
+    pub sub_issues: SubIssueCounts,
+    /// Issues that are sub-issues of another.
+    pub children: u64,
+    /// Issues blocked by an open issue.
+    pub blocked: u64,
+    /// Issues blocking an open issue.
+    pub blocking: u64,
+    /// The blocked issues' numbers (at most 100).
+    pub blocked_issues: Vec<u64>,
+    /// Locked issues.
+    pub locked: u64,
+}
+
+/// `integrity` fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IntegrityFields {
+    /// What was enumerated.
+    pub scanned: IntegrityScanned,
+    /// False when the REST/GraphQL comparison could not be made in full (the REST findings
+    /// stand).
+    pub comparison_complete: bool,
+    /// Where the numbers read one by one came from; `null` when no listing was made.
+    pub baseline: Option<Baseline>,
+    /// Findings per kind: every kind, 0 when none.
+    pub counts: BTreeMap<String, u64>,
+    /// The findings, by kind then number: the first [`FINDINGS_LIMIT`].
+    pub findings: Vec<Finding>,
+    /// Findings beyond [`FINDINGS_LIMIT`] (counted in `counts`).
+    pub findings_omitted: u64,
+    /// The reference's shape (section 16.1): the payload findings as number and reason.
+    pub integrity: Integrity,
+    /// The newer issue fields, per track.
+    pub fields: PerTrack<IssueFieldCounts>,
+    /// Managed issue numbers seen, as ascending ranges (`1-40,42`): the next scan's baseline.
+    pub managed: String,
+}
+
+/// At most this many findings are listed in integrity telemetry.
+pub const FINDINGS_LIMIT: usize = 500;
+
 /// A track's health verdict.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
@@ -359,6 +455,7 @@ pub fn for_fields<V: FieldsVisitor>(component: Component, visitor: V) -> V::Outp
         Component::SelfTest => visitor.visit::<SelfTestFields>(),
         Component::Cleaner => visitor.visit::<CleanerFields>(),
         Component::Sync => visitor.visit::<SyncFields>(),
+        Component::Integrity => visitor.visit::<IntegrityFields>(),
         Component::Supervisor => visitor.visit::<SupervisorFields>(),
         Component::Activity => visitor.visit::<ActivityFields>(),
         Component::Diagnostics => visitor.visit::<DiagnosticsFields>(),
@@ -414,6 +511,33 @@ impl Fields for SyncFields {
             ("scanned".into(), self.scanned),
             ("corrections".into(), corrections),
             ("malformed".into(), count(&self.integrity.malformed)),
+        ])
+    }
+}
+
+impl Fields for IntegrityFields {
+    const COMPONENT: Component = Component::Integrity;
+    fn figures(&self) -> Figures {
+        let of = |kinds: &[FindingKind]| -> u64 {
+            kinds
+                .iter()
+                .map(|k| self.counts.get(k.key()).copied().unwrap_or(0))
+                .sum()
+        };
+        Figures::from([
+            ("findings".into(), self.counts.values().sum()),
+            (
+                "visibility".into(),
+                of(&[FindingKind::RestOnly, FindingKind::GraphqlOnly]),
+            ),
+            (
+                "gone".into(),
+                of(&[
+                    FindingKind::Transferred,
+                    FindingKind::Deleted,
+                    FindingKind::NotVisible,
+                ]),
+            ),
         ])
     }
 }

@@ -131,7 +131,7 @@ async fn odd_items_become_findings_and_the_page_goes_on() {
     let findings: Vec<&str> = all
         .issues
         .iter()
-        .flat_map(|i| i.findings.iter().map(String::as_str))
+        .flat_map(|i| i.findings.iter().map(|o| o.detail.as_str()))
         .collect();
     for expected in [
         "missing created_at",
