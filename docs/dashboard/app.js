@@ -803,13 +803,7 @@
   }
 
   function load() {
-    fetch("dashboard.json", { cache: "no-store" })
-      .then((r) => {
-        if (!r.ok) throw new Error("dashboard.json: HTTP " + r.status);
-        return r.json();
-      })
-      .then((d) => render(d, Date.now()))
-      .catch((e) => fail(e && e.message ? e.message : String(e)));
+    window.CodexDom.load("dashboard.json", render, fail);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", load);

@@ -1,6 +1,6 @@
-// Codex pages' DOM helpers, shared by the dashboard (app.js) and the organisation overview
-// (org.js), loaded before either: every value reaches the page as text (text nodes,
-// setAttribute on names the code fixes), never as markup; innerHTML is never used.
+// Codex pages' DOM helpers and data fetch, shared by the dashboard (app.js) and the
+// organisation overview (org.js), loaded before either: every value reaches the page as text
+// (text nodes, setAttribute on names the code fixes), never as markup; innerHTML is never used.
 "use strict";
 
 (function () {
@@ -55,5 +55,17 @@
     return v && typeof v === "object" && !Array.isArray(v) ? v : {};
   }
 
-  window.CodexDom = Object.freeze({ h, s, append, text, isNum, list, obj });
+  // Fetch `file` (a JSON file next to the page, never cached), then call render(data, now);
+  // on a failed request or unreadable JSON call fail(message) instead.
+  function load(file, render, fail) {
+    fetch(file, { cache: "no-store" })
+      .then((r) => {
+        if (!r.ok) throw new Error(file + ": HTTP " + r.status);
+        return r.json();
+      })
+      .then((d) => render(d, Date.now()))
+      .catch((e) => fail(e && e.message ? e.message : String(e)));
+  }
+
+  window.CodexDom = Object.freeze({ h, s, append, text, isNum, list, obj, load });
 })();

@@ -336,13 +336,7 @@
   }
 
   function load() {
-    fetch("federation.json", { cache: "no-store" })
-      .then((r) => {
-        if (!r.ok) throw new Error("federation.json: HTTP " + r.status);
-        return r.json();
-      })
-      .then((d) => render(d, Date.now()))
-      .catch((e) => fail(e && e.message ? e.message : String(e)));
+    window.CodexDom.load("federation.json", render, fail);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", load);

@@ -149,14 +149,15 @@ fn overview_report(outcome: &federation::FederationOutcome) {
 
 /// Run `components` over the configuration's selection: list and choose (exit 1 when the
 /// listing fails: nothing to run over), then each repository in turn, each component reported
-/// as when run alone, then the table and the overview. Returns the worst status.
+/// as when run alone, then the table and the overview, on the caller's `runtime`. Returns the
+/// worst status.
 pub(crate) fn run(
+    runtime: &tokio::runtime::Runtime,
     config: &Config,
     components: &[&'static Info],
     options: &jobs::Options,
     hooks: &mut dyn FleetHooks,
 ) -> Result<Option<Status>, ExitCode> {
-    let runtime = crate::runtime()?;
     let outcome = runtime.block_on(async {
         let cancel = Stop::default();
         let _signals = signals::listen(cancel.clone());

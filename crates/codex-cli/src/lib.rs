@@ -264,20 +264,20 @@ pub fn run_component(command: ComponentCommand) -> ExitCode {
         Err(code) => return code,
     };
     let strict = config.strict;
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
     if config.selection.is_some() {
         let info = command.info();
         let options = options_of(&command, codex_variables());
         let mut quiet = Plainly;
         let mut reporter = fleet::Reporter { inner: &mut quiet };
-        return match fleet::run(&config, &[info], &options, &mut reporter) {
+        return match fleet::run(&runtime, &config, &[info], &options, &mut reporter) {
             Ok(status) => exit_code(strict, status),
             Err(code) => code,
         };
     }
-    let runtime = match runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
     let status = runtime.block_on(execute(command, config, now, codex_variables()));
     exit_code(strict, Some(status))
 }
@@ -384,8 +384,7 @@ pub fn run_pipeline(args: PipelineArgs) -> ExitCode {
             clear_finished: true,
         };
         let mut reporter = fleet::Reporter { inner: &mut inner };
-        drop(runtime);
-        return match fleet::run(&config, &components, &options, &mut reporter) {
+        return match fleet::run(&runtime, &config, &components, &options, &mut reporter) {
             Ok(status) => exit_code(strict, status),
             Err(code) => code,
         };

@@ -517,8 +517,6 @@ pub fn run(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::jobs::merge::HistoryEntry;
     use crate::telemetry::{Corrections, Telemetry, TrackHealth, test_envelope};
@@ -539,21 +537,7 @@ mod tests {
     }
 
     fn empty(repo: &str, generated: &str) -> Dashboard {
-        Dashboard {
-            generated_at: t(generated),
-            repo: repo.to_owned(),
-            web_url: Some(format!("https://github.com/{repo}")),
-            supervisor: None,
-            cleaner: None,
-            selftest: None,
-            sync: None,
-            integrity: None,
-            activity: None,
-            diagnostics: None,
-            history: BTreeMap::new(),
-            stale_components: Vec::new(),
-            warnings: Vec::new(),
-        }
+        Dashboard::empty(repo, &format!("https://github.com/{repo}"), t(generated))
     }
 
     fn doc<F: crate::telemetry::Fields>(finished: &str, status: Status, fields: F) -> Value {

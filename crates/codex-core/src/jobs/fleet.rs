@@ -100,7 +100,7 @@ pub struct RepoRun {
 impl RepoRun {
     /// Its worst status (`None`: not run).
     pub fn status(&self) -> Option<Status> {
-        self.statuses.iter().flatten().copied().reduce(max_status)
+        Status::worst(self.statuses.iter().flatten().copied())
     }
 
     /// One line: why it did not run, or its components' statuses.
@@ -139,30 +139,11 @@ pub struct FleetOutcome {
 impl FleetOutcome {
     /// The worst status of every repository's components.
     pub fn worst(&self) -> Option<Status> {
-        let mut worst = None;
-        for run in &self.runs {
-            if let Some(status) = run.status() {
-                worst = Some(match worst {
-                    None => status,
-                    Some(w) => max_status(w, status),
-                });
-            }
-        }
         if self.overview.is_err() {
-            worst = Some(Status::Error);
+            return Some(Status::Error);
         }
-        worst
+        Status::worst(self.runs.iter().filter_map(RepoRun::status))
     }
-}
-
-fn max_status(a: Status, b: Status) -> Status {
-    let rank = |s: Status| match s {
-        Status::Ok => 0,
-        Status::Skipped => 1,
-        Status::Warning => 2,
-        Status::Error => 3,
-    };
-    if rank(b) > rank(a) { b } else { a }
 }
 
 /// What the caller sees of a run over several repositories, besides each component.

@@ -99,6 +99,26 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
+    /// The dashboard of `repo` (its page at `web_url`) merged at `now` with nothing in it: no
+    /// component's telemetry, no history, no warnings.
+    pub fn empty(repo: &str, web_url: &str, now: DateTime<Utc>) -> Dashboard {
+        Dashboard {
+            generated_at: now,
+            repo: repo.to_owned(),
+            web_url: Some(web_url.to_owned()),
+            supervisor: None,
+            cleaner: None,
+            selftest: None,
+            sync: None,
+            integrity: None,
+            activity: None,
+            diagnostics: None,
+            history: BTreeMap::new(),
+            stale_components: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// The latest telemetry of a component, if any.
     pub fn get(&self, component: Component) -> Option<&Value> {
         match component {
@@ -136,21 +156,7 @@ pub fn merge(
     web_url: &str,
     now: DateTime<Utc>,
 ) -> Dashboard {
-    let mut dash = Dashboard {
-        generated_at: now,
-        repo: repo.to_owned(),
-        web_url: Some(web_url.to_owned()),
-        supervisor: None,
-        cleaner: None,
-        selftest: None,
-        sync: None,
-        integrity: None,
-        activity: None,
-        diagnostics: None,
-        history: BTreeMap::new(),
-        stale_components: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut dash = Dashboard::empty(repo, web_url, now);
     for component in Component::ALL {
         let (latest, warnings) = latest_of(scan.clone(), component, now);
         dash.warnings.extend(warnings);

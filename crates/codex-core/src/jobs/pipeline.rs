@@ -193,13 +193,7 @@ pub fn table_markdown(steps: &[Step]) -> String {
 
 /// The worst status of the steps that ran (`None` when none ran).
 pub fn worst(steps: &[Step]) -> Option<Status> {
-    let rank = |s: &Status| match s {
-        Status::Ok => 0,
-        Status::Skipped => 1,
-        Status::Warning => 2,
-        Status::Error => 3,
-    };
-    steps.iter().filter_map(Step::status).max_by_key(rank)
+    Status::worst(steps.iter().filter_map(Step::status))
 }
 
 #[cfg(test)]

@@ -36,6 +36,33 @@ pub enum Status {
     Skipped,
 }
 
+impl Status {
+    /// How bad it is: `Ok` < `Skipped` < `Warning` < `Error`. Not the derived `Ord`, which
+    /// follows the declaration order (and so the schema's) and ranks `Skipped` last.
+    fn severity(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Skipped => 1,
+            Status::Warning => 2,
+            Status::Error => 3,
+        }
+    }
+
+    /// The worse of the two (`Error` over `Warning` over `Skipped` over `Ok`).
+    pub fn worse(self, other: Status) -> Status {
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// The worst of `statuses` (`None` when there are none).
+    pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+        statuses.into_iter().reduce(Status::worse)
+    }
+}
+
 /// The word people see: the serde name (`ok`, `warning`, `error`, `skipped`).
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -673,6 +700,22 @@ pub(crate) fn check_schema_file(name: &str, schema: &serde_json::Value) {
 mod tests {
     use super::*;
     use crate::rules::Track;
+
+    #[test]
+    fn status_ranks_error_over_warning_over_skipped_over_ok() {
+        use Status::{Error, Ok, Skipped, Warning};
+        let ranked = [Ok, Skipped, Warning, Error];
+        for (i, &a) in ranked.iter().enumerate() {
+            for (j, &b) in ranked.iter().enumerate() {
+                let expected = ranked[i.max(j)];
+                assert_eq!(a.worse(b), expected, "{a}.worse({b})");
+            }
+        }
+        assert_eq!(Status::worst([Warning, Ok, Skipped]), Some(Warning));
+        assert_eq!(Status::worst([Skipped, Error, Warning]), Some(Error));
+        assert_eq!(Status::worst([Ok]), Some(Ok));
+        assert_eq!(Status::worst([]), None);
+    }
 
     /// The checked-in schema must match the types. Regenerate with
     /// `CODEX_UPDATE_SCHEMA=1 cargo nextest run -p codex-core schema`.
