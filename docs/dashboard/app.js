@@ -17,6 +17,7 @@
     { key: "selftest", name: "Self-test" },
     { key: "cleaner", name: "Cleaner" },
     { key: "sync", name: "Project sync" },
+    { key: "integrity", name: "Integrity" },
     { key: "supervisor", name: "Supervisor" },
     { key: "activity", name: "Activity" },
     { key: "diagnostics", name: "Diagnostics" },
@@ -39,6 +40,45 @@
     ["milestone", "Milestone set"],
     ["project_adjustments", "Added to the Project"],
   ];
+  // The integrity scan's finding kinds, in the telemetry's order (SPEC15), grouped as the
+  // issue groups them; `counts` has every kind, 0 when none.
+  const INTEGRITY_GROUPS = [
+    ["visibility", "Visibility", [
+      ["rest_only", "Listed by REST, not by GraphQL"],
+      ["graphql_only", "In GraphQL, not listed by REST"],
+      ["count_mismatch", "Totals disagree"],
+    ]],
+    ["shape", "Shape", [
+      ["unreadable", "Unreadable listed item"],
+      ["labels_missing", "Labels missing"],
+      ["label_malformed", "Malformed label"],
+      ["milestone_malformed", "Malformed milestone"],
+      ["milestone_unknown", "Unknown milestone"],
+      ["date_invalid", "Missing or invalid date"],
+      ["state_unknown", "Unknown state or state reason"],
+      ["title_missing", "Title missing"],
+    ]],
+    ["gone", "Gone since last time", [
+      ["transferred", "Transferred"],
+      ["deleted", "Deleted"],
+      ["not_visible", "No longer visible"],
+      ["unlisted", "Exists but not listed"],
+    ]],
+    ["projects", "Projects", [
+      ["project_item_orphaned", "Project item without its issue"],
+      ["project_item_foreign", "Project item from another repository"],
+      ["project_item_archived", "Archived Project item"],
+      ["project_near_limit", "Project near its item limit"],
+    ]],
+    ["labels", "Labels", [
+      ["label_case", "Managed label in another case"],
+      ["track_conflict", "Both track labels"],
+      ["label_undefined", "Label not in the repository"],
+    ]],
+  ];
+  const INTEGRITY_KINDS = INTEGRITY_GROUPS.flatMap(([, , kinds]) => kinds);
+  // Longest text shown for one value from the file (details, remedies, type names).
+  const TEXT_MAX = 600;
 
   // ---- DOM helpers: text only ------------------------------------------------------------
 
@@ -280,7 +320,16 @@
       case "sync": {
         const c = obj(t.corrections);
         const total = CORRECTION_KINDS.reduce((sum, [k]) => sum + (isNum(c[k]) ? c[k] : 0), 0);
-        return [["scanned", "Scanned", n(t.scanned)], ["managed", "Managed", n(t.managed)], ["corrections", "Corrections", total], ["integrity", "Integrity findings", len(obj(t.integrity).malformed)]];
+        return [["scanned", "Scanned", n(t.scanned)], ["managed", "Managed", n(t.managed)], ["corrections", "Corrections", total], ["skipped", "Skipped", len(obj(t.integrity).malformed)]];
+      }
+      case "integrity": {
+        const total = integrityTotal(t);
+        const scanned = obj(t.scanned);
+        return [
+          ["findings", "Findings", total === null ? "—" : total ? total + (total === 1 ? " finding" : " findings") : "none"],
+          ["comparison", "REST vs GraphQL", t.comparison_complete === false ? "partial" : t.comparison_complete === true ? "complete" : "—"],
+          ["checked", "Checked one by one", n(scanned.checked)],
+        ];
       }
       case "supervisor": {
         const tr = obj(t.tracks);
@@ -500,18 +549,265 @@
     );
     const malformed = list(obj(t.integrity).malformed);
     const conflicts = list(t.track_conflicts);
-    const integrity = panel(
-      "sync-integrity",
-      "Integrity findings (" + malformed.length + ")",
+    const skipped = panel(
+      "sync-skipped",
+      "Items sync could not use (" + malformed.length + ")",
+      h("p", { class: "muted pointer" }, "Sync skips what it cannot understand and leaves it unchanged; the ", h("a", { href: "#integrity" }, "Integrity section"), " lists every finding, with what to do about it."),
       malformed.length
-        ? longList("ul", malformed, (m) => h("li", { class: "finding" }, isNum(obj(m).number) ? maybeLink(issueUrl(repo, m.number), "#" + m.number) : h("span", {}, "(no number)"), ": ", text(obj(m).reason)), "findings", "findings")
+        ? longList("ul", malformed, (m) => h("li", { class: "finding" }, isNum(obj(m).number) ? maybeLink(issueUrl(repo, m.number), "#" + m.number) : h("span", {}, "(no number)"), ": ", text(obj(m).reason)), "findings", "items")
         : empty("None: every item was understood."),
       h("h4", {}, "Both track labels (" + conflicts.length + ")"),
       conflicts.length
         ? h("p", { class: "conflicts" }, conflicts.map((n, i) => [i ? ", " : "", maybeLink(issueUrl(repo, n), "#" + text(n))]), h("span", { class: "muted" }, " — reported, left unchanged."))
         : empty("None."),
     );
-    return section("sync", "Sync", "What project sync corrected in its latest run, and what it could not understand.", h("div", { class: "grid-3" }, corrections, touched, integrity));
+    return section("sync", "Sync", "What project sync corrected in its latest run, and what it skipped.", h("div", { class: "grid-3" }, corrections, touched, skipped));
+  }
+
+  // ---- Integrity ----------------------------------------------------------------------------
+
+  // A value from the file as text, cut short when it is very long.
+  function clip(v, max) {
+    const limit = max || TEXT_MAX;
+    const t = text(v);
+    return t.length > limit ? t.slice(0, limit) + "… (" + (t.length - limit) + " more characters)" : t;
+  }
+
+  // A count from the file: a non-negative integer, else null.
+  function count(v) {
+    return Number.isInteger(v) && v >= 0 ? v : null;
+  }
+
+  // A figure: the number, `absent` when the file says null (not read), "—" for anything else.
+  function num(v, absent) {
+    if (isNum(v)) return v;
+    return v === null && absent ? absent : "—";
+  }
+
+  // All findings of the latest run: the sum of `counts` (which include the omitted ones).
+  function integrityTotal(t) {
+    const counts = Object.values(obj(t.counts)).map(count).filter((v) => v !== null);
+    if (counts.length) return counts.reduce((a, b) => a + b, 0);
+    if (Array.isArray(t.findings)) return t.findings.length + (count(t.findings_omitted) || 0);
+    return null;
+  }
+
+  function issueRef(repo, number) {
+    if (number === null || number === undefined) return h("span", { class: "muted" }, "(no number)");
+    return maybeLink(issueUrl(repo, number), "#" + clip(number, 40));
+  }
+
+  // A panel that shows a notice instead of breaking its section when the data defeats it.
+  function guardedPanel(id, title, build) {
+    try {
+      return build();
+    } catch (e) {
+      console.warn("dashboard: could not render " + title, e);
+      return panel(id, title, h("p", { class: "notice notice-error" }, "This panel could not be shown: " + text(e && e.message)));
+    }
+  }
+
+  // Every kind in the telemetry's order, then kinds this page does not know (a newer writer)
+  // that have findings or a count.
+  function integrityGroups(t, findings) {
+    const counts = obj(t.counts);
+    const seen = new Set(INTEGRITY_KINDS.map(([k]) => k));
+    const others = [];
+    const note = (k) => {
+      if (typeof k === "string" && !seen.has(k) && others.length < 50) {
+        seen.add(k);
+        others.push([k, clip(k, 80)]);
+      }
+    };
+    for (const k of Object.keys(counts)) if (count(counts[k])) note(k);
+    for (const f of findings) note(f.kind);
+    return others.length ? INTEGRITY_GROUPS.concat([["other", "Other kinds", others]]) : INTEGRITY_GROUPS;
+  }
+
+  function integrityCounts(t, groups) {
+    const counts = obj(t.counts);
+    const values = groups.flatMap(([, , kinds]) => kinds.map(([k]) => count(counts[k]) || 0));
+    const max = values.reduce((a, b) => Math.max(a, b), 0);
+    const total = integrityTotal(t);
+    return panel(
+      "integrity-counts",
+      "Findings by kind",
+      h(
+        "table",
+        { class: "corrections integrity-counts" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Kind"), h("th", { scope: "col", class: "num" }, "Count"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Bar")))),
+        groups.map(([key, name, kinds]) => {
+          const sum = kinds.reduce((a, [k]) => a + (count(counts[k]) || 0), 0);
+          return h(
+            "tbody",
+            { "data-group": key },
+            h("tr", { class: "group-row" }, h("th", { scope: "rowgroup", colspan: 2 }, name), h("td", { class: "num group-sum" }, sum ? sum : "")),
+            kinds.map(([k, label]) => {
+              const c = count(counts[k]);
+              return h("tr", { "data-kind": k, class: c ? "has-findings" : null }, h("th", { scope: "row" }, label), h("td", { class: "num" }, c === null ? "—" : c), h("td", { class: "bar" }, hbar(c || 0, max)));
+            }),
+          );
+        }),
+        h("tfoot", {}, h("tr", { "data-kind": "total" }, h("th", { scope: "row" }, "Total"), h("td", { class: "num" }, total === null ? "—" : total), h("td", {}))),
+      ),
+    );
+  }
+
+  function baselineText(b) {
+    if (b === "previous") return "Gone since last time: the managed issues of the previous integrity scan that are missing now were checked one by one.";
+    if (b === "gaps") return "First scan: with no previous integrity scan to compare with, the gaps in the issue numbering were checked one by one instead.";
+    return "Baseline for the one-by-one checks: " + clip(b, 80) + ".";
+  }
+
+  function integrityScanned(t) {
+    const sc = obj(t.scanned);
+    return panel(
+      "integrity-scanned",
+      "What was scanned",
+      figures([
+        ["rest", "REST listing (issues and pull requests)", num(sc.rest), isNum(sc.rest_issues) ? " — " + sc.rest_issues + " issues" : null],
+        ["graphql", "GraphQL enumeration", num(sc.graphql, "not compared"), isNum(sc.graphql_total) ? " — its totalCount " + sc.graphql_total : null],
+        ["repository_open", "Repository's own open count", num(sc.repository_open, "not read")],
+        ["project_items", "Project items", num(sc.project_items, "not read")],
+        ["checked", "Checked one by one", num(sc.checked)],
+      ], "figures-rows"),
+      h("p", { class: "muted baseline", id: "integrity-baseline" }, baselineText(t.baseline)),
+    );
+  }
+
+  function findingItem(repo, f) {
+    const moved = f.moved_to !== undefined && f.moved_to !== null;
+    return h(
+      "li",
+      { class: "finding", "data-kind": typeof f.kind === "string" ? f.kind.slice(0, 80) : "", "data-number": Number.isInteger(f.number) ? f.number : "" },
+      issueRef(repo, f.number),
+      f.detail !== undefined && f.detail !== null && f.detail !== "" ? [": ", h("span", { class: "finding-detail" }, clip(f.detail))] : null,
+      moved ? h("span", { class: "moved-to" }, " — moved to ", maybeLink(f.moved_to, clip(f.moved_to, 200))) : null,
+    );
+  }
+
+  // One block per kind with findings (or a count): its name, how many, what to do, the issues.
+  function integrityFindings(t, groups, repo, findings) {
+    const counts = obj(t.counts);
+    const byKind = new Map();
+    for (const f of findings) {
+      if (!byKind.has(f.kind)) byKind.set(f.kind, []);
+      byKind.get(f.kind).push(f);
+    }
+    const omitted = count(t.findings_omitted);
+    const blocks = [];
+    for (const [, , kinds] of groups) {
+      for (const [k, label] of kinds) {
+        const items = byKind.get(k) || [];
+        byKind.delete(k);
+        const c = count(counts[k]);
+        if (!items.length && !c) continue;
+        const remedy = items.map((f) => f.remedy).find((r) => typeof r === "string" && r !== "");
+        blocks.push(
+          h(
+            "div",
+            { class: "kind-block", "data-kind": k },
+            h("h4", {}, label + " (" + (c === null ? items.length : c) + ")"),
+            h("p", { class: "remedy" }, h("strong", {}, "What to do: "), remedy === undefined ? "not given in this run's findings" : clip(remedy)),
+            items.length ? longList("ul", items, (f) => findingItem(repo, f), "findings", "findings") : h("p", { class: "muted" }, "Not listed: beyond the telemetry's first 500 findings."),
+          ),
+        );
+      }
+    }
+    // Findings whose kind is not a string: listed as they are, last.
+    const rest = [...byKind.values()].flat();
+    if (rest.length) {
+      blocks.push(h("div", { class: "kind-block", "data-kind": "" }, h("h4", {}, "Findings of no known kind (" + rest.length + ")"), longList("ul", rest, (f) => findingItem(repo, f), "findings", "findings")));
+    }
+    const shown = findings.length;
+    return panel(
+      "integrity-findings",
+      "Findings (" + shown + (omitted ? " listed, " + omitted + " more not listed" : "") + ")",
+      omitted ? h("p", { class: "notice notice-warning", id: "integrity-omitted" }, omitted + " more finding" + (omitted === 1 ? " is" : "s are") + " not listed: the telemetry lists the first 500; the counts include them.") : null,
+      blocks.length ? blocks : empty("None: nothing out of order was found."),
+    );
+  }
+
+  function fieldsPanel(tr, t, repo) {
+    const id = "fields-" + tr.key;
+    const title = "Issue fields: " + tr.name;
+    const f = obj(obj(t.fields)[tr.key]);
+    if (!Object.keys(f).length) return panel(id, title, empty("Not reported in the latest integrity run."));
+    const types = Object.entries(obj(f.types))
+      .filter(([, v]) => count(v) !== null)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const untyped = count(f.untyped);
+    const sub = obj(f.sub_issues);
+    const total = count(sub.total);
+    const done = count(sub.completed);
+    const parents = count(sub.parents);
+    const blocked = list(f.blocked_issues).slice(0, 100);
+    const blockedCount = count(f.blocked);
+    const TYPES_SHOWN = 50;
+    return panel(
+      id,
+      title,
+      h("p", { class: "muted" }, "Open managed issues on this track: " + text(num(f.issues)) + "."),
+      figures([
+        ["children", "With a parent", num(f.children)],
+        ["blocked", "Blocked", num(f.blocked)],
+        ["blocking", "Blocking", num(f.blocking)],
+        ["locked", "Locked", num(f.locked)],
+      ], "figures-small"),
+      h("h4", {}, "Issue types"),
+      types.length || untyped !== null
+        ? h(
+          "table",
+          { class: "types" },
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Type"), h("th", { scope: "col", class: "num" }, "Issues"))),
+          h(
+            "tbody",
+            {},
+            types.slice(0, TYPES_SHOWN).map(([name, c]) => h("tr", { class: "type-row" }, h("th", { scope: "row" }, clip(name, 100)), h("td", { class: "num" }, c))),
+            types.length > TYPES_SHOWN ? h("tr", { class: "type-more" }, h("td", { colspan: 2, class: "muted" }, "and " + (types.length - TYPES_SHOWN) + " more types")) : null,
+            h("tr", { class: "untyped" }, h("th", { scope: "row" }, h("em", {}, "No type")), h("td", { class: "num" }, untyped === null ? "—" : untyped)),
+          ),
+        )
+        : empty("Not reported (the server sends no issue types)."),
+      h("h4", {}, "Sub-issue progress"),
+      total
+        ? h(
+          "div",
+          { class: "progress", "data-completed": done === null ? "" : done, "data-total": total },
+          h("p", { class: "progress-text" }, (done === null ? "—" : done) + " of " + total + " sub-issues completed" + (done === null ? "" : " (" + Math.round((Math.min(done, total) / total) * 100) + "%)") + (parents === null ? "" : ", across " + parents + " parent issue" + (parents === 1 ? "" : "s"))),
+          hbar(Math.min(done || 0, total), total),
+        )
+        : empty("No open issue on this track has sub-issues."),
+      h("h4", {}, "Blocked by other issues (" + (blockedCount === null ? blocked.length : blockedCount) + ")"),
+      blocked.length
+        ? h("p", { class: "blocked" }, h("span", { class: "refs" }, blocked.map((n, i) => [i ? ", " : "", issueRef(repo, n)])), blockedCount !== null && blockedCount > blocked.length ? h("span", { class: "muted" }, " — the first " + blocked.length + " listed") : null)
+        : empty(blockedCount ? "Not listed." : "None."),
+    );
+  }
+
+  function renderIntegrity(d) {
+    const t = d.integrity;
+    const intro = "What the integrity scan found in its latest run: REST compared with GraphQL, malformed issues, issues gone since the last scan, the Project's items and the labels. It only reads from GitHub.";
+    if (!t || typeof t !== "object" || Array.isArray(t)) return section("integrity", "Integrity", intro, empty("No data yet: integrity has not reported."));
+    const repo = repoUrl(d);
+    const findings = list(t.findings).filter((f) => f && typeof f === "object" && !Array.isArray(f));
+    const groups = integrityGroups(t, findings);
+    return section(
+      "integrity",
+      "Integrity",
+      intro,
+      t.comparison_complete === false
+        ? h("p", { class: "notice notice-warning", id: "integrity-incomplete" }, h("strong", {}, "The REST/GraphQL comparison is incomplete: "), "GraphQL failed part way, so issues missing from one side may not all be found; the other findings still stand.")
+        : null,
+      h(
+        "div",
+        { class: "grid-2" },
+        guardedPanel("integrity-counts", "Findings by kind", () => integrityCounts(t, groups)),
+        guardedPanel("integrity-scanned", "What was scanned", () => integrityScanned(t)),
+      ),
+      h("div", { class: "stack" }, guardedPanel("integrity-findings", "Findings", () => integrityFindings(t, groups, repo, findings))),
+      h("div", { class: "grid-2" }, TRACKS.map((tr) => guardedPanel("fields-" + tr.key, "Issue fields: " + tr.name, () => fieldsPanel(tr, t, repo)))),
+    );
   }
 
   // ---- Cleaner, self-test, diagnostics --------------------------------------------------------
@@ -758,6 +1054,11 @@
           ]),
         ),
         barChart("trend-corrections", "Corrections per sync run", history(d, "sync"), "corrections", "Corrections"),
+        barChart("trend-integrity", "Findings per integrity run", history(d, "integrity"), "findings", "Findings"),
+        lineChart("trend-integrity-kinds", "Integrity: visibility and gone", history(d, "integrity"), [
+          { name: "REST/GraphQL differences", figure: "visibility", cls: "series-stale" },
+          { name: "gone", figure: "gone", cls: "series-escalated" },
+        ]),
         statusGrid(d),
       ),
     );
@@ -784,6 +1085,7 @@
       guarded("Components", () => renderComponents(d, now)),
       guarded("Tracks", () => renderTracks(d)),
       guarded("Sync", () => renderSync(d)),
+      guarded("Integrity", () => renderIntegrity(d)),
       guarded("Cleaner and self-test", () => renderUpkeep(d)),
       guarded("Diagnostics", () => renderDiagnostics(d)),
       guarded("Trends", () => renderTrends(d)),

@@ -9,6 +9,7 @@ const { describe, test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { launch, dashboardUrl } = require("./lib/browser");
 const { federationSchemaErrors } = require("./lib/schema");
+const { assertClean } = require("./lib/page");
 
 const DOCS = path.join(__dirname, "..", "..", "docs", "dashboard");
 const FILES = {
@@ -93,16 +94,6 @@ async function openOrg(data, { width = 1280, height = 900 } = {}) {
   return { page, problems };
 }
 
-function assertClean(problems) {
-  assert.deepEqual(problems.pageErrors, [], "uncaught errors in the page");
-  assert.deepEqual(problems.console, [], "console errors");
-  assert.deepEqual(problems.failed, [], "failed requests");
-  assert.deepEqual(problems.badStatus, [], "HTTP errors");
-  const origin = new URL(dashboardUrl()).origin;
-  for (const url of problems.requests) {
-    assert.ok(url.startsWith(origin + "/") || url.startsWith("data:"), `request to another origin: ${url}`);
-  }
-}
 
 const visibleNames = (page) => page.$$eval("#repos tbody tr:not([hidden]) .org-name", (els) => els.map((e) => e.textContent));
 

@@ -1,5 +1,6 @@
 // Open the dashboard in a fresh page, recording what a person would notice went wrong.
 "use strict";
+const assert = require("node:assert/strict");
 const { dashboardUrl } = require("./browser");
 
 /**
@@ -46,4 +47,24 @@ function utc(iso) {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())} UTC`;
 }
 
-module.exports = { openDashboard, texts, utc };
+/** Nothing a person would notice went wrong: no page error, console error, failed or off-origin request. */
+function assertClean(problems) {
+  assert.deepEqual(problems.pageErrors, [], "uncaught errors in the page");
+  assert.deepEqual(problems.console, [], "console errors");
+  assert.deepEqual(problems.failed, [], "failed requests");
+  assert.deepEqual(problems.badStatus, [], "HTTP errors");
+  const origin = new URL(dashboardUrl()).origin;
+  for (const url of problems.requests) {
+    assert.ok(url.startsWith(origin + "/") || url.startsWith("data:"), `request to another origin: ${url}`);
+  }
+}
+
+/** How far the page reaches sideways: the document's scroll width and the widest element's right edge. */
+function widths(page) {
+  return page.evaluate(() => ({
+    doc: document.documentElement.scrollWidth,
+    widest: Math.max(...[...document.querySelectorAll("main *")].map((e) => e.getBoundingClientRect().right)),
+  }));
+}
+
+module.exports = { openDashboard, texts, utc, assertClean, widths };
