@@ -144,8 +144,8 @@ fn ghes_runs_everything_with_only_the_api_url_and_links_on_its_host() {
         .collect();
     assert_eq!(
         docs.len(),
-        12,
-        "six components, twice: {:?}",
+        14,
+        "seven components, twice: {:?}",
         world.telemetry_files()
     );
     for (name, doc) in &docs {

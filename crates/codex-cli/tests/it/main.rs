@@ -13,6 +13,7 @@ mod ghes;
 mod help;
 mod hostile;
 mod init;
+mod integrity;
 mod merge;
 mod org;
 mod pages_tree;

@@ -107,7 +107,7 @@ fn merge_keeps_the_latest_valid_data_and_survives_malformed_files() {
             "no warning for {file}: {warnings:?}"
         );
     }
-    assert!(run.stdout.contains("2 of 6 components"), "{}", run.stdout);
+    assert!(run.stdout.contains("2 of 7 components"), "{}", run.stdout);
     for file in ["index.html", "dom.js", "app.js", "styles.css"] {
         let path = p.join("dashboard").join(file);
         assert!(

@@ -281,7 +281,7 @@ fn with_only_an_app_the_pipeline_covers_the_org_in_subtrees_and_one_overview() {
             .unwrap()
             .flatten()
             .collect();
-        assert_eq!(telemetry.len(), 6, "{repo}: six components' telemetry");
+        assert_eq!(telemetry.len(), 7, "{repo}: seven components' telemetry");
         for file in telemetry {
             let doc = read_json(&file.path());
             assert_valid(&crate::common::TELEMETRY_SCHEMA, &doc, &file.path());

@@ -69,7 +69,7 @@ fn a_dry_run_shows_every_component_and_writes_nothing() {
         .stdout
         .find("component        status   summary")
         .expect("the table")..];
-    assert_eq!(table.lines().count(), 8, "{table}");
+    assert_eq!(table.lines().count(), 9, "{table}");
     // Off a terminal: no bar, no carriage return or escape sequence anywhere.
     for text in [&run.stdout, &run.stderr] {
         assert!(!text.contains('\r') && !text.contains('\u{1b}'), "{text}");
@@ -179,6 +179,7 @@ fn in_actions_the_job_summary_has_a_section_per_component_and_the_table() {
             "### Codex self-test",
             "### Codex cleaner",
             "### Codex project-sync",
+            "### Codex integrity",
             "### Codex supervisor",
             "### Codex activity",
             "### Codex diagnostics",

@@ -79,6 +79,8 @@ pub struct IssuePage {
     pub issues: Vec<Issue>,
     /// Pull requests seen and dropped.
     pub pull_requests: u64,
+    /// Their numbers, and whether each is open (the integrity scanner's comparisons).
+    pub pull_request_numbers: Vec<(u64, bool)>,
     /// Items that could not be understood.
     pub malformed: Vec<Malformed>,
 }
@@ -153,7 +155,11 @@ impl IssueLister {
             }
             self.items += 1;
             match Issue::from_json(item) {
-                Ok(issue) if issue.is_pull_request => page.pull_requests += 1,
+                Ok(issue) if issue.is_pull_request => {
+                    page.pull_requests += 1;
+                    page.pull_request_numbers
+                        .push((issue.number.0, issue.is_open()));
+                }
                 Ok(issue) => page.issues.push(issue),
                 Err(malformed) => page.malformed.push(malformed),
             }
@@ -184,6 +190,7 @@ impl IssueLister {
         while let Some(page) = self.next_page().await? {
             all.issues.extend(page.issues);
             all.pull_requests += page.pull_requests;
+            all.pull_request_numbers.extend(page.pull_request_numbers);
             all.malformed.extend(page.malformed);
         }
         Ok(all)

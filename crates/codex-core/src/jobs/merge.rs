@@ -288,8 +288,9 @@ pub fn run(
         .map(Component::dashboard_key)
         .collect();
     let summary = vec![format!(
-        "telemetry-merge: {} of 6 components in {} ({} warnings)",
+        "telemetry-merge: {} of {} components in {} ({} warnings)",
         present.len(),
+        Component::ALL.len(),
         path.display(),
         dashboard.warnings.len()
     )];
