@@ -258,6 +258,13 @@ enum Obj {
         project: usize,
         pos: usize,
     },
+    /// `repository.issues`: issue numbers of one page.
+    Issues {
+        repo: usize,
+        nodes: Vec<usize>,
+        total: usize,
+        page: PageInfo,
+    },
     /// An issue or pull request.
     Issue {
         repo: usize,
@@ -357,6 +364,7 @@ impl Exec<'_> {
             Obj::Projects { .. } => "ProjectV2Connection",
             Obj::Items { .. } => "ProjectV2ItemConnection",
             Obj::Item { .. } => "ProjectV2Item",
+            Obj::Issues { .. } => "IssueConnection",
             Obj::Issue { repo, number } => {
                 let pr = self.state.repos[*repo]
                     .issue(*number)
@@ -654,6 +662,7 @@ impl Exec<'_> {
                 };
                 match field {
                     "id" => leaf(json!(pr.item_node_id(item))),
+                    "isArchived" => leaf(json!(item.archived)),
                     "project" => Ok(Out::Obj(Obj::Project(*project))),
                     "type" | "content" => {
                         let (kind, content) = match &item.content {
@@ -667,7 +676,9 @@ impl Exec<'_> {
                             ),
                             ItemContent::Issue { repo_id, number } => {
                                 let ri = s.repo_by_id(*repo_id);
-                                let issue = ri.and_then(|ri| s.repos[ri].issue(*number));
+                                let issue = ri
+                                    .filter(|ri| !s.repos[*ri].not_visible.contains(number))
+                                    .and_then(|ri| s.repos[ri].issue(*number));
                                 match (ri, issue) {
                                     (Some(ri), Some(i)) => (
                                         if i.is_pull_request() {
@@ -738,7 +749,7 @@ impl Exec<'_> {
                         let n = arg_int("number")
                             .and_then(|n| u32::try_from(n).ok())
                             .unwrap_or(0);
-                        match r.issue(n) {
+                        match r.issue(n).filter(|_| !r.not_visible.contains(&n)) {
                             Some(i) if !i.is_pull_request() => Ok(Out::Obj(Obj::Issue {
                                 repo: *ri,
                                 number: n,
@@ -748,9 +759,43 @@ impl Exec<'_> {
                             ))),
                         }
                     }
+                    "issues" => {
+                        let all = graphql_issue_numbers(r, args);
+                        let (nodes, page) = paginate(&all, args, "issues")?;
+                        Ok(Out::Obj(Obj::Issues {
+                            repo: *ri,
+                            total: all.len(),
+                            nodes,
+                            page,
+                        }))
+                    }
                     _ => leaf(Value::Null),
                 }
             }
+            (
+                Obj::Issues {
+                    repo,
+                    nodes,
+                    total,
+                    page,
+                },
+                _,
+            ) => match field {
+                "totalCount" => leaf(json!(total)),
+                "pageInfo" => Ok(Out::Obj(Obj::PageInfo(page.clone()))),
+                "nodes" => Ok(Out::List(
+                    nodes
+                        .iter()
+                        .map(|n| {
+                            Some(Obj::Issue {
+                                repo: *repo,
+                                number: u32::try_from(*n).unwrap_or(0),
+                            })
+                        })
+                        .collect(),
+                )),
+                _ => leaf(Value::Null),
+            },
             (Obj::RateLimit, _) => {
                 let remaining = self.rate.limit.saturating_sub(self.rate.used);
                 match field {
@@ -840,6 +885,9 @@ impl Exec<'_> {
                     return None;
                 }
                 let number = number.parse::<u32>().ok()?;
+                if s.repos[ri].not_visible.contains(&number) {
+                    return None;
+                }
                 let issue = s.repos[ri].issue(number)?;
                 if issue.is_pull_request() != (prefix == ids::PULL) {
                     return None;
@@ -948,6 +996,66 @@ impl Exec<'_> {
             repo,
         }))
     }
+}
+
+/// The issue numbers `repository.issues` enumerates: issues (not pull requests) in the
+/// `states` asked (both when none; `filterBy.states` too), carrying every label of `labels`,
+/// by number (descending when `orderBy.direction` is `DESC`), less the numbers hidden from
+/// GraphQL and the ones no longer visible.
+fn graphql_issue_numbers(r: &crate::state::Repo, args: &Map<String, Value>) -> Vec<usize> {
+    let states = |v: Option<&Value>| -> Option<Vec<bool>> {
+        v.and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|s| s == "OPEN")
+                .collect()
+        })
+    };
+    let want = states(args.get("states"));
+    let want_filter = states(args.get("filterBy").and_then(|f| f.get("states")));
+    let labels: Vec<String> = args
+        .get("labels")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut all: Vec<usize> = r
+        .issues()
+        .iter()
+        .filter(|i| !i.is_pull_request())
+        .filter(|i| {
+            !r.hidden_from_graphql.contains(&i.number) && !r.not_visible.contains(&i.number)
+        })
+        .filter(|i| {
+            want.as_ref()
+                .is_none_or(|w| w.is_empty() || w.contains(&i.open))
+        })
+        .filter(|i| {
+            want_filter
+                .as_ref()
+                .is_none_or(|w| w.is_empty() || w.contains(&i.open))
+        })
+        .filter(|i| {
+            let names = r.label_names(i);
+            labels
+                .iter()
+                .all(|l| names.iter().any(|n| n.eq_ignore_ascii_case(l)))
+        })
+        .map(|i| i.number as usize)
+        .collect();
+    let desc = args
+        .get("orderBy")
+        .and_then(|o| o.get("direction"))
+        .and_then(Value::as_str)
+        == Some("DESC");
+    if desc {
+        all.reverse();
+    }
+    all
 }
 
 /// Cursor pagination of a connection: `first` (≤ 100) after an offset cursor.

@@ -23,7 +23,19 @@
 //! `GET /repos/{o}/{r}/contents/{path}?ref=`, `GET|POST /repos/{o}/{r}/actions/variables`,
 //! `GET /orgs/{org}/repos`, `GET /installation/repositories` (an installation token only),
 //! `GET /rate_limit`, `POST /graphql`, and token-free `GET /_sandbox/state`,
-//! `GET /_sandbox/stats`.
+//! `GET /_sandbox/stats`, `POST /_sandbox/{clock,installations,transfer,delete,archive-item,issue,label}`.
+//!
+//! Every issue object carries the fields GitHub's description documents for issue types,
+//! sub-issues and dependencies: `type` (`issue-type`: `{id, node_id, name, description, color,
+//! created_at, updated_at, is_enabled}`, or null), `parent_issue_url` (the parent's API URL, or
+//! null), `sub_issues_summary` `{total, completed, percent_completed}` (computed from the
+//! issues whose parent it is; completed = closed), `issue_dependencies_summary` `{blocked_by,
+//! blocking, total_blocked_by, total_blocking}` (computed from each issue's blockers;
+//! `blocked_by` / `blocking` count the open ones, `total_*` all), `locked` and
+//! `active_lock_reason`, and `state_reason` (`completed`, `not_planned`, `reopened`,
+//! `duplicate`). GraphQL serves `repository.issues(first, after, states, labels, filterBy,
+//! orderBy) { totalCount pageInfo nodes }` (issues only, by number) and `ProjectV2Item.isArchived`;
+//! an item whose issue was deleted (or is no longer visible) has `content: null`.
 //!
 //! # The org scenario
 //!
@@ -95,6 +107,59 @@
 //! escalated (≥ 30) when `n % 3 == 2`. `/_sandbox/state` lists all of these under
 //! `scenario.kinds` (and their sizes under `scenario.counts`). The Project also holds one draft
 //! issue.
+//!
+//! # Planting integrity defects
+//!
+//! All token-free, never faulted nor limited, answering `{"ok": true, …}` or `404` (no such
+//! repository, issue or item) / `422` (a bad request) with `{"message": …}`:
+//!
+//! - `--hide-from-graphql N,N` / `--hide-from-rest N,N` ([`SandboxOptions::hide_from_graphql`],
+//!   [`SandboxOptions::hide_from_rest`]): issue numbers of the scenario's main repository that
+//!   GraphQL's `repository.issues` leaves out (its nodes and `totalCount`), or that every page
+//!   of `GET /repos/{o}/{r}/issues` leaves out (GET of the issue still answers 200;
+//!   `open_issues_count` still counts it).
+//! - `POST /_sandbox/transfer {"repo": "acme/widgets", "number": N, "to": "acme/gadgets"}`
+//!   ([`Sandbox::transfer_issue`]): moves the issue (labels by name, milestone by title; sub-issue
+//!   and dependency links dropped); the old number answers `301` with `Location` at the new
+//!   issue; its Project item now holds the issue in the new repository. Answers `{"ok", "repo",
+//!   "number", "to", "to_number", "project_items_moved"}`.
+//! - `POST /_sandbox/delete {"repo", "number"}` ([`Sandbox::delete_issue`]): the number answers
+//!   `410`; its Project item stays, with `content: null` (`{"ok", …, "orphaned_items"}`).
+//! - `POST /_sandbox/archive-item {"repo", "number", "archived": true}`
+//!   ([`Sandbox::archive_item`]; `archived` defaults to true): that issue's Project item's
+//!   `isArchived` (`{"ok", …, "items": [item node ids]}`).
+//! - `POST /_sandbox/issue {"repo", "number", "set": {…}}` ([`Sandbox::set_issue`]); all keys
+//!   checked before any applies: `quirk` (a [`Quirk`] name: `labels_as_strings`,
+//!   `label_without_name`, and the schema-breaking, list-only `no_created_at`, `labels_null`,
+//!   `no_number`, `no_title`, `milestone_without_number`, `unknown_state_reason` (shows
+//!   [`UNKNOWN_STATE_REASON`]), or `none`), `state_reason` (a documented value or null),
+//!   `labels` (names; one not in the label list is left on the issue as a deleted label),
+//!   `milestone` (a number; one that does not exist becomes a deleted milestone the issue still
+//!   shows), `type` (an issue type name of the owner: `Bug`, `Task`, `Feature`; or null),
+//!   `parent` (a number in the same repository, or null), `blocked_by` (numbers), `locked`,
+//!   `lock_reason`, `hidden_from_graphql`, `hidden_from_rest`, `not_visible` (GET answers
+//!   `404`, neither listing nor GraphQL shows it, its Project item's content is null), and
+//!   `in_project` (adds it to, or removes it from, the scenario's Project: an issue of another
+//!   repository makes a foreign item).
+//! - `POST /_sandbox/label {"repo", "name", "rename": "Codex"}` renames a label (another case
+//!   makes the managed label `Codex`); `{"repo", "name", "delete": true}` deletes it from the
+//!   label list while the issues keep showing it.
+//!
+//! The demo's own plantings (under `scenario.kinds`; none changes a figure listed above):
+//!
+//! | kind | numbers | what the integrity scanner should report |
+//! |---|---|---|
+//! | `hidden_from_graphql` | 160 | `rest_only` |
+//! | `archived_item` | 175 (its item) | `project_item_archived` |
+//! | `orphaned_item` | 281 (the deleted issue's item, content null) | `project_item_orphaned` |
+//! | `issue_type_bug`, `_task`, `_feature` | 110–112, 113–117, 118 | counted in `fields` (types) |
+//! | `sub_issue_parent` / `sub_issue_child` | 120 (children 71 closed, 121–123), 140 (141) | `fields.sub_issues`, `children` |
+//! | `blocked` / `blocking` | 150 blocked by 59 (closed) and 151 | `fields.blocked`, `blocking` |
+//! | `locked` | 170 (`too heated`) | `fields.locked` |
+//!
+//! The demo's older kinds give the other findings: 103 (`label_malformed`), 258–263
+//! (`track_conflict`), 280 (`transferred`), 281 (`deleted`), 282 (`milestone_unknown`), and
+//! with `off_spec` 301 (`date_invalid`) and 302 (`labels_missing`).
 //!
 //! # Faults
 //!
@@ -232,10 +297,12 @@ pub use app::{AppOptions, DEFAULT_INSTALLATION_PERMISSIONS};
 pub use keys::AppKeyPair;
 pub use scenario::{ORG_ISSUES_PER_REPO, ORG_REPOS, ORG_TOPICS, Scenario};
 pub use state::{
-    Branch, Issue, ItemContent, Label, Milestone, Project, ProjectItem, PullRequest, Quirk, Repo,
-    State, StateReason, Transfer, Ts, User, UserKind, Variable, fmt_ts,
+    Branch, Dependencies, Issue, IssueType, ItemContent, Label, Milestone, Project, ProjectItem,
+    PullRequest, Quirk, Repo, State, StateReason, SubIssues, Transfer, Ts, UNKNOWN_STATE_REASON,
+    User, UserKind, Variable, fmt_ts,
 };
 
+mod admin;
 mod app;
 mod auth;
 mod faults;
@@ -320,6 +387,15 @@ pub struct SandboxOptions {
     /// answers 502 with an HTML page, whatever the dice say (`--fault-repo`): one repository
     /// of an organisation failing while the others answer.
     pub fault_repos: Vec<String>,
+    /// Issue numbers of the scenario's main repository (demo, large: `acme/widgets`; org:
+    /// `acme/repo-001`) that GraphQL's `repository.issues` leaves out, from its nodes and its
+    /// `totalCount` (`--hide-from-graphql N,N`), on top of the demo's own planting. Numbers
+    /// that are not issues are ignored.
+    pub hide_from_graphql: Vec<u32>,
+    /// Issue numbers of the scenario's main repository left out of every page of
+    /// `GET /repos/{o}/{r}/issues` (`--hide-from-rest N,N`); a GET of the issue still answers
+    /// 200 and `open_issues_count` still counts it.
+    pub hide_from_rest: Vec<u32>,
 }
 
 impl Default for SandboxOptions {
@@ -347,6 +423,8 @@ impl Default for SandboxOptions {
             ghes: false,
             clock_step_secs: 0,
             fault_repos: Vec::new(),
+            hide_from_graphql: Vec::new(),
+            hide_from_rest: Vec::new(),
         }
     }
 }
@@ -388,10 +466,16 @@ impl std::fmt::Debug for Sandbox {
 
 fn build_shared(opts: SandboxOptions) -> anyhow::Result<Arc<Shared>> {
     let now = opts.now.unwrap_or_else(chrono::Utc::now).timestamp();
-    let state = match opts.scenario {
+    let mut state = match opts.scenario {
         Scenario::Org => scenario::org(opts.seed, opts.repos, opts.issues_per_repo, now),
         other => scenario::build(other, opts.seed, opts.issues, opts.off_spec, now),
     };
+    if let Some(main) = state.repos.first_mut() {
+        main.hidden_from_graphql
+            .extend(opts.hide_from_graphql.iter().copied());
+        main.hidden_from_rest
+            .extend(opts.hide_from_rest.iter().copied());
+    }
     Ok(Arc::new(Shared::new(state, opts)?))
 }
 
@@ -574,6 +658,56 @@ impl Sandbox {
         lock(apps)
             .set_permissions(id, permissions)
             .map_err(anyhow::Error::msg)
+    }
+
+    /// Transfers issue `number` of `repo` (`owner/name`) to repository `to`, as
+    /// `POST /_sandbox/transfer` does; returns its number there.
+    pub fn transfer_issue(&self, repo: &str, number: u32, to: &str) -> anyhow::Result<u32> {
+        let v = admin::transfer(&mut lock(&self.shared.state), repo, number, to)
+            .map_err(|(_, m)| anyhow::anyhow!(m))?;
+        Ok(v["to_number"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0))
+    }
+
+    /// Deletes issue `number` of `repo`, keeping its Project items (content null), as
+    /// `POST /_sandbox/delete` does.
+    pub fn delete_issue(&self, repo: &str, number: u32) -> anyhow::Result<()> {
+        admin::delete(&mut lock(&self.shared.state), repo, number)
+            .map(drop)
+            .map_err(|(_, m)| anyhow::anyhow!(m))
+    }
+
+    /// Archives the Project item holding issue `number` of `repo`, as
+    /// `POST /_sandbox/archive-item` does.
+    pub fn archive_item(&self, repo: &str, number: u32) -> anyhow::Result<()> {
+        admin::archive_item(&mut lock(&self.shared.state), repo, number, true)
+            .map(drop)
+            .map_err(|(_, m)| anyhow::anyhow!(m))
+    }
+
+    /// Applies `set` (a JSON object, the keys of `POST /_sandbox/issue`) to issue `number` of
+    /// `repo`; nothing changes when a key is refused.
+    pub fn set_issue(
+        &self,
+        repo: &str,
+        number: u32,
+        set: &serde_json::Value,
+    ) -> anyhow::Result<()> {
+        let Some(set) = set.as_object() else {
+            anyhow::bail!("set must be a JSON object");
+        };
+        admin::set_issue(&mut lock(&self.shared.state), repo, number, set)
+            .map(drop)
+            .map_err(|(_, m)| anyhow::anyhow!(m))
+    }
+
+    /// Runs one `POST /_sandbox/{what}` control in process (`what`: `transfer`, `delete`,
+    /// `archive-item`, `issue`, `label`): the status and the JSON answer.
+    pub fn control(&self, what: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        admin::control(&mut lock(&self.shared.state), what, Some(body))
+            .unwrap_or((404, serde_json::json!({"message": "Not Found"})))
     }
 
     /// Runs `f` on the live state (to simulate a human edit between requests).

@@ -123,6 +123,15 @@ struct ServeArgs {
     /// repository of an organisation failing while the others answer
     #[arg(long, value_name = "OWNER/NAME")]
     fault_repo: Vec<String>,
+    /// Issue numbers of the scenario's main repository (demo: acme/widgets) that GraphQL's
+    /// repository.issues leaves out, nodes and totalCount, as its lagging index does
+    /// (comma-separated: 150,160; added to the demo's own planting)
+    #[arg(long, value_name = "N,N", value_delimiter = ',')]
+    hide_from_graphql: Vec<u32>,
+    /// Issue numbers of the scenario's main repository left out of every page of GET
+    /// /repos/{o}/{r}/issues; a GET of the issue itself still answers 200 (comma-separated)
+    #[arg(long, value_name = "N,N", value_delimiter = ',')]
+    hide_from_rest: Vec<u32>,
 }
 
 /// A probability: a number between 0 and 1.
@@ -203,6 +212,8 @@ async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ghes: args.ghes,
         clock_step_secs: args.clock_step_secs,
         fault_repos: args.fault_repo,
+        hide_from_graphql: args.hide_from_graphql,
+        hide_from_rest: args.hide_from_rest,
         scenario: args.scenario,
         issues: args.issues,
         repos: args.repos,

@@ -6,7 +6,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::ids;
-use crate::state::{Issue, Label, Milestone, Quirk, Repo, State, User, UserKind, Variable, fmt_ts};
+use crate::state::{
+    Issue, IssueType, Label, Milestone, Quirk, Repo, State, UNKNOWN_STATE_REASON, User, UserKind,
+    Variable, fmt_ts,
+};
 
 /// Where web links point (never served by the sandbox).
 pub(crate) const HTML: &str = "https://github.com";
@@ -107,6 +110,20 @@ pub(crate) fn milestone(api: &str, s: &State, repo: &Repo, m: &Milestone) -> Val
     })
 }
 
+/// `issue-type`.
+pub(crate) fn issue_type(t: &IssueType) -> Value {
+    json!({
+        "id": t.id,
+        "node_id": ids::node_id("IT_kwDO", &t.id.to_string()),
+        "name": t.name,
+        "description": t.description,
+        "color": t.color,
+        "created_at": "2025-01-15T10:00:00Z",
+        "updated_at": "2025-01-15T10:00:00Z",
+        "is_enabled": true,
+    })
+}
+
 /// The GraphQL node id of an issue or pull request.
 pub(crate) fn issue_node_id(repo: &Repo, i: &Issue) -> String {
     let prefix = if i.is_pull_request() {
@@ -182,7 +199,7 @@ pub(crate) fn issue(api: &str, s: &State, repo: &Repo, i: &Issue, list: bool) ->
     put("user", user_ref(api, s, i.user));
     put("labels", Value::Array(labels));
     put("state", json!(if i.open { "open" } else { "closed" }));
-    put("locked", json!(false));
+    put("locked", json!(i.locked));
     put(
         "assignee",
         assignees.first().cloned().unwrap_or(Value::Null),
@@ -197,7 +214,13 @@ pub(crate) fn issue(api: &str, s: &State, repo: &Repo, i: &Issue, list: bool) ->
         i.closed_at.map_or(Value::Null, |t| json!(fmt_ts(t))),
     );
     put("author_association", json!(association));
-    put("active_lock_reason", Value::Null);
+    put(
+        "active_lock_reason",
+        i.lock_reason
+            .as_ref()
+            .filter(|_| i.locked)
+            .map_or(Value::Null, |r| json!(r)),
+    );
     if let Some(pr) = &i.pull_request {
         put("draft", json!(false));
         put(
@@ -223,8 +246,53 @@ pub(crate) fn issue(api: &str, s: &State, repo: &Repo, i: &Issue, list: bool) ->
     put("timeline_url", json!(format!("{url}/timeline")));
     put("performed_via_github_app", Value::Null);
     put("state_reason", json!(i.state_reason.map(|r| r.as_str())));
+    put(
+        "type",
+        i.issue_type
+            .and_then(|t| s.issue_types.get(t as usize))
+            .map_or(Value::Null, issue_type),
+    );
+    put(
+        "parent_issue_url",
+        i.parent.map_or(Value::Null, |p| {
+            json!(format!("{api}/repos/{full}/issues/{p}"))
+        }),
+    );
+    let sub = repo.sub_issues(n);
+    put(
+        "sub_issues_summary",
+        json!({
+            "total": sub.total,
+            "completed": sub.completed,
+            "percent_completed": (sub.completed * 100).checked_div(sub.total).unwrap_or(0),
+        }),
+    );
+    let dep = repo.dependencies(n);
+    put(
+        "issue_dependencies_summary",
+        json!({
+            "blocked_by": dep.blocked_by,
+            "blocking": dep.blocking,
+            "total_blocked_by": dep.total_blocked_by,
+            "total_blocking": dep.total_blocking,
+        }),
+    );
     if list {
         match i.quirk {
+            Quirk::NoNumber => {
+                o.remove("number");
+            }
+            Quirk::NoTitle => {
+                o.remove("title");
+            }
+            Quirk::MilestoneWithoutNumber => {
+                if let Some(m) = o.get_mut("milestone").and_then(Value::as_object_mut) {
+                    m.remove("number");
+                }
+            }
+            Quirk::UnknownStateReason => {
+                o.insert("state_reason".to_owned(), json!(UNKNOWN_STATE_REASON));
+            }
             Quirk::NoCreatedAt => {
                 o.remove("created_at");
             }

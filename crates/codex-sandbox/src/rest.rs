@@ -352,7 +352,7 @@ fn with_issue(
     if repo.deleted.contains(&n) {
         return error(410, "This issue was deleted", doc);
     }
-    if repo.issue(n).is_none() {
+    if repo.issue(n).is_none() || repo.not_visible.contains(&n) {
         return not_found();
     }
     f(s, ri, n)
@@ -365,6 +365,8 @@ fn get_repo(s: &mut State, ri: usize, req: &Req) -> Reply {
 }
 
 fn get_issue(s: &mut State, ri: usize, n: u32, req: &Req) -> Reply {
+    // The sub-issue and dependency figures come from the index, built once after a write.
+    s.repos[ri].ensure_index();
     let r = &s.repos[ri];
     match r.issue(n) {
         Some(i) => Reply::json(200, render::issue(&req.api, s, r, i, false)),
@@ -703,11 +705,20 @@ fn list_issues(s: &mut State, ri: usize, req: &Req) -> Reply {
         );
     }
     let repo_id = s.repos[ri].id;
+    // Left out of every page (`--hide-from-rest`, issues no longer visible).
+    let hidden: std::collections::BTreeSet<u32> = s.repos[ri]
+        .hidden_from_rest
+        .union(&s.repos[ri].not_visible)
+        .copied()
+        .collect();
     let (issues, idx) = s.repos[ri].sorted(sort);
     let len = idx.len();
     // Logical position j walks the requested order; `at(j)` is its index entry.
     let at = |j: usize| if asc { idx[j] } else { idx[len - 1 - j] };
-    let hit = |j: usize| filter.matches(&issues[at(j).2 as usize]);
+    let hit = |j: usize| {
+        let e = at(j);
+        !hidden.contains(&e.1) && filter.matches(&issues[e.2 as usize])
+    };
     let want = usize::try_from(per_page).unwrap_or(30);
     let (positions, has_prev, has_next): (Vec<usize>, bool, bool) = if let Some(b) = before {
         let end = if asc {
@@ -1136,7 +1147,8 @@ fn paged<'a, T>(
 fn list_labels(s: &mut State, ri: usize, req: &Req) -> Reply {
     let repo = &s.repos[ri];
     let path = format!("/repos/{}/labels", repo.full_name());
-    match paged(&repo.labels, req, &path, 30, 100) {
+    let listed: Vec<&Label> = repo.labels.iter().filter(|l| l.listed).collect();
+    match paged(&listed, req, &path, 30, 100) {
         Ok((page, link)) => {
             let v: Vec<Value> = page
                 .iter()
@@ -1198,6 +1210,7 @@ fn create_label(s: &mut State, ri: usize, req: &Req) -> Reply {
             .and_then(Value::as_str)
             .map(str::to_owned),
         default: false,
+        listed: true,
     });
     let repo = &s.repos[ri];
     let Some(l) = repo.labels.last() else {

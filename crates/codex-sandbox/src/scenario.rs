@@ -119,7 +119,7 @@ pub(crate) fn build(
             furnish(&mut s, &mut repo, now);
             let mut project = Project::new("acme", 1, "Codex Dual-Track Development");
             let mut gadgets = Repo::new(GADGETS_ID, "acme", "gadgets", now - 300 * DAY);
-            let kinds = demo_issues(
+            let mut kinds = demo_issues(
                 &mut rng,
                 &mut repo,
                 &mut gadgets,
@@ -127,6 +127,7 @@ pub(crate) fn build(
                 off_spec,
                 now,
             );
+            integrity_plantings(&mut s, &mut repo, &mut project, &mut kinds);
             project.add_draft("Draft: plan the dashboard refresh");
             let mut counts = serde_json::Map::new();
             for (k, v) in &kinds {
@@ -308,6 +309,7 @@ fn furnish(s: &mut State, repo: &mut Repo, now: Ts) {
             color: color.to_owned(),
             description: desc.map(str::to_owned),
             default,
+            listed: true,
         });
     }
     for (number, title, open, listed) in [
@@ -625,6 +627,64 @@ fn demo_issues(
         }
     }
     kinds
+}
+
+/// The demo's plantings for the integrity scanner, on issues whose other figures they leave
+/// alone (every one of them a fully-correct managed issue, but for the deleted 281): issue
+/// types, sub-issues, dependencies, a locked issue, an issue GraphQL's enumeration misses, an
+/// archived Project item and an orphaned one (the deleted issue's).
+fn integrity_plantings(
+    s: &mut State,
+    repo: &mut Repo,
+    project: &mut Project,
+    kinds: &mut BTreeMap<&'static str, Vec<u32>>,
+) {
+    let bug = s.add_issue_type("acme", "Bug", "red");
+    let task = s.add_issue_type("acme", "Task", "yellow");
+    let feature = s.add_issue_type("acme", "Feature", "blue");
+    let mut note = |k: &'static str, n: u32| kinds.entry(k).or_default().push(n);
+    let mut with = |n: u32, f: &mut dyn FnMut(&mut Issue)| {
+        if let Some(i) = repo.issue_mut(n) {
+            f(i);
+        }
+    };
+    for (numbers, t, kind) in [
+        (110..=112, bug, "issue_type_bug"),
+        (113..=117, task, "issue_type_task"),
+        (118..=118, feature, "issue_type_feature"),
+    ] {
+        for n in numbers {
+            with(n, &mut |i| i.issue_type = Some(t));
+            note(kind, n);
+        }
+    }
+    for (parent, children) in [(120, &[71, 121, 122, 123][..]), (140, &[141][..])] {
+        note("sub_issue_parent", parent);
+        for &c in children {
+            with(c, &mut |i| i.parent = Some(parent));
+            note("sub_issue_child", c);
+        }
+    }
+    with(150, &mut |i| i.blocked_by = vec![59, 151]);
+    note("blocked", 150);
+    note("blocking", 59);
+    note("blocking", 151);
+    with(170, &mut |i| {
+        i.locked = true;
+        i.lock_reason = Some("too heated".to_owned());
+    });
+    note("locked", 170);
+    repo.hidden_from_graphql.insert(160);
+    note("hidden_from_graphql", 160);
+    if let Some(p) = project.find_issue(repo.id, 175) {
+        project.items[p].archived = true;
+    }
+    note("archived_item", 175);
+    project.add_issue(repo.id, 281);
+    note("orphaned_item", 281);
+    for v in kinds.values_mut() {
+        v.sort_unstable();
+    }
 }
 
 fn large_issues(

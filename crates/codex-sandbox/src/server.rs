@@ -431,6 +431,11 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
     if let Some(what) = path.strip_prefix("/_sandbox/") {
         if method == "POST" {
             let body = serde_json::from_slice::<Value>(&bytes).ok();
+            if let Some((status, v)) =
+                crate::admin::control(&mut lock(&sh.state), what, body.as_ref())
+            {
+                return json_response(status, Vec::new(), Some(&v));
+            }
             return match sh.control(what, body.as_ref()) {
                 Some(Ok(v)) => json_response(200, Vec::new(), Some(&v)),
                 Some(Err(e)) => json_response(400, Vec::new(), Some(&json!({"message": e}))),

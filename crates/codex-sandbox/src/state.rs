@@ -57,6 +57,25 @@ pub struct Label {
     pub description: Option<String>,
     /// One of GitHub's default labels.
     pub default: bool,
+    /// False for a label deleted from the repository's label list but still shown on the issues
+    /// that carried it (`POST /_sandbox/label {"delete": true}`): absent from the labels list
+    /// and from name lookups.
+    pub listed: bool,
+}
+
+/// An issue type of an owner (GitHub's `issue-type`: Bug, Task, Feature, …).
+#[derive(Clone, Debug)]
+pub struct IssueType {
+    /// Numeric id.
+    pub id: u64,
+    /// Owner login (organisation).
+    pub owner: String,
+    /// Name (`Bug`).
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// One of GitHub's colour names (`red`, `yellow`, `blue`, …).
+    pub color: String,
 }
 
 /// A repository milestone.
@@ -96,6 +115,8 @@ pub enum StateReason {
     NotPlanned,
     /// Reopened.
     Reopened,
+    /// Closed as a duplicate of another issue.
+    Duplicate,
 }
 
 impl StateReason {
@@ -105,6 +126,7 @@ impl StateReason {
             Self::Completed => "completed",
             Self::NotPlanned => "not_planned",
             Self::Reopened => "reopened",
+            Self::Duplicate => "duplicate",
         }
     }
 
@@ -114,6 +136,7 @@ impl StateReason {
             "completed" => Some(Self::Completed),
             "not_planned" => Some(Self::NotPlanned),
             "reopened" => Some(Self::Reopened),
+            "duplicate" => Some(Self::Duplicate),
             _ => None,
         }
     }
@@ -133,6 +156,66 @@ pub enum Quirk {
     NoCreatedAt,
     /// In list responses only: `labels: null` (breaks the schema).
     LabelsNull,
+    /// In list responses only: no `number` (breaks the schema).
+    NoNumber,
+    /// In list responses only: no `title` (breaks the schema).
+    NoTitle,
+    /// In list responses only: the milestone object has no `number` (breaks the schema).
+    MilestoneWithoutNumber,
+    /// In list responses only: `state_reason` is [`UNKNOWN_STATE_REASON`], a value the
+    /// description's enum lacks (breaks the schema).
+    UnknownStateReason,
+}
+
+/// The `state_reason` an issue with [`Quirk::UnknownStateReason`] shows in lists.
+pub const UNKNOWN_STATE_REASON: &str = "resolved_elsewhere";
+
+impl Quirk {
+    /// The name `POST /_sandbox/issue` takes and `/_sandbox/state` shows (`labels_null`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::LabelsAsStrings => "labels_as_strings",
+            Self::LabelWithoutName => "label_without_name",
+            Self::NoCreatedAt => "no_created_at",
+            Self::LabelsNull => "labels_null",
+            Self::NoNumber => "no_number",
+            Self::NoTitle => "no_title",
+            Self::MilestoneWithoutNumber => "milestone_without_number",
+            Self::UnknownStateReason => "unknown_state_reason",
+        }
+    }
+
+    /// Every quirk, in declaration order.
+    pub const ALL: [Quirk; 9] = [
+        Self::None,
+        Self::LabelsAsStrings,
+        Self::LabelWithoutName,
+        Self::NoCreatedAt,
+        Self::LabelsNull,
+        Self::NoNumber,
+        Self::NoTitle,
+        Self::MilestoneWithoutNumber,
+        Self::UnknownStateReason,
+    ];
+
+    /// Parses [`Quirk::as_str`]'s names.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|q| q.as_str() == s)
+    }
+
+    /// True for the quirks that break the OpenAPI description (rendered in lists only).
+    pub fn breaks_schema(self) -> bool {
+        matches!(
+            self,
+            Self::NoCreatedAt
+                | Self::LabelsNull
+                | Self::NoNumber
+                | Self::NoTitle
+                | Self::MilestoneWithoutNumber
+                | Self::UnknownStateReason
+        )
+    }
 }
 
 /// Pull-request specifics of an issue-shaped item.
@@ -177,6 +260,16 @@ pub struct Issue {
     pub pull_request: Option<PullRequest>,
     /// Rendering oddity.
     pub quirk: Quirk,
+    /// The issue type: index into [`State::issue_types`] (`type: null` when none).
+    pub issue_type: Option<u32>,
+    /// The parent issue's number in the same repository (a sub-issue).
+    pub parent: Option<u32>,
+    /// Numbers (same repository) of the issues blocking this one.
+    pub blocked_by: Vec<u32>,
+    /// Conversation locked.
+    pub locked: bool,
+    /// Why it was locked (`off-topic`, `too heated`, `resolved`, `spam`).
+    pub lock_reason: Option<String>,
 }
 
 impl Issue {
@@ -199,6 +292,11 @@ impl Issue {
             closed_by: None,
             pull_request: None,
             quirk: Quirk::None,
+            issue_type: None,
+            parent: None,
+            blocked_by: Vec::new(),
+            locked: false,
+            lock_reason: None,
         }
     }
 
@@ -260,6 +358,58 @@ struct Index {
     created: Vec<IndexEntry>,
     updated: Vec<IndexEntry>,
     comments: Vec<IndexEntry>,
+    relations: Relations,
+}
+
+/// Sub-issue and dependency figures of a repository's issues, derived from each issue's
+/// `parent` and `blocked_by`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Relations {
+    /// Parent number → (children, closed children).
+    children: HashMap<u32, (u32, u32)>,
+    /// Blocker number → (open issues it blocks, all issues it blocks).
+    blocking: HashMap<u32, (u32, u32)>,
+}
+
+impl Relations {
+    fn build(issues: &[Issue]) -> Self {
+        let mut r = Self::default();
+        for i in issues {
+            if let Some(p) = i.parent {
+                let e = r.children.entry(p).or_default();
+                e.0 += 1;
+                e.1 += u32::from(!i.open);
+            }
+            for b in &i.blocked_by {
+                let e = r.blocking.entry(*b).or_default();
+                e.0 += u32::from(i.open);
+                e.1 += 1;
+            }
+        }
+        r
+    }
+}
+
+/// `sub_issues_summary` figures: total, completed (closed) children.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SubIssues {
+    /// Children.
+    pub total: u32,
+    /// Closed children.
+    pub completed: u32,
+}
+
+/// `issue_dependencies_summary` figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dependencies {
+    /// Open issues blocking this one.
+    pub blocked_by: u32,
+    /// Open issues this one blocks.
+    pub blocking: u32,
+    /// All issues blocking this one.
+    pub total_blocked_by: u32,
+    /// All issues this one blocks.
+    pub total_blocking: u32,
 }
 
 impl Index {
@@ -280,6 +430,7 @@ impl Index {
             created,
             updated,
             comments,
+            relations: Relations::build(issues),
         }
     }
 
@@ -331,6 +482,15 @@ pub struct Repo {
     pub private: bool,
     /// Topics, as GitHub lists them (lower case).
     pub topics: Vec<String>,
+    /// Issue numbers GraphQL's `repository.issues` leaves out (nodes and `totalCount`), as
+    /// GitHub's search-backed enumeration does while its index lags (`--hide-from-graphql`).
+    pub hidden_from_graphql: BTreeSet<u32>,
+    /// Issue numbers `GET /repos/{o}/{r}/issues` leaves out (every page); a GET of the issue
+    /// still answers 200 (`--hide-from-rest`).
+    pub hidden_from_rest: BTreeSet<u32>,
+    /// Issue numbers no longer visible to any token: GET answers 404, and neither listing nor
+    /// GraphQL shows them.
+    pub not_visible: BTreeSet<u32>,
     index: Option<Index>,
 }
 
@@ -361,6 +521,9 @@ impl Repo {
             fork: false,
             private: false,
             topics: vec!["codex".to_owned()],
+            hidden_from_graphql: BTreeSet::new(),
+            hidden_from_rest: BTreeSet::new(),
+            not_visible: BTreeSet::new(),
             index: None,
         }
     }
@@ -418,6 +581,13 @@ impl Repo {
         n
     }
 
+    /// Takes an issue out without a trace (the first half of a transfer).
+    pub(crate) fn take_issue(&mut self, number: u32) -> Option<Issue> {
+        let p = self.position(number)?;
+        self.index = None;
+        Some(self.issues.remove(p))
+    }
+
     /// Removes an issue; its number then answers 410.
     pub fn delete_issue(&mut self, number: u32) -> Option<Issue> {
         let p = self.position(number)?;
@@ -426,11 +596,11 @@ impl Repo {
         Some(self.issues.remove(p))
     }
 
-    /// Index of the label with this name (case-insensitive).
+    /// Index of the listed label with this name (case-insensitive).
     pub fn label_index(&self, name: &str) -> Option<u32> {
         self.labels
             .iter()
-            .position(|l| l.name.eq_ignore_ascii_case(name))
+            .position(|l| l.listed && l.name.eq_ignore_ascii_case(name))
             .and_then(|p| u32::try_from(p).ok())
     }
 
@@ -466,6 +636,50 @@ impl Repo {
         let issues = &self.issues;
         let index = self.index.get_or_insert_with(|| Index::build(issues));
         (&self.issues, index.get(key))
+    }
+
+    /// The sub-issue figures of issue `number` (its children in this repository).
+    pub fn sub_issues(&self, number: u32) -> SubIssues {
+        let (total, completed) = match &self.index {
+            Some(ix) => ix.relations.children.get(&number).copied(),
+            None => Relations::build(&self.issues)
+                .children
+                .get(&number)
+                .copied(),
+        }
+        .unwrap_or_default();
+        SubIssues { total, completed }
+    }
+
+    /// The dependency figures of issue `number`.
+    pub fn dependencies(&self, number: u32) -> Dependencies {
+        let (blocking, total_blocking) = match &self.index {
+            Some(ix) => ix.relations.blocking.get(&number).copied(),
+            None => Relations::build(&self.issues)
+                .blocking
+                .get(&number)
+                .copied(),
+        }
+        .unwrap_or_default();
+        let (mut blocked_by, mut total_blocked_by) = (0, 0);
+        if let Some(i) = self.issue(number) {
+            for b in &i.blocked_by {
+                total_blocked_by += 1;
+                blocked_by += u32::from(self.issue(*b).is_some_and(|x| x.open));
+            }
+        }
+        Dependencies {
+            blocked_by,
+            blocking,
+            total_blocked_by,
+            total_blocking,
+        }
+    }
+
+    /// Builds the list indexes (and the relation figures) now, if a write dropped them.
+    pub(crate) fn ensure_index(&mut self) {
+        let issues = &self.issues;
+        self.index.get_or_insert_with(|| Index::build(issues));
     }
 
     /// (open, closed) issue counts of a milestone, pull requests included as on GitHub.
@@ -531,6 +745,8 @@ pub struct ProjectItem {
     pub id: u64,
     /// What it points at.
     pub content: ItemContent,
+    /// Archived (`isArchived`): still an item, hidden from the Project's views.
+    pub archived: bool,
 }
 
 /// A Project v2 owned by an organisation or user.
@@ -600,6 +816,7 @@ impl Project {
         self.items.push(ProjectItem {
             id,
             content: ItemContent::Issue { repo_id, number },
+            archived: false,
         });
         let p = self.items.len() - 1;
         self.by_content.insert((repo_id, number), p);
@@ -616,6 +833,7 @@ impl Project {
                 id,
                 title: title.to_owned(),
             },
+            archived: false,
         });
         self.items.len() - 1
     }
@@ -624,6 +842,24 @@ impl Project {
     pub fn remove_issue(&mut self, repo_id: u64, number: u32) {
         self.items
             .retain(|i| i.content != ItemContent::Issue { repo_id, number });
+        self.reindex();
+    }
+
+    /// Points the item holding `from` (repository id, number) at `to` instead (a transferred
+    /// issue's item follows it). Returns false when no item holds `from`.
+    pub fn move_issue(&mut self, from: (u64, u32), to: (u64, u32)) -> bool {
+        let Some(p) = self.find_issue(from.0, from.1) else {
+            return false;
+        };
+        self.items[p].content = ItemContent::Issue {
+            repo_id: to.0,
+            number: to.1,
+        };
+        self.reindex();
+        true
+    }
+
+    fn reindex(&mut self) {
         self.by_content = self
             .items
             .iter()
@@ -645,6 +881,8 @@ pub struct State {
     pub repos: Vec<Repo>,
     /// Projects v2.
     pub projects: Vec<Project>,
+    /// Issue types of every owner (issues refer to them by index).
+    pub issue_types: Vec<IssueType>,
     /// What the scenario generated, by kind (also under `"scenario"` in `/_sandbox/state`).
     pub scenario: Value,
     /// The scenario clock (`SandboxOptions::now`).
@@ -665,6 +903,7 @@ impl State {
             users: Vec::new(),
             repos: Vec::new(),
             projects: Vec::new(),
+            issue_types: Vec::new(),
             scenario: Value::Null,
             now: now.timestamp(),
             repo_page_max: 100,
@@ -765,6 +1004,7 @@ impl State {
             color: "ededed".to_owned(),
             description: None,
             default: false,
+            listed: true,
         });
         u32::try_from(r.labels.len() - 1).ok()
     }
@@ -877,6 +1117,27 @@ impl State {
         self.projects
             .iter_mut()
             .find(|p| p.owner.eq_ignore_ascii_case(owner) && p.number == number)
+    }
+
+    /// Index into [`State::issue_types`] of `owner`'s issue type `name` (case-insensitive).
+    pub fn issue_type_index(&self, owner: &str, name: &str) -> Option<u32> {
+        self.issue_types
+            .iter()
+            .position(|t| t.owner.eq_ignore_ascii_case(owner) && t.name.eq_ignore_ascii_case(name))
+            .and_then(|p| u32::try_from(p).ok())
+    }
+
+    /// Adds an issue type for `owner` (colour: one of GitHub's names), returning its index.
+    pub fn add_issue_type(&mut self, owner: &str, name: &str, color: &str) -> u32 {
+        let id = self.next_id();
+        self.issue_types.push(IssueType {
+            id,
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+            description: Some(format!("{name} issues")),
+            color: color.to_owned(),
+        });
+        u32::try_from(self.issue_types.len() - 1).unwrap_or(u32::MAX)
     }
 
     /// Position of a repository by id.

@@ -82,6 +82,8 @@ async fn project_reads_and_item_pagination() {
         .unwrap()
         .iter()
         .map(|v| v.as_u64().unwrap())
+        // The deleted issue's item (the demo's orphaned item) has content null.
+        .filter(|n| !kind(&sb, "orphaned_item").contains(n))
         .collect();
     assert_eq!(numbers, state_numbers);
     assert!(

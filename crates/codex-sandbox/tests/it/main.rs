@@ -7,6 +7,7 @@ mod conformance;
 mod faults;
 mod ghes;
 mod graphql;
+mod integrity;
 mod issues;
 mod org;
 mod pagination;
