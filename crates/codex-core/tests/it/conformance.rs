@@ -103,13 +103,26 @@ async fn every_rest_request_and_answer_conforms() {
     let moved = sb.state()["repos"][0]["transferred"][0]["number"]
         .as_u64()
         .unwrap();
-    assert!(gh.issue(&r, IssueNumber(moved)).await.is_err());
+    // The integrity scanner follows a transfer once, on the same API.
+    match gh.issue(&r, IssueNumber(moved)).await {
+        Err(codex_core::Error::Moved { location, .. }) => {
+            let there = gh.issue_at(&location).await.unwrap().expect("the moved issue");
+            assert!(there.html_url.unwrap().contains("/acme/gadgets/issues/"));
+        }
+        other => panic!("not a 301: {other:?}"),
+    }
     let project = gh
         .find_project("acme", "Codex Dual-Track Development")
         .await
         .unwrap()
         .expect("project");
     let members = gh.project_content_ids(&project.id).await.unwrap();
+    // The integrity scanner's GraphQL: issue numbers, and the Project's items in detail.
+    let numbers = gh.issue_numbers("acme", "widgets").await.unwrap();
+    assert_eq!(numbers.total, Some(numbers.numbers.len() as u64));
+    let items = gh.project_items(&project.id).await.unwrap();
+    assert_eq!(items.total, items.items.len() as u64);
+    assert!(items.items.iter().any(|i| i.archived), "the demo's archived item");
     let outside = all
         .issues
         .iter()
