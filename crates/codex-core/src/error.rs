@@ -277,8 +277,13 @@ impl Error {
     /// run carries on (every component is idempotent). Whether that is a warning or an error
     /// is [`crate::jobs::Report::api_failure`]'s rule (CONTRACT.md section 3).
     pub fn stops_run(&self) -> bool {
+        self.is_run_limit() || self.is_rate_limit()
+    }
+
+    /// True for the run's own limits: the write budget, the deadline, a cancellation (not a
+    /// rate limit, which is per API: GraphQL's and REST's are separate budgets).
+    pub fn is_run_limit(&self) -> bool {
         matches!(self, Error::BudgetExhausted { .. } | Error::Stopped { .. })
-            || self.is_rate_limit()
     }
 
     /// Why the run stopped, when this is [`Error::Stopped`].

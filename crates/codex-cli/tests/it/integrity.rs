@@ -76,10 +76,7 @@ fn the_demo_reports_every_planted_defect_and_nothing_else() {
     expected.extend(planted(&world));
     assert_eq!(found(&t), expected);
     for f in t["findings"].as_array().unwrap() {
-        assert!(
-            f["remedy"].as_str().is_some_and(|r| r.len() > 20),
-            "{f:#}"
-        );
+        assert!(f["remedy"].as_str().is_some_and(|r| r.len() > 20), "{f:#}");
     }
     let moved = t["findings"]
         .as_array()
@@ -161,12 +158,14 @@ fn graphql_faults_leave_the_rest_findings_and_say_the_comparison_is_incomplete()
     let t = world.telemetry("integrity", "1");
     assert_eq!(t["comparison_complete"], false);
     let warnings = t["warnings"].to_string();
-    assert!(
-        warnings.contains("comparison is incomplete"),
-        "{warnings}"
-    );
+    assert!(warnings.contains("comparison is incomplete"), "{warnings}");
     let kinds: BTreeSet<String> = found(&t).into_iter().map(|(k, _)| k).collect();
-    for k in ["label_malformed", "milestone_unknown", "track_conflict", "deleted"] {
+    for k in [
+        "label_malformed",
+        "milestone_unknown",
+        "track_conflict",
+        "deleted",
+    ] {
         assert!(kinds.contains(k), "{k} missing from {kinds:?}");
     }
     for k in ["rest_only", "graphql_only"] {
@@ -220,7 +219,10 @@ fn issue_types_sub_issues_and_dependencies_are_counted_per_track() {
     assert_eq!(sum(&|v| v["blocked"].as_u64().unwrap()), 1);
     assert_eq!(sum(&|v| v["blocking"].as_u64().unwrap()), 1);
     assert_eq!(sum(&|v| v["locked"].as_u64().unwrap()), 1);
-    let blocked: Vec<u64> = tracks.iter().flat_map(|v| numbers(&v["blocked_issues"])).collect();
+    let blocked: Vec<u64> = tracks
+        .iter()
+        .flat_map(|v| numbers(&v["blocked_issues"]))
+        .collect();
     assert_eq!(blocked, world.kind("blocked"));
     let issues = sum(&|v| v["issues"].as_u64().unwrap());
     let untyped = sum(&|v| v["untyped"].as_u64().unwrap());
@@ -239,7 +241,10 @@ fn issues_gone_between_two_runs_are_transferred_deleted_or_not_visible() {
         .sandbox
         .transfer_issue("acme/widgets", 100, "acme/gadgets")
         .expect("transfer");
-    world.sandbox.delete_issue("acme/widgets", 101).expect("delete");
+    world
+        .sandbox
+        .delete_issue("acme/widgets", 101)
+        .expect("delete");
     world
         .sandbox
         .set_issue("acme/widgets", 104, &json!({"not_visible": true}))
@@ -250,7 +255,9 @@ fn issues_gone_between_two_runs_are_transferred_deleted_or_not_visible() {
     assert_eq!(t["baseline"], "previous");
     let gone: BTreeSet<(String, Option<u64>)> = found(&t)
         .into_iter()
-        .filter(|(k, _)| ["transferred", "deleted", "not_visible", "unlisted"].contains(&k.as_str()))
+        .filter(|(k, _)| {
+            ["transferred", "deleted", "not_visible", "unlisted"].contains(&k.as_str())
+        })
         .collect();
     let expected: BTreeSet<(String, Option<u64>)> = [
         ("transferred".to_owned(), Some(100)),
@@ -259,8 +266,14 @@ fn issues_gone_between_two_runs_are_transferred_deleted_or_not_visible() {
     ]
     .into_iter()
     .collect();
-    assert_eq!(gone, expected, "280 and 281 were reported by the first scan only");
-    assert_eq!(t["scanned"]["checked"], 3, "only the three vanished managed issues");
+    assert_eq!(
+        gone, expected,
+        "280 and 281 were reported by the first scan only"
+    );
+    assert_eq!(
+        t["scanned"]["checked"], 3,
+        "only the three vanished managed issues"
+    );
     let moved = t["findings"]
         .as_array()
         .unwrap()
@@ -276,7 +289,10 @@ fn issues_gone_between_two_runs_are_transferred_deleted_or_not_visible() {
     // Its Project item moved with it (another repository's now); the deleted and the hidden
     // issues' items point at nothing.
     let all = found(&t);
-    assert!(all.contains(&("project_item_foreign".into(), None)), "{all:?}");
+    assert!(
+        all.contains(&("project_item_foreign".into(), None)),
+        "{all:?}"
+    );
     assert_eq!(t["counts"]["project_item_orphaned"], 3, "281, 101 and 104");
     // None of the three is in the baseline any more: a third scan checks nothing.
     world.run(BIN, "3", &[], &[]).expect_code(0);
@@ -296,12 +312,22 @@ fn every_planted_kind_is_found_with_its_number() {
     world.run(BIN, "1", &[], &[]).expect_code(0);
     let set = |n: u32, v: Value| world.sandbox.set_issue("acme/widgets", n, &v).expect("set");
     set(132, json!({"quirk": "unknown_state_reason"}));
-    set(133, json!({"labels": ["codex", "codex-trackmain", "gone-label"]}));
+    set(
+        133,
+        json!({"labels": ["codex", "codex-trackmain", "gone-label"]}),
+    );
     set(134, json!({"milestone": 99}));
     set(135, json!({"quirk": "milestone_without_number"}));
     set(136, json!({"quirk": "no_title"}));
-    set(137, json!({"hidden_from_rest": true, "hidden_from_graphql": true}));
-    admin(&world, "label", &json!({"repo": "acme/widgets", "name": "codex-trackdashboard", "rename": "Codex-TrackDashboard"}));
+    set(
+        137,
+        json!({"hidden_from_rest": true, "hidden_from_graphql": true}),
+    );
+    admin(
+        &world,
+        "label",
+        &json!({"repo": "acme/widgets", "name": "codex-trackdashboard", "rename": "Codex-TrackDashboard"}),
+    );
     world
         .sandbox
         .set_issue("acme/gadgets", 1, &json!({"in_project": true}))
@@ -336,7 +362,12 @@ fn every_planted_kind_is_found_with_its_number() {
         .iter()
         .find(|f| f["kind"] == "label_case")
         .unwrap();
-    assert!(case["detail"].as_str().unwrap().contains("Codex-TrackDashboard"));
+    assert!(
+        case["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Codex-TrackDashboard")
+    );
     assert_no_write(&world);
 }
 
@@ -346,10 +377,17 @@ fn the_pipeline_runs_integrity_and_the_dashboard_shows_it() {
     let world = demo(|_| {});
     let run = world.run("codex", "p", &[], &["pipeline", "--dry-run"]);
     run.expect_code(0);
-    let sync = run.stdout.find("project-sync ").expect("sync row");
-    let integrity = run.stdout.find("integrity ").expect("integrity row");
-    let supervisor = run.stdout.find("supervisor ").expect("supervisor row");
-    assert!(sync < integrity && integrity < supervisor, "{}", run.stdout);
+    let table = &run.stdout[run
+        .stdout
+        .find("component        status")
+        .expect("the table")..];
+    let rows: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let at = |name: &str| rows.iter().position(|r| *r == name).expect(name);
+    assert_eq!(at("integrity"), at("project-sync") + 1, "{table}");
+    assert_eq!(at("supervisor"), at("integrity") + 1, "{table}");
     let dashboard = crate::common::read_dashboard(world.pages.path());
     assert_eq!(dashboard["integrity"]["component"], "integrity");
     assert!(dashboard["history"]["integrity"][0]["figures"]["findings"].as_u64() > Some(0));

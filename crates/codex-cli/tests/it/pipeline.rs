@@ -191,7 +191,7 @@ fn in_actions_the_job_summary_has_a_section_per_component_and_the_table() {
     let table = &text[text
         .find("| component | status | summary |")
         .expect("the table")..];
-    assert_eq!(table.lines().filter(|l| l.starts_with("| ")).count(), 8);
+    assert_eq!(table.lines().filter(|l| l.starts_with("| ")).count(), 9);
     assert!(
         table.contains("| project-sync | warning | sync: scanned"),
         "{table}"

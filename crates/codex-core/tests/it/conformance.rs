@@ -106,7 +106,11 @@ async fn every_rest_request_and_answer_conforms() {
     // The integrity scanner follows a transfer once, on the same API.
     match gh.issue(&r, IssueNumber(moved)).await {
         Err(codex_core::Error::Moved { location, .. }) => {
-            let there = gh.issue_at(&location).await.unwrap().expect("the moved issue");
+            let there = gh
+                .issue_at(&location)
+                .await
+                .unwrap()
+                .expect("the moved issue");
             assert!(there.html_url.unwrap().contains("/acme/gadgets/issues/"));
         }
         other => panic!("not a 301: {other:?}"),
@@ -122,7 +126,10 @@ async fn every_rest_request_and_answer_conforms() {
     assert_eq!(numbers.total, Some(numbers.numbers.len() as u64));
     let items = gh.project_items(&project.id).await.unwrap();
     assert_eq!(items.total, items.items.len() as u64);
-    assert!(items.items.iter().any(|i| i.archived), "the demo's archived item");
+    assert!(
+        items.items.iter().any(|i| i.archived),
+        "the demo's archived item"
+    );
     let outside = all
         .issues
         .iter()
