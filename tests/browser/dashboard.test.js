@@ -271,7 +271,7 @@ describe("Codex dashboard in Chromium", () => {
     Object.assign(first, { title: img, url: js, days_inactive: 9999, status: "escalation" });
     const second = data.activity.main.find((i) => i.status !== "active" && i !== first);
     Object.assign(second, { title: js, url: "JaVaScRiPt:window.__codexPwned=3", days_inactive: 9998, status: "escalation" });
-    data.sync.integrity.malformed[0].reason = '<script>window.__codexPwned=4</script><a href="javascript:x">x</a>';
+    data.sync.integrity.malformed = [{ number: null, reason: '<script>window.__codexPwned=4</script><a href="javascript:x">x</a>' }];
     data.diagnostics.checks[0].detail = '<svg onload="window.__codexPwned=5">';
     data.supervisor.warnings.push('<img src=y onerror="window.__codexPwned=6">');
     data.selftest.issue_url = "javascript:window.__codexPwned=7";
