@@ -29,7 +29,8 @@ query FindProject($login: String!, $title: String!, $after: String) {
   }
 }";
 
-/// One page of a Project's items: only the content's node id is read.
+/// One page of a Project's items: what each points at (node id, number, repository) and
+/// whether it is archived. Project-sync reads the node ids, the integrity scanner the rest.
 pub const PROJECT_ITEMS: &str = "\
 query ProjectItems($id: ID!, $after: String) {
   node(id: $id) {
@@ -39,10 +40,11 @@ query ProjectItems($id: ID!, $after: String) {
         pageInfo { hasNextPage endCursor }
         nodes {
           id
+          isArchived
           content {
             __typename
-            ... on Issue { id number }
-            ... on PullRequest { id number }
+            ... on Issue { id number repository { nameWithOwner } }
+            ... on PullRequest { id number repository { nameWithOwner } }
           }
         }
       }
@@ -79,29 +81,6 @@ query IssueNumbers($owner: String!, $name: String!, $after: String) {
   }
 }";
 
-/// One page of a Project's items with what the integrity scanner checks: archived or not,
-/// and the issue (number and repository) each points at.
-pub const PROJECT_ITEM_DETAILS: &str = "\
-query ProjectItemDetails($id: ID!, $after: String) {
-  node(id: $id) {
-    ... on ProjectV2 {
-      items(first: 100, after: $after) {
-        totalCount
-        pageInfo { hasNextPage endCursor }
-        nodes {
-          id
-          isArchived
-          content {
-            __typename
-            ... on Issue { number repository { nameWithOwner } }
-            ... on PullRequest { number repository { nameWithOwner } }
-          }
-        }
-      }
-    }
-  }
-}";
-
 /// Every GraphQL document Codex sends, for the conformance tests.
 pub const DOCUMENTS: &[&str] = &[
     FIND_PROJECT,
@@ -109,7 +88,6 @@ pub const DOCUMENTS: &[&str] = &[
     ADD_PROJECT_ITEM,
     DELETE_ISSUE,
     ISSUE_NUMBERS,
-    PROJECT_ITEM_DETAILS,
 ];
 
 /// A repository's issue numbers as GraphQL enumerates them.
@@ -227,7 +205,24 @@ impl GitHub {
 
     async fn read_project_content_ids(&self, project_id: &str) -> Result<HashSet<String>> {
         let mut ids = HashSet::new();
+        self.project_item_pages(project_id, |node| {
+            if let Some(id) = node["content"]["id"].as_str() {
+                ids.insert(id.to_owned());
+            }
+        })
+        .await?;
+        Ok(ids)
+    }
+
+    /// Every page of a Project's items ([`PROJECT_ITEMS`]), each item to `each`; the
+    /// connection's `totalCount`.
+    async fn project_item_pages(
+        &self,
+        project_id: &str,
+        mut each: impl FnMut(&Value),
+    ) -> Result<u64> {
         let mut after: Option<String> = None;
+        let mut total = 0;
         loop {
             let data = self
                 .graphql(PROJECT_ITEMS, json!({ "id": project_id, "after": after }))
@@ -239,14 +234,15 @@ impl GitHub {
                     messages: vec![format!("project {project_id} has no readable items")],
                 });
             }
-            for node in items["nodes"].as_array().into_iter().flatten() {
-                if let Some(id) = node["content"]["id"].as_str() {
-                    ids.insert(id.to_owned());
-                }
-            }
+            total = items["totalCount"].as_u64().unwrap_or(total);
+            items["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .for_each(&mut each);
             match page_cursor(&items["pageInfo"]) {
-                Some(cursor) => after = Some(cursor),
-                None => return Ok(ids),
+                Some(cursor) if after.as_deref() != Some(cursor.as_str()) => after = Some(cursor),
+                _ => return Ok(total),
             }
         }
     }
@@ -343,52 +339,38 @@ impl GitHub {
 
     /// Every item of a Project with its archived flag and what it points at.
     pub async fn project_items(&self, project_id: &str) -> Result<ProjectItems> {
-        let mut out = ProjectItems::default();
-        let mut after: Option<String> = None;
-        loop {
-            let data = self
-                .graphql(
-                    PROJECT_ITEM_DETAILS,
-                    json!({ "id": project_id, "after": after }),
-                )
-                .await?;
-            let items = &data["node"]["items"];
-            if items.is_null() {
-                return Err(Error::GraphQl {
-                    kind: Some(GraphQlErrorKind::NotFound),
-                    messages: vec![format!("project {project_id} has no readable items")],
-                });
-            }
-            out.total = items["totalCount"].as_u64().unwrap_or(out.total);
-            for node in items["nodes"].as_array().into_iter().flatten() {
-                let content = &node["content"];
-                let content = if content.is_null() {
-                    ItemContent::Missing
-                } else {
-                    match (
-                        content["__typename"].as_str(),
-                        content["number"].as_u64(),
-                        content["repository"]["nameWithOwner"].as_str(),
-                    ) {
-                        (Some(kind @ ("Issue" | "PullRequest")), Some(number), Some(repo)) => {
-                            ItemContent::Issue {
-                                repository: repo.to_owned(),
-                                number,
-                                pull_request: kind == "PullRequest",
-                            }
-                        }
-                        _ => ItemContent::Other,
+        let mut items = Vec::new();
+        let total = self
+            .project_item_pages(project_id, |node| items.push(ProjectItem::from_json(node)))
+            .await?;
+        Ok(ProjectItems { items, total })
+    }
+}
+
+impl ProjectItem {
+    fn from_json(node: &Value) -> Self {
+        let content = &node["content"];
+        let content = if content.is_null() {
+            ItemContent::Missing
+        } else {
+            match (
+                content["__typename"].as_str(),
+                content["number"].as_u64(),
+                content["repository"]["nameWithOwner"].as_str(),
+            ) {
+                (Some(kind @ ("Issue" | "PullRequest")), Some(number), Some(repo)) => {
+                    ItemContent::Issue {
+                        repository: repo.to_owned(),
+                        number,
+                        pull_request: kind == "PullRequest",
                     }
-                };
-                out.items.push(ProjectItem {
-                    archived: node["isArchived"].as_bool().unwrap_or(false),
-                    content,
-                });
+                }
+                _ => ItemContent::Other,
             }
-            match page_cursor(&items["pageInfo"]) {
-                Some(cursor) if after.as_deref() != Some(cursor.as_str()) => after = Some(cursor),
-                _ => return Ok(out),
-            }
+        };
+        ProjectItem {
+            archived: node["isArchived"].as_bool().unwrap_or(false),
+            content,
         }
     }
 }
