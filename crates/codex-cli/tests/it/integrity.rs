@@ -27,6 +27,15 @@ fn found(t: &Value) -> BTreeSet<(String, Option<u64>)> {
         .collect()
 }
 
+/// The first finding of `kind`.
+#[track_caller]
+fn first<'a>(t: &'a Value, kind: &str) -> &'a Value {
+    t["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["kind"] == kind))
+        .unwrap_or_else(|| panic!("no {kind} finding in {:#}", t["findings"]))
+}
+
 fn of(kind: &str, ns: impl IntoIterator<Item = u64>) -> Vec<(String, Option<u64>)> {
     ns.into_iter().map(|n| (kind.to_owned(), Some(n))).collect()
 }
@@ -78,12 +87,7 @@ fn the_demo_reports_every_planted_defect_and_nothing_else() {
     for f in t["findings"].as_array().unwrap() {
         assert!(f["remedy"].as_str().is_some_and(|r| r.len() > 20), "{f:#}");
     }
-    let moved = t["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == "transferred")
-        .unwrap();
+    let moved = first(&t, "transferred");
     assert!(
         moved["moved_to"]
             .as_str()
@@ -274,12 +278,7 @@ fn issues_gone_between_two_runs_are_transferred_deleted_or_not_visible() {
         t["scanned"]["checked"], 3,
         "only the three vanished managed issues"
     );
-    let moved = t["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == "transferred")
-        .unwrap();
+    let moved = first(&t, "transferred");
     assert!(
         moved["moved_to"]
             .as_str()
@@ -356,12 +355,7 @@ fn every_planted_kind_is_found_with_its_number() {
             "{expected:?} not in {all:#?}"
         );
     }
-    let case = t["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["kind"] == "label_case")
-        .unwrap();
+    let case = first(&t, "label_case");
     assert!(
         case["detail"]
             .as_str()
