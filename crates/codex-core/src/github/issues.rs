@@ -77,10 +77,9 @@ impl IssueQuery {
 pub struct IssuePage {
     /// Issues (pull requests removed).
     pub issues: Vec<Issue>,
-    /// Pull requests seen and dropped.
-    pub pull_requests: u64,
-    /// Their numbers, and whether each is open (the integrity scanner's comparisons).
-    pub pull_request_numbers: Vec<(u64, bool)>,
+    /// Pull requests seen and dropped from `issues`: their numbers, and whether each is open
+    /// (the integrity scanner's comparisons).
+    pub pull_requests: Vec<(u64, bool)>,
     /// Items that could not be understood.
     pub malformed: Vec<Malformed>,
 }
@@ -156,9 +155,7 @@ impl IssueLister {
             self.items += 1;
             match Issue::from_json(item) {
                 Ok(issue) if issue.is_pull_request => {
-                    page.pull_requests += 1;
-                    page.pull_request_numbers
-                        .push((issue.number.0, issue.is_open()));
+                    page.pull_requests.push((issue.number.0, issue.is_open()));
                 }
                 Ok(issue) => page.issues.push(issue),
                 Err(malformed) => page.malformed.push(malformed),
@@ -189,8 +186,7 @@ impl IssueLister {
         let mut all = IssuePage::default();
         while let Some(page) = self.next_page().await? {
             all.issues.extend(page.issues);
-            all.pull_requests += page.pull_requests;
-            all.pull_request_numbers.extend(page.pull_request_numbers);
+            all.pull_requests.extend(page.pull_requests);
             all.malformed.extend(page.malformed);
         }
         Ok(all)

@@ -320,7 +320,7 @@ async fn execute(ctx: &Context, report: &mut Report<IntegrityFields>) {
         match lister.next_page().await {
             Ok(Some(page)) => {
                 scan.add_unreadable(&page.malformed);
-                scan.add_pull_requests(&page.pull_request_numbers);
+                scan.add_pull_requests(&page.pull_requests);
                 for issue in &page.issues {
                     scan.add(issue, settings, &milestones, labels.as_ref());
                 }
@@ -368,14 +368,9 @@ async fn execute(ctx: &Context, report: &mut Report<IntegrityFields>) {
             Err((partial, e)) => {
                 // What GraphQL did return that REST lacks stands; REST-only cannot be told.
                 found.extend(
-                    compare_listings(
-                        &BTreeSet::new(),
-                        &scan.pull_requests,
-                        &partial.numbers,
-                        None,
-                    )
-                    .into_iter()
-                    .filter(|f| !scan.issues.contains(&f.number.unwrap_or(0))),
+                    compare_listings(&scan.issues, &scan.pull_requests, &partial.numbers, None)
+                        .into_iter()
+                        .filter(|f| f.kind != FindingKind::RestOnly),
                 );
                 // GraphQL has its own rate limit: its trouble stops the comparison, not the
                 // REST work; only the run's own stop (a cancellation, the deadline) stops all.

@@ -48,8 +48,8 @@ async fn enumerate_all(n: usize) {
     let mut page_sizes = Vec::new();
     while let Some(page) = lister.next_page().await.unwrap() {
         assert!(page.malformed.is_empty(), "{:?}", page.malformed);
-        page_sizes.push(page.issues.len() as u64 + page.pull_requests);
-        prs += page.pull_requests;
+        page_sizes.push((page.issues.len() + page.pull_requests.len()) as u64);
+        prs += page.pull_requests.len() as u64;
         for issue in page.issues {
             assert!(seen.insert(issue.number.0), "#{} seen twice", issue.number);
         }
