@@ -88,7 +88,15 @@ struct RunState {
     /// Each Project's members (content node ids) as read once this run, plus what the run
     /// added since: a run over several repositories of one organisation Project reads it
     /// once, not once per repository (which would be quadratic in the organisation's size).
-    projects: Mutex<std::collections::HashMap<String, std::collections::HashSet<String>>>,
+    projects: Mutex<std::collections::HashMap<String, KnownProject>>,
+}
+
+/// A Project as read once this run: its members (content node ids, plus what the run added
+/// since) and its items as the integrity scanner looks at them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KnownProject {
+    pub(crate) members: std::collections::HashSet<String>,
+    pub(crate) items: super::graphql::ProjectItems,
 }
 
 impl Session {
@@ -108,27 +116,26 @@ impl Session {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// A Project's members as this run knows them (see [`GitHub::project_content_ids`]).
-    pub(crate) fn project_members(
+    /// A Project as this run knows it (see [`GitHub::project_content_ids`]), seen through `f`.
+    pub(crate) fn known_project<T>(
         &self,
         project_id: &str,
-    ) -> Option<std::collections::HashSet<String>> {
-        lock_or_recover(&self.run.projects).get(project_id).cloned()
+        f: impl FnOnce(&KnownProject) -> T,
+    ) -> Option<T> {
+        lock_or_recover(&self.run.projects).get(project_id).map(f)
     }
 
-    /// Remember a Project's members as read.
-    pub(crate) fn remember_project(
-        &self,
-        project_id: &str,
-        members: &std::collections::HashSet<String>,
-    ) {
-        lock_or_recover(&self.run.projects).insert(project_id.to_owned(), members.clone());
+    /// Remember a Project as read.
+    pub(crate) fn remember_project(&self, project_id: &str, known: KnownProject) {
+        lock_or_recover(&self.run.projects).insert(project_id.to_owned(), known);
     }
 
-    /// Note content added to a Project (when its members were read this run).
+    /// Note content added to a Project (when it was read this run).
     pub(crate) fn project_added(&self, project_id: &str, content_id: &str) {
-        if let Some(members) = lock_or_recover(&self.run.projects).get_mut(project_id) {
-            members.insert(content_id.to_owned());
+        if let Some(known) = lock_or_recover(&self.run.projects).get_mut(project_id)
+            && known.members.insert(content_id.to_owned())
+        {
+            known.items.total += 1;
         }
     }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{Value, json};
 
 use crate::error::{Error, GraphQlErrorKind, Result};
-use crate::github::client::{GitHub, Retry, Written};
+use crate::github::client::{GitHub, KnownProject, Retry, Written};
 
 /// Find a Project by title under an organisation or user.
 pub const FIND_PROJECT: &str = "\
@@ -190,28 +190,39 @@ impl GitHub {
     /// once a run. The clients of a run (its components, every repository of a run over
     /// several) share what was read, and [`GitHub::add_project_item`] adds to it.
     pub async fn project_content_ids(&self, project_id: &str) -> Result<HashSet<String>> {
-        if let Some(known) = self.session().project_members(project_id) {
-            tracing::debug!(
-                project_id,
-                items = known.len(),
-                "project items known this run"
-            );
-            return Ok(known);
-        }
-        let ids = self.read_project_content_ids(project_id).await?;
-        self.session().remember_project(project_id, &ids);
-        Ok(ids)
+        self.known_project(project_id, |known| known.members.clone())
+            .await
     }
 
-    async fn read_project_content_ids(&self, project_id: &str) -> Result<HashSet<String>> {
-        let mut ids = HashSet::new();
-        self.project_item_pages(project_id, |node| {
-            if let Some(id) = node["content"]["id"].as_str() {
-                ids.insert(id.to_owned());
-            }
-        })
-        .await?;
-        Ok(ids)
+    /// Every item of a Project with its archived flag and what it points at, from the same
+    /// one pass a run as [`GitHub::project_content_ids`].
+    pub async fn project_items(&self, project_id: &str) -> Result<ProjectItems> {
+        self.known_project(project_id, |known| known.items.clone())
+            .await
+    }
+
+    /// The Project as this run read it, read now if no client of the run has yet.
+    async fn known_project<T>(
+        &self,
+        project_id: &str,
+        f: impl Fn(&KnownProject) -> T,
+    ) -> Result<T> {
+        if let Some(out) = self.session().known_project(project_id, &f) {
+            tracing::debug!(project_id, "project items known this run");
+            return Ok(out);
+        }
+        let mut known = KnownProject::default();
+        known.items.total = self
+            .project_item_pages(project_id, |node| {
+                if let Some(id) = node["content"]["id"].as_str() {
+                    known.members.insert(id.to_owned());
+                }
+                known.items.items.push(ProjectItem::from_json(node));
+            })
+            .await?;
+        let out = f(&known);
+        self.session().remember_project(project_id, known);
+        Ok(out)
     }
 
     /// Every page of a Project's items ([`PROJECT_ITEMS`]), each item to `each`; the
@@ -335,15 +346,6 @@ impl GitHub {
                 _ => return Ok(out),
             }
         }
-    }
-
-    /// Every item of a Project with its archived flag and what it points at.
-    pub async fn project_items(&self, project_id: &str) -> Result<ProjectItems> {
-        let mut items = Vec::new();
-        let total = self
-            .project_item_pages(project_id, |node| items.push(ProjectItem::from_json(node)))
-            .await?;
-        Ok(ProjectItems { items, total })
     }
 }
 
