@@ -347,7 +347,10 @@ impl Pages {
                 source: std::io::Error::other(e),
             })?;
             crate::redact::scrub_json(&redactor, &mut value);
-            self.replace_in(PagesPath::DetailsDir, path, &to_json(&value)?)?;
+            // Compact: pieces are read by the page only, and they are most of a run's bytes.
+            let mut bytes = value.to_string().into_bytes();
+            bytes.push(b'\n');
+            self.replace_in(PagesPath::DetailsDir, path, &bytes)?;
         }
         self.remove_pieces_after(component, list, pieces)?;
         Ok(Omitted {
