@@ -25,7 +25,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_JS="$ROOT/scripts/bench"
-REL="$ROOT/target/release"
+# The build's own target directory when CARGO_TARGET_DIR says where it is.
+REL="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 OUT="$ROOT/target/bench"
 
 cases=()
@@ -234,8 +235,17 @@ run_pipeline() { # LABEL CACHE_DIR(or "") -> PIPE (JSON)
     run_component "$label-$name" "$bin" "$pages" "$cache"
     runs+=("$RUN")
   done
-  PIPE=$(printf '%s\n' "${runs[@]}" | jq -s --arg lbl "$label" --arg cache "$cache" '
-    {"label": $lbl, cache: ($cache != ""),
+  # What the run leaves under gh-pages (a fresh pages dir: every file is this run's).
+  local sizes
+  sizes=$(jq -n \
+    --argjson dashboard "$(stat -c %s "$pages/dashboard/dashboard.json" 2>/dev/null || echo 0)" \
+    --argjson telemetry "$(cat "$pages"/telemetry/*.json 2>/dev/null | wc -c)" \
+    --argjson pieces "$(cat "$pages"/dashboard/details/*.json 2>/dev/null | wc -c)" \
+    --argjson piece_files "$(find "$pages/dashboard/details" -name '*.json' 2>/dev/null | wc -l)" \
+    --argjson all "$(find "$pages" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')" \
+    '{dashboard_json: $dashboard, telemetry: $telemetry, pieces: $pieces, piece_files: $piece_files, all_files: $all}')
+  PIPE=$(printf '%s\n' "${runs[@]}" | jq -s --arg lbl "$label" --arg cache "$cache" --argjson sizes "$sizes" '
+    {"label": $lbl, cache: ($cache != ""), pages_bytes: $sizes,
      requests: (map(.sandbox.requests) | add),
      telemetry_requests: (map(.telemetry_api.requests // 0) | add),
      writes: (map(.sandbox.writes) | add),

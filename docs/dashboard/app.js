@@ -5,13 +5,21 @@
 // setAttribute on fixed attribute names); innerHTML is never used; only https:// URLs become
 // links, or http:// URLs on the repository's own server when dashboard.json says it is served
 // over http. The page's Content-Security-Policy allows no inline or remote script.
+//
+// Per-issue lists in telemetry are bounded (CONTRACT.md section 4): the first 200 entries, and
+// beside each list an `…omitted` {count, pieces}. The rest are fetched only when a person asks
+// ("Show all N"), from piece files details/COMPONENT-LIST-K.json next to dashboard.json, whose
+// names this page builds from fixed component and list names and a counted K, never from the
+// data. A piece is as untrusted as the rest.
 "use strict";
 
 (function () {
   const STALE_MS = 12 * 60 * 60 * 1000;
   const LIST_PREVIEW = 10;
   // Text-only DOM helpers, shared with the other page (dom.js, loaded first).
-  const { h, s, append, text, isNum, list, obj } = window.CodexDom;
+  const { h, s, append, text, isNum, list, obj, fetchJson } = window.CodexDom;
+  // More pieces than this for one list is not a count this page believes.
+  const PIECES_MAX = 1000;
 
   const COMPONENTS = [
     { key: "selftest", name: "Self-test" },
@@ -174,12 +182,89 @@
     return h("p", { class: "empty" }, h("span", { class: "empty-icon", "aria-hidden": "true" }, "○"), " ", message);
   }
 
-  // First `LIST_PREVIEW` items visible, the rest behind a disclosure.
-  function longList(tag, items, render, cls, noun) {
+  // First `LIST_PREVIEW` items visible, the rest behind a disclosure; with `more` (a bounded
+  // list's pieces, see bounded()), a "Show all N" control that appends the omitted entries.
+  function longList(tag, items, render, cls, noun, more) {
     const head = h(tag, { class: cls }, items.slice(0, LIST_PREVIEW).map(render));
-    if (items.length <= LIST_PREVIEW) return head;
-    const rest = h(tag, { class: cls, start: tag === "ol" ? LIST_PREVIEW + 1 : null }, items.slice(LIST_PREVIEW).map(render));
-    return h("div", {}, head, h("details", { class: "more" }, h("summary", {}, "Show " + (items.length - LIST_PREVIEW) + " more " + noun), rest));
+    let tail = head;
+    let disclosure = null;
+    if (items.length > LIST_PREVIEW) {
+      tail = h(tag, { class: cls, start: tag === "ol" ? LIST_PREVIEW + 1 : null }, items.slice(LIST_PREVIEW).map(render));
+      disclosure = h("details", { class: "more" }, h("summary", {}, "Show " + (items.length - LIST_PREVIEW) + " more " + noun), tail);
+    }
+    const control = more ? showAll(more, tail, render, disclosure) : null;
+    if (!disclosure && !control) return head;
+    return h("div", {}, head, disclosure, control);
+  }
+
+  // ---- Pieces: the entries a bounded list left out --------------------------------------------
+
+  // A bounded list of component telemetry `t`: `component` and `name` are the page's own
+  // fixed names (the piece files are details/COMPONENT-NAME-K.json), `omitted` the telemetry's
+  // {count, pieces} beside the list. Gives {t, component, name, count, pieces, total}.
+  function bounded(t, component, name, items, omitted) {
+    const o = obj(omitted);
+    const more = count(o.count) || 0;
+    const pieces = Math.min(count(o.pieces) || 0, PIECES_MAX);
+    return { t: t, component: component, name: name, count: more, pieces: pieces, total: list(items).length + more };
+  }
+
+  // The "Show all N" control of a bounded list (null when nothing was left out): on click it
+  // fetches the pieces in order, one at a time, appending each entry through `render` to
+  // `target` (opening `disclosure`, the list's "more" part, when there is one). A piece from
+  // another run is shown with a notice; a missing or garbled piece stops with one.
+  function showAll(more, target, render, disclosure) {
+    if (!more.count) return null;
+    const key = more.component + "-" + more.name;
+    const status = h("p", { class: "pieces-status muted", role: "status", "aria-live": "polite" });
+    const notices = h("div", { class: "pieces-notices" });
+    const box = h("div", { class: "pieces", "data-list": key }, status, notices);
+    const notice = (cls, message) => notices.appendChild(h("p", { class: "notice " + cls }, message));
+    if (!more.pieces) {
+      status.textContent = more.count + " more not shown: their pieces were not written (see the component's warnings).";
+      return box;
+    }
+    status.textContent = "Showing " + (more.total - more.count) + " of " + more.total + ".";
+    const button = h("button", { type: "button", class: "show-all" }, "Show all " + more.total);
+    box.insertBefore(button, status);
+    const runId = more.t ? more.t.run_id : undefined;
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      if (disclosure) disclosure.open = true;
+      let shown = more.total - more.count;
+      let otherRun = false;
+      for (let k = 1; k <= more.pieces; k++) {
+        const file = "details/" + key + "-" + k + ".json";
+        status.textContent = "Loading part " + k + " of " + more.pieces + "…";
+        let piece;
+        try {
+          piece = await fetchJson(file);
+        } catch (e) {
+          notice("notice-error pieces-missing", "Part " + k + " of " + more.pieces + " could not be loaded (" + text(e && e.message) + "): " + shown + " of " + more.total + " shown. Reload the page to try again.");
+          status.textContent = "Showing " + shown + " of " + more.total + ".";
+          return;
+        }
+        if (!piece || typeof piece !== "object" || Array.isArray(piece) || !Array.isArray(piece.entries) || piece.piece !== k || piece.entries.length > 1000) {
+          notice("notice-error pieces-garbled", "Part " + k + " of " + more.pieces + " (" + file + ") is not a piece of this list: " + shown + " of " + more.total + " shown.");
+          status.textContent = "Showing " + shown + " of " + more.total + ".";
+          return;
+        }
+        if (piece.run_id !== runId && !otherRun) {
+          otherRun = true;
+          notice("notice-warning pieces-other-run", "Part " + k + " is from run " + text(piece.run_id) + ", not from run " + text(runId) + " shown above: a newer run replaced it, so the list may differ. Reload the page for the latest.");
+        }
+        const nodes = [];
+        for (const entry of piece.entries) {
+          if (entry === null || entry === undefined) continue;
+          nodes.push(render(entry));
+        }
+        append(target, nodes);
+        shown += nodes.length;
+      }
+      button.remove();
+      status.textContent = "All " + shown + " shown.";
+    });
+    return box;
   }
 
   // ---- Time --------------------------------------------------------------------------------
@@ -315,8 +400,11 @@
           ["verified", "Verified", t.verified === true ? "yes" : "no"],
           ["milestone", "Milestone", t.milestone],
         ];
-      case "cleaner":
-        return [["candidates", "Candidates", n(t.candidates)], ["closed", "Closed", len(t.issues_closed)], ["deleted", "Deleted", len(t.issues_deleted)], ["pruned", "Files pruned", n(t.telemetry_pruned_count)]];
+      case "cleaner": {
+        // Counts, not list lengths: a list holds the first 200.
+        const all = (k) => len(t[k]) + (count(obj(t[k + "_omitted"]).count) || 0);
+        return [["candidates", "Candidates", n(t.candidates)], ["closed", "Closed", all("issues_closed")], ["deleted", "Deleted", all("issues_deleted")], ["pruned", "Files pruned", n(t.telemetry_pruned_count)]];
+      }
       case "sync": {
         const c = obj(t.corrections);
         const total = CORRECTION_KINDS.reduce((sum, [k]) => sum + (isNum(c[k]) ? c[k] : 0), 0);
@@ -479,10 +567,13 @@
     } else if (act) {
       const items = list(act[tr.key]).filter((i) => i && (i.status === "stale" || i.status === "escalation")).slice().sort(byAge);
       const counts = obj(obj(act.summary)[tr.key]);
+      const more = bounded(act, "activity", tr.key, items, obj(act.omitted)[tr.key]);
+      // The count, not the list's length: the list holds the oldest 200.
+      const total = count(counts.stale) !== null && count(counts.escalation) !== null ? counts.stale + counts.escalation : more.total;
       children.push(
-        h("h4", {}, "Stale and escalated issues (" + items.length + "), oldest first"),
+        h("h4", {}, "Stale and escalated issues (" + total + "), oldest first"),
         h("p", { class: "muted activity-counts" }, "Activity: " + text(counts.active) + " active · " + text(counts.stale) + " stale · " + text(counts.escalation) + " escalated"),
-        items.length ? longList("ol", items, issueItem, "issues", "issues") : empty("None: every open issue on this track is active."),
+        items.length ? longList("ol", items, issueItem, "issues", "issues", more) : empty("None: every open issue on this track is active."),
       );
     } else {
       children.push(h("h4", {}, "Stale and escalated issues"), empty("No data yet: activity has not reported."));
@@ -534,21 +625,24 @@
       ),
     );
     const details = list(t.details);
+    const detailsMore = bounded(t, "sync", "details", details, t.details_omitted);
     const touched = panel(
       "sync-touched",
-      "Issues touched (" + details.length + ")",
+      "Issues touched (" + detailsMore.total + ")",
       details.length
         ? longList(
           "ul",
           details,
-          (x) => h("li", { "data-number": isNum(x.number) ? x.number : "" }, maybeLink(issueUrl(repo, x.number), "#" + text(x.number)), ": ", list(x.changes).map((ch) => CHANGE_WORDS[ch] || text(ch)).join(", ")),
+          (x) => h("li", { "data-number": isNum(obj(x).number) ? x.number : "" }, maybeLink(issueUrl(repo, obj(x).number), "#" + text(obj(x).number)), ": ", list(obj(x).changes).map((ch) => CHANGE_WORDS[ch] || text(ch)).join(", ")),
           "touched",
           "issues",
+          detailsMore,
         )
         : empty("None: nothing needed correcting."),
     );
     const malformed = list(obj(t.integrity).malformed);
     const conflicts = list(t.track_conflicts);
+    const conflictsMore = bounded(t, "sync", "track_conflicts", conflicts, t.track_conflicts_omitted);
     const skipped = panel(
       "sync-skipped",
       "Items sync could not use (" + malformed.length + ")",
@@ -556,10 +650,8 @@
       malformed.length
         ? longList("ul", malformed, (m) => h("li", { class: "finding" }, isNum(obj(m).number) ? maybeLink(issueUrl(repo, m.number), "#" + m.number) : h("span", {}, "(no number)"), ": ", text(obj(m).reason)), "findings", "items")
         : empty("None: every item was understood."),
-      h("h4", {}, "Both track labels (" + conflicts.length + ")"),
-      conflicts.length
-        ? h("p", { class: "conflicts" }, conflicts.map((n, i) => [i ? ", " : "", maybeLink(issueUrl(repo, n), "#" + text(n))]), h("span", { class: "muted" }, " — reported, left unchanged."))
-        : empty("None."),
+      h("h4", {}, "Both track labels (" + conflictsMore.total + ")"),
+      conflicts.length ? refList(repo, conflicts, conflictsMore, "conflicts", " — reported, left unchanged.") : empty("None."),
     );
     return section("sync", "Sync", "What project sync corrected in its latest run, and what it skipped.", h("div", { class: "grid-3" }, corrections, touched, skipped));
   }
@@ -741,7 +833,8 @@
     const total = count(sub.total);
     const done = count(sub.completed);
     const parents = count(sub.parents);
-    const blocked = list(f.blocked_issues).slice(0, 100);
+    const blocked = list(f.blocked_issues);
+    const blockedMore = bounded(t, "integrity", "blocked_issues-" + tr.key, blocked, f.blocked_issues_omitted);
     const blockedCount = count(f.blocked);
     const TYPES_SHOWN = 50;
     return panel(
@@ -780,7 +873,7 @@
         : empty("No open issue on this track has sub-issues."),
       h("h4", {}, "Blocked by other issues (" + (blockedCount === null ? blocked.length : blockedCount) + ")"),
       blocked.length
-        ? h("p", { class: "blocked" }, h("span", { class: "refs" }, blocked.map((n, i) => [i ? ", " : "", issueRef(repo, n)])), blockedCount !== null && blockedCount > blocked.length ? h("span", { class: "muted" }, " — the first " + blocked.length + " listed") : null)
+        ? h("p", { class: "blocked" }, refList(repo, blocked, blockedMore, "refs", blockedCount !== null && blockedCount > blockedMore.total ? " — the first " + blocked.length + " listed" : null))
         : empty(blockedCount ? "Not listed." : "None."),
     );
   }
@@ -812,10 +905,20 @@
 
   // ---- Cleaner, self-test, diagnostics --------------------------------------------------------
 
-  function issueRefs(repo, numbers) {
+  function issueRefs(repo, numbers, more) {
     const ns = list(numbers);
     if (!ns.length) return "none";
-    return h("span", { class: "refs" }, ns.map((n, i) => [i ? ", " : "", maybeLink(issueUrl(repo, n), "#" + text(n))]));
+    return refList(repo, ns, more, "refs");
+  }
+
+  // Issue numbers as links, comma separated, in a <span class=cls> (then `note`), with a
+  // bounded list's "Show all N" control when `more` says entries were left out.
+  function refList(repo, numbers, more, cls, note) {
+    const ref = (n, first) => h("span", { class: "ref", "data-number": isNum(n) ? n : "" }, first ? "" : ", ", issueRef(repo, n));
+    const refs = h("span", { class: cls }, numbers.map((n, i) => ref(n, i === 0)));
+    const control = more ? showAll(more, refs, (n) => ref(n, false), null) : null;
+    const tail = note ? h("span", { class: "muted" }, note) : null;
+    return control ? h("span", {}, refs, tail, control) : h("span", {}, refs, tail);
   }
 
   function cleanerPanel(d) {
@@ -823,18 +926,24 @@
     if (!t) return panel("cleaner", "Cleaner", empty("No data yet: the cleaner has not reported."));
     const repo = repoUrl(d);
     const pruned = list(t.telemetry_pruned);
+    const more = (name) => bounded(t, "cleaner", name, t[name], t[name + "_omitted"]);
+    const closed = more("issues_closed");
+    const deleted = more("issues_deleted");
+    const prunedFile = (p) => h("li", {}, h("code", {}, text(p)));
+    const prunedList = h("ul", {}, pruned.map(prunedFile));
+    const prunedControl = showAll(more("telemetry_pruned"), prunedList, prunedFile, null);
     return panel(
       "cleaner",
       "Cleaner",
       h("p", { class: "muted" }, "Retires old self-test issues and prunes old telemetry."),
       figures([
         ["candidates", "Self-test issues found", t.candidates],
-        ["kept", "Kept", issueRefs(repo, t.kept)],
-        ["closed", "Closed (" + list(t.issues_closed).length + ")", issueRefs(repo, t.issues_closed)],
-        ["deleted", "Deleted (" + list(t.issues_deleted).length + ")", issueRefs(repo, t.issues_deleted)],
+        ["kept", "Kept", issueRefs(repo, t.kept, more("kept"))],
+        ["closed", "Closed (" + closed.total + ")", issueRefs(repo, t.issues_closed, closed)],
+        ["deleted", "Deleted (" + deleted.total + ")", issueRefs(repo, t.issues_deleted, deleted)],
         ["pruned", "Telemetry files pruned", t.telemetry_pruned_count],
       ], "figures-rows"),
-      pruned.length ? h("details", { class: "more" }, h("summary", {}, "Pruned files"), h("ul", {}, pruned.map((p) => h("li", {}, h("code", {}, text(p)))))) : null,
+      pruned.length ? h("details", { class: "more" }, h("summary", {}, "Pruned files"), prunedList, prunedControl) : null,
     );
   }
 
@@ -1091,6 +1200,8 @@
       guarded("Trends", () => renderTrends(d)),
     );
     document.documentElement.setAttribute("data-rendered", "true");
+    // The render-complete mark: the browser tests measure navigation → here.
+    if (window.performance && performance.mark) performance.mark("codex-rendered");
   }
 
   function fail(message) {

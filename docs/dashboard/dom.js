@@ -55,17 +55,22 @@
     return v && typeof v === "object" && !Array.isArray(v) ? v : {};
   }
 
+  // Fetch `file` (a JSON file at a path relative to the page, never cached): a promise of the
+  // parsed value, rejected with "FILE: HTTP 404" or the parser's message.
+  function fetchJson(file) {
+    return fetch(file, { cache: "no-store" }).then((r) => {
+      if (!r.ok) throw new Error(file + ": HTTP " + r.status);
+      return r.json();
+    });
+  }
+
   // Fetch `file` (a JSON file next to the page, never cached), then call render(data, now);
   // on a failed request or unreadable JSON call fail(message) instead.
   function load(file, render, fail) {
-    fetch(file, { cache: "no-store" })
-      .then((r) => {
-        if (!r.ok) throw new Error(file + ": HTTP " + r.status);
-        return r.json();
-      })
+    fetchJson(file)
       .then((d) => render(d, Date.now()))
       .catch((e) => fail(e && e.message ? e.message : String(e)));
   }
 
-  window.CodexDom = Object.freeze({ h, s, append, text, isNum, list, obj, load });
+  window.CodexDom = Object.freeze({ h, s, append, text, isNum, list, obj, load, fetchJson });
 })();

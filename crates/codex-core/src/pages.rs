@@ -27,7 +27,8 @@ use serde_json::Value;
 use crate::config::{ConfigError, RepoSlug};
 use crate::error::{Error, Result};
 use crate::telemetry::{
-    Component, Envelope, Fields, Figures, SCHEMA_VERSION, Telemetry, stored_figures,
+    Component, Envelope, Fields, Figures, LIST_LIMIT, Omitted, PIECE_LIMIT, Piece, SCHEMA_VERSION,
+    Telemetry, stored_figures,
 };
 
 /// The most a telemetry file may hold; a bigger one is skipped with a warning, unread.
@@ -107,6 +108,17 @@ pub enum PagesPath<'a> {
     DashboardDir,
     /// The dashboard's data, `dashboard.json`.
     Dashboard,
+    /// The directory of the pieces of bounded lists, `dashboard/details`.
+    DetailsDir,
+    /// One piece of a bounded list: `dashboard/details/<component>-<list>-<index>.json`.
+    Piece {
+        /// The component whose list it is.
+        component: Component,
+        /// The list's name (`details`, `main`, …).
+        list: &'a str,
+        /// Its place, from 1.
+        index: u64,
+    },
 }
 
 /// How a pages tree is laid out: the one place that says where a repository's files go.
@@ -138,6 +150,15 @@ impl Layout {
             }
             PagesPath::DashboardDir => format!("{base}dashboard"),
             PagesPath::Dashboard => format!("{base}dashboard/dashboard.json"),
+            PagesPath::DetailsDir => format!("{base}dashboard/details"),
+            PagesPath::Piece {
+                component,
+                list,
+                index,
+            } => format!(
+                "{base}dashboard/details/{}-{list}-{index}.json",
+                component.name()
+            ),
         }
     }
 }
@@ -289,8 +310,97 @@ impl Pages {
         self.replace_in_dashboard(self.dashboard_dir().join(name), bytes)
     }
 
+    /// Write `rest`, the entries a bounded list of `component` left out (in the list's order,
+    /// after its first [`LIST_LIMIT`]), as piece files of at most [`PIECE_LIMIT`] entries each,
+    /// each carrying `run_id`, replacing the previous run's atomically; pieces of the list
+    /// beyond the new count (a previous run's) are deleted. Every string passes the redaction
+    /// point, as telemetry does. Gives back what the telemetry says beside the list.
+    pub fn write_pieces<T: Serialize>(
+        &self,
+        component: Component,
+        list: &str,
+        run_id: &str,
+        rest: &[T],
+    ) -> Result<Omitted> {
+        let pieces = Omitted::pieces_for(rest.len());
+        let redactor = crate::redact::redactor();
+        for (i, chunk) in rest.chunks(PIECE_LIMIT).enumerate() {
+            let index = i as u64 + 1;
+            let path = self.path(PagesPath::Piece {
+                component,
+                list,
+                index,
+            });
+            let piece = Piece {
+                schema_version: SCHEMA_VERSION,
+                component,
+                list: list.to_owned(),
+                run_id: run_id.to_owned(),
+                piece: index,
+                pieces,
+                offset: (LIST_LIMIT + i * PIECE_LIMIT) as u64,
+                entries: chunk.iter().collect::<Vec<&T>>(),
+            };
+            let mut value = serde_json::to_value(&piece).map_err(|e| Error::Io {
+                action: "serialising",
+                path: path.display().to_string(),
+                source: std::io::Error::other(e),
+            })?;
+            crate::redact::scrub_json(&redactor, &mut value);
+            // Compact: pieces are read by the page only, and they are most of a run's bytes.
+            let mut bytes = value.to_string().into_bytes();
+            bytes.push(b'\n');
+            self.replace_in(PagesPath::DetailsDir, path, &bytes)?;
+        }
+        self.remove_pieces_after(component, list, pieces)?;
+        Ok(Omitted {
+            count: rest.len() as u64,
+            pieces,
+        })
+    }
+
+    /// Delete the pieces of `component`'s `list` numbered above `keep` (a previous run's).
+    fn remove_pieces_after(&self, component: Component, list: &str, keep: u64) -> Result<()> {
+        let dir = self.path(PagesPath::DetailsDir);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "reading",
+                    path: dir.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let prefix = format!("{}-{list}-", component.name());
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let index = name
+                .strip_prefix(&prefix)
+                .and_then(|r| r.strip_suffix(".json"))
+                .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|k| k.parse::<u64>().ok());
+            if index.is_some_and(|k| k > keep) {
+                // A symlink is removed, never followed.
+                fs::remove_file(entry.path()).map_err(|source| Error::Io {
+                    action: "removing",
+                    path: entry.path().display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     fn replace_in_dashboard(&self, path: PathBuf, bytes: &[u8]) -> Result<PathBuf> {
-        self.ensure_dir(PagesPath::DashboardDir)?;
+        self.replace_in(PagesPath::DashboardDir, path, bytes)
+    }
+
+    /// Replace `path`, a file of the directory `dir`, with `bytes`, atomically; refused when it
+    /// is a symlink or anything but a regular file.
+    fn replace_in(&self, dir: PagesPath<'_>, path: PathBuf, bytes: &[u8]) -> Result<PathBuf> {
+        self.ensure_dir(dir)?;
         match fs::symlink_metadata(&path) {
             Ok(meta) if !meta.file_type().is_file() => {
                 return Err(refuse(
@@ -1050,6 +1160,123 @@ mod tests {
         let (latest, warnings) = later.latest(Component::Cleaner).unwrap();
         assert_eq!(latest.unwrap().file_name(), "cleaner-far.json");
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_bounded_lists_rest_goes_to_pieces_replaced_each_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        let piece = |k: u64| {
+            let path = pages.path(PagesPath::Piece {
+                component: Component::Sync,
+                list: "details",
+                index: k,
+            });
+            serde_json::from_slice::<Value>(&fs::read(path).unwrap()).unwrap()
+        };
+        // 2,345 left out: three pieces of 1,000, 1,000 and 345, each with its place.
+        let rest: Vec<u64> = (0..2345).collect();
+        let omitted = pages
+            .write_pieces(Component::Sync, "details", "run-1", &rest)
+            .unwrap();
+        assert_eq!(
+            omitted,
+            Omitted {
+                count: 2345,
+                pieces: 3
+            }
+        );
+        let details = dir.path().join("dashboard/details");
+        assert!(details.join("sync-details-3.json").is_file());
+        let third = piece(3);
+        assert_eq!(third["run_id"], "run-1");
+        assert_eq!(third["component"], "sync");
+        assert_eq!(third["list"], "details");
+        assert_eq!(
+            (third["piece"].clone(), third["pieces"].clone()),
+            (3.into(), 3.into())
+        );
+        assert_eq!(third["offset"], LIST_LIMIT + 2 * PIECE_LIMIT);
+        assert_eq!(third["entries"].as_array().unwrap().len(), 345);
+        assert_eq!(third["entries"][0], 2000);
+        // Another list's pieces and other files are left alone.
+        pages
+            .write_pieces(Component::Sync, "track_conflicts", "run-1", &[1u64])
+            .unwrap();
+        fs::write(details.join("sync-details-x.json"), b"{}").unwrap();
+        // The next run has less to say: its pieces replace the old, the surplus goes.
+        let omitted = pages
+            .write_pieces(Component::Sync, "details", "run-2", &rest[..1500])
+            .unwrap();
+        assert_eq!(omitted.pieces, 2);
+        assert_eq!(piece(2)["run_id"], "run-2");
+        assert_eq!(piece(2)["entries"].as_array().unwrap().len(), 500);
+        assert!(!details.join("sync-details-3.json").exists());
+        assert!(details.join("sync-track_conflicts-1.json").exists());
+        assert!(details.join("sync-details-x.json").exists());
+        // Nothing left out: no piece of the list remains.
+        let omitted = pages
+            .write_pieces::<u64>(Component::Sync, "details", "run-3", &[])
+            .unwrap();
+        assert_eq!(omitted, Omitted::default());
+        assert!(!details.join("sync-details-1.json").exists());
+        let leftovers: Vec<_> = fs::read_dir(&details)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_piece_is_never_written_through_a_symlink_and_strings_are_redacted() {
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("victim");
+        fs::write(&target, b"keep").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        fs::create_dir_all(dir.path().join("dashboard/details")).unwrap();
+        std::os::unix::fs::symlink(
+            &target,
+            dir.path().join("dashboard/details/activity-main-1.json"),
+        )
+        .unwrap();
+        let e = pages
+            .write_pieces(Component::Activity, "main", "r", &["x"])
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("a symlink, not a regular file"),
+            "{e}"
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"keep");
+        // A symlinked details directory is refused too.
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        fs::create_dir(dir.path().join("dashboard")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("dashboard/details")).unwrap();
+        let e = pages
+            .write_pieces(Component::Activity, "main", "r", &["x"])
+            .unwrap_err();
+        assert!(e.to_string().contains("symlink"), "{e}");
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 1);
+
+        // Titles pass the redaction point, as telemetry's do.
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        pages
+            .write_pieces(
+                Component::Activity,
+                "main",
+                "r",
+                &[format!("leaked {token}")],
+            )
+            .unwrap();
+        let text =
+            fs::read_to_string(dir.path().join("dashboard/details/activity-main-1.json")).unwrap();
+        assert!(!text.contains(token), "{text}");
     }
 
     #[test]

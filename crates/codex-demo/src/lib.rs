@@ -160,7 +160,9 @@ async fn serve(dir: PathBuf, port: u16) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One of the dashboard's files, by a fixed list of names (nothing else is reachable).
+/// One of the dashboard's files, by a fixed list of names, or a piece of a bounded list
+/// (`/details/NAME.json`, NAME of lowercase letters, digits, `-` and `_`): nothing else is
+/// reachable.
 async fn dashboard_file(
     dir: PathBuf,
     method: axum::http::Method,
@@ -171,12 +173,23 @@ async fn dashboard_file(
     if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let (name, content_type) = match uri.path() {
-        "/" | "/index.html" => ("index.html", "text/html; charset=utf-8"),
-        "/dom.js" => ("dom.js", "text/javascript; charset=utf-8"),
-        "/app.js" => ("app.js", "text/javascript; charset=utf-8"),
-        "/styles.css" => ("styles.css", "text/css; charset=utf-8"),
-        "/dashboard.json" => ("dashboard.json", "application/json"),
+    let piece = uri
+        .path()
+        .strip_prefix("/details/")
+        .and_then(|rest| rest.strip_suffix(".json"))
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        });
+    let (name, content_type) = match (uri.path(), piece) {
+        (_, Some(piece)) => (format!("details/{piece}.json"), "application/json"),
+        ("/" | "/index.html", _) => ("index.html".into(), "text/html; charset=utf-8"),
+        ("/dom.js", _) => ("dom.js".into(), "text/javascript; charset=utf-8"),
+        ("/app.js", _) => ("app.js".into(), "text/javascript; charset=utf-8"),
+        ("/styles.css", _) => ("styles.css".into(), "text/css; charset=utf-8"),
+        ("/dashboard.json", _) => ("dashboard.json".into(), "application/json"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     match tokio::fs::read(dir.join(name)).await {

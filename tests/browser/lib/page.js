@@ -5,9 +5,11 @@ const { dashboardUrl } = require("./browser");
 
 /**
  * Open the dashboard. `data` replaces dashboard.json for this page (the page itself, its script
- * and its stylesheet are still the served ones). Resolves once app.js has rendered.
+ * and its stylesheet are still the served ones); `pieces` maps a piece's file name under
+ * details/ to what it answers ({ status, body }; body an object or a string), any other piece
+ * answering 404. Resolves once app.js has rendered.
  */
-async function openDashboard(context, { data, width = 1280, height = 900, colorScheme = "light", status } = {}) {
+async function openDashboard(context, { data, width = 1280, height = 900, colorScheme = "light", status, pieces } = {}) {
   const page = await context.newPage();
   await page.setViewportSize({ width, height });
   await page.emulateMedia({ colorScheme });
@@ -29,6 +31,17 @@ async function openDashboard(context, { data, width = 1280, height = 900, colorS
         body: typeof data === "string" ? data : JSON.stringify(data),
       }),
     );
+  }
+  if (pieces !== undefined) {
+    await page.route("**/details/*.json", (route) => {
+      const name = new URL(route.request().url()).pathname.split("/").pop();
+      const piece = pieces[name] || { status: 404, body: "not found" };
+      route.fulfill({
+        status: piece.status || 200,
+        contentType: "application/json",
+        body: typeof piece.body === "string" ? piece.body : JSON.stringify(piece.body),
+      });
+    });
   }
   await page.goto(dashboardUrl());
   await page.waitForSelector("html[data-rendered]", { timeout: 10000 });

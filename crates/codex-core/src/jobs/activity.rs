@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{RepoSlug, Settings};
 use crate::github::Issue;
-use crate::jobs::{Context, Outcome, Report, finish, managed_issues, reporting_track};
-use crate::rules::{ActivityStatus, classify_activity};
+use crate::jobs::{Context, Outcome, Report, bound_list, finish, managed_issues, reporting_track};
+use crate::rules::{ActivityStatus, Track, classify_activity};
 use crate::telemetry::{ActivityCounts, ActivityFields, ActivityItem, Component};
 use crate::web::WebBase;
 
-/// Classify managed issues (pure). Lists are sorted oldest first (most days inactive). Each
-/// item's link is on the server's web host ([`WebBase::issue_link`]).
+/// Classify managed issues (pure): every issue counted in `summary`, the stale and escalated
+/// ones listed per track, oldest first (most days inactive), unbounded (the run bounds them,
+/// [`bound_list`]). Each item's link is on the server's web host ([`WebBase::issue_link`]).
 pub fn classify(
     issues: &[Issue],
     settings: &Settings,
@@ -24,6 +25,10 @@ pub fn classify(
         let track = reporting_track(issue);
         let thresholds = settings.track(track).thresholds;
         let (status, days_inactive) = classify_activity(issue.updated_at, now, thresholds);
+        bump(&mut fields.summary[track], status);
+        if status == ActivityStatus::Active {
+            continue;
+        }
         let item = ActivityItem {
             number: issue.number.0,
             title: issue.title.clone(),
@@ -31,7 +36,6 @@ pub fn classify(
             days_inactive,
             url: Some(web.issue_link(repo, issue.number.0, issue.html_url.as_deref())),
         };
-        bump(&mut fields.summary[track], status);
         fields.issues[track].push(item);
     }
     for (_, list) in fields.issues.iter_mut() {
@@ -70,6 +74,12 @@ pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
                 (&ctx.config.web, ctx.repo()),
                 ctx.now,
             );
+            for track in Track::ALL {
+                report.fields.omitted[track] =
+                    bound_list(ctx, &mut report, Component::Activity, track.key(), |f| {
+                        &mut f.issues[track]
+                    });
+            }
             let s = &report.fields.summary;
             // The first track's counts are named, the next ones follow in the same order.
             let per_track: Vec<String> = s
@@ -111,7 +121,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::rules::Track;
 
     #[test]
     fn per_track_thresholds_and_oldest_first() {
@@ -125,7 +134,7 @@ mod tests {
         let web = WebBase::from_api_url(&"https://ghe.example.com/api/v3".parse().unwrap());
         let repo = RepoSlug::parse("acme/widgets").unwrap();
         let html_url = |n: u64| match n {
-            1 => json!("https://ghe.example.com/acme/widgets/issues/1?from=answer"),
+            5 => json!("https://ghe.example.com/acme/widgets/issues/5?from=answer"),
             4 => json!("https://github.com/acme/widgets/issues/4"),
             _ => json!(null),
         };
@@ -143,6 +152,7 @@ mod tests {
                 issue(2, "dashboard chart", 4),
                 issue(3, "dashboard x", 6),
                 issue(4, "main old", 40),
+                issue(5, "main quiet", 20),
             ],
             &settings,
             (&web, &repo),
@@ -157,17 +167,19 @@ mod tests {
             urls,
             [
                 "https://ghe.example.com/acme/widgets/issues/4",
-                "https://ghe.example.com/acme/widgets/issues/1?from=answer"
+                "https://ghe.example.com/acme/widgets/issues/5?from=answer"
             ]
         );
         let main: Vec<_> = fields.issues[Track::Main]
             .iter()
             .map(|i| (i.number, i.status))
             .collect();
+        // #1 is active: counted, not listed
         assert_eq!(
             main,
-            vec![(4, ActivityStatus::Escalation), (1, ActivityStatus::Active)]
+            vec![(4, ActivityStatus::Escalation), (5, ActivityStatus::Stale)]
         );
+        assert_eq!(fields.summary[Track::Main].active, 1);
         let dash: Vec<_> = fields.issues[Track::Dashboard]
             .iter()
             .map(|i| (i.number, i.status))

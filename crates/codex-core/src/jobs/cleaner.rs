@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::config::{SELFTEST_FALLBACK_MILESTONE, Settings};
 use crate::github::{Issue, IssueLister, IssueQuery, Milestone, Written};
-use crate::jobs::{Context, Outcome, Report, finish};
+use crate::jobs::{Context, Outcome, Report, bound_list, finish};
 use crate::pages::StoredTelemetry;
 use crate::rules;
 use crate::telemetry::{CleanerFields, Component};
@@ -120,6 +120,18 @@ pub async fn run(ctx: &Context, opts: CleanerOptions) -> Outcome<CleanerFields> 
         "cleaner: {} self-test candidates, kept {}, {verb} {} (closed {}, deleted {}); pruned {} telemetry files",
         f.candidates, f.kept.len(), f.issues_closed.len() + f.issues_deleted.len(), f.issues_closed.len(), f.issues_deleted.len(), f.telemetry_pruned_count
     ));
+    let c = Component::Cleaner;
+    report.fields.kept_omitted = bound_list(ctx, &mut report, c, "kept", |f| &mut f.kept);
+    report.fields.issues_closed_omitted = bound_list(ctx, &mut report, c, "issues_closed", |f| {
+        &mut f.issues_closed
+    });
+    report.fields.issues_deleted_omitted = bound_list(ctx, &mut report, c, "issues_deleted", |f| {
+        &mut f.issues_deleted
+    });
+    report.fields.telemetry_pruned_omitted =
+        bound_list(ctx, &mut report, c, "telemetry_pruned", |f| {
+            &mut f.telemetry_pruned
+        });
     finish(ctx, Component::Cleaner, report)
 }
 

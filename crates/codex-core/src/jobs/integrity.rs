@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::github::graphql::{ItemContent, ProjectItems};
 use crate::github::{Issue, IssueLister, IssueNumber, IssueQuery, Malformed};
 use crate::jobs::sync::MilestoneIndex;
-use crate::jobs::{Context, Outcome, Report, finish};
+use crate::jobs::{Context, Outcome, Report, bound_list, finish};
 use crate::pages::Layout;
 use crate::rules::integrity::{
     self, Baseline, FindingKind, Found, compare_listings, compare_open_count, numbers_to_check,
@@ -26,9 +26,6 @@ use crate::rules::{self, FindingGroup, LABEL_CODEX, LABEL_TRACK_DASHBOARD, LABEL
 use crate::telemetry::{
     Component, FINDINGS_LIMIT, Finding, Integrity, IntegrityFields, IssueFieldCounts,
 };
-
-/// At most this many blocked issues are listed per track.
-pub const BLOCKED_LIST_LIMIT: usize = 100;
 
 /// What the REST listing showed, gathered page by page (pure).
 #[derive(Debug, Default)]
@@ -153,9 +150,7 @@ impl Scan {
         if let Some(deps) = x.dependencies {
             if deps.blocked_by > 0 {
                 f.blocked += 1;
-                if f.blocked_issues.len() < BLOCKED_LIST_LIMIT {
-                    f.blocked_issues.push(n);
-                }
+                f.blocked_issues.push(n);
             }
             f.blocking += u64::from(deps.blocking > 0);
         }
@@ -265,6 +260,13 @@ pub fn assemble(mut found: Vec<Found>, fields: &mut IntegrityFields) {
 pub async fn run(ctx: &Context) -> Outcome<IntegrityFields> {
     let mut report = Report::new(IntegrityFields::default());
     execute(ctx, &mut report).await;
+    for track in rules::Track::ALL {
+        let name = format!("blocked_issues-{}", track.key());
+        report.fields.fields[track].blocked_issues_omitted =
+            bound_list(ctx, &mut report, Component::Integrity, &name, |f| {
+                &mut f.fields[track].blocked_issues
+            });
+    }
     finish(ctx, Component::Integrity, report)
 }
 

@@ -30,7 +30,9 @@ use crate::github::{GitHub, Session};
 use crate::pages::Pages;
 use crate::progress::Progress;
 use crate::stop::{Stop, StopReason};
-use crate::telemetry::{ApiSummary, Component, Envelope, SCHEMA_VERSION, Status, Telemetry};
+use crate::telemetry::{
+    ApiSummary, Component, Envelope, Omitted, SCHEMA_VERSION, Status, Telemetry, split_at_limit,
+};
 
 /// Everything a run needs.
 #[derive(Debug, Clone)]
@@ -259,6 +261,39 @@ impl<F> Report<F> {
             Status::Warning
         } else {
             Status::Ok
+        }
+    }
+}
+
+/// Bound the list `select` picks in `report`'s fields, a per-issue list of `component`'s
+/// telemetry, at
+/// [`LIST_LIMIT`](crate::telemetry::LIST_LIMIT) (CONTRACT.md section 4): the entries beyond
+/// go to the piece files of `name` under `dashboard/details/` (a previous run's pieces
+/// replaced or deleted), and what the telemetry says beside the list comes back. A failed
+/// write is a warning: the count stays, `pieces` is 0.
+pub fn bound_list<T: Serialize, F>(
+    ctx: &Context,
+    report: &mut Report<F>,
+    component: Component,
+    name: &str,
+    select: impl Fn(&mut F) -> &mut Vec<T>,
+) -> Omitted {
+    let rest = split_at_limit(select(&mut report.fields));
+    match ctx
+        .pages
+        .write_pieces(component, name, &ctx.config.run_id, &rest)
+    {
+        Ok(omitted) => omitted,
+        Err(e) => {
+            report.warn(format!(
+                "the {} entries left out of {} `{name}` could not be written as pieces: {e}",
+                rest.len(),
+                component.name()
+            ));
+            Omitted {
+                count: rest.len() as u64,
+                pieces: 0,
+            }
         }
     }
 }

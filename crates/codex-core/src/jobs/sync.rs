@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::github::{
     Issue, IssueLister, IssueQuery, Malformed, Milestone, MilestoneNumber, Written,
 };
-use crate::jobs::{Context, Outcome, Report, finish, with_readable_labels};
+use crate::jobs::{Context, Outcome, Report, bound_list, finish, with_readable_labels};
 use crate::rules::{self, Track, TrackDecision};
 use crate::telemetry::{Component, Detail, SyncFields};
 
@@ -241,6 +241,12 @@ async fn load_project(
 pub async fn run(ctx: &Context) -> Outcome<SyncFields> {
     let mut report = Report::new(SyncFields::default());
     execute(ctx, &mut report).await;
+    let c = Component::Sync;
+    report.fields.details_omitted = bound_list(ctx, &mut report, c, "details", |f| &mut f.details);
+    report.fields.track_conflicts_omitted =
+        bound_list(ctx, &mut report, c, "track_conflicts", |f| {
+            &mut f.track_conflicts
+        });
     finish(ctx, Component::Sync, report)
 }
 

@@ -166,21 +166,93 @@ pub struct SelfTestFields {
     pub token: TokenReport,
 }
 
+/// At most this many entries in a per-issue list of telemetry (CONTRACT.md section 4): the
+/// first ones, with an [`Omitted`] beside the list for the rest, which go to piece files under
+/// `dashboard/details/` that the dashboard loads on demand.
+pub const LIST_LIMIT: usize = 200;
+
+/// At most this many entries in one piece file (`dashboard/details/…`).
+pub const PIECE_LIMIT: usize = 1_000;
+
+/// What a bounded list left out: the entries beyond its first [`LIST_LIMIT`], and the piece
+/// files that hold them (`dashboard/details/COMPONENT-LIST-K.json`, K from 1 to `pieces`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Omitted {
+    /// Entries left out of the list.
+    pub count: u64,
+    /// Piece files holding them, in order; 0 when none were written (nothing left out, or
+    /// the pieces could not be written: a warning says so).
+    pub pieces: u64,
+}
+
+impl Omitted {
+    /// The number of pieces `count` entries take ([`PIECE_LIMIT`] a piece).
+    pub fn pieces_for(count: usize) -> u64 {
+        count.div_ceil(PIECE_LIMIT) as u64
+    }
+}
+
+/// Keep the first [`LIST_LIMIT`] entries of `list` and give back the rest, in order: the one
+/// rule that bounds a per-issue list (the rest go to pieces, [`crate::pages::Pages::write_pieces`]).
+pub fn split_at_limit<T>(list: &mut Vec<T>) -> Vec<T> {
+    if list.len() > LIST_LIMIT {
+        list.split_off(LIST_LIMIT)
+    } else {
+        Vec::new()
+    }
+}
+
+/// A piece file, `dashboard/details/COMPONENT-LIST-K.json`: entries a bounded list left out,
+/// [`PIECE_LIMIT`] at most, in the list's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Piece<T> {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The component that wrote it.
+    pub component: Component,
+    /// The list's name (`details`, `main`, `blocked_issues-main`, …).
+    pub list: String,
+    /// The run it belongs to: the `run_id` of the telemetry that counts it.
+    pub run_id: String,
+    /// Its place, from 1.
+    pub piece: u64,
+    /// How many pieces the list has.
+    pub pieces: u64,
+    /// The position of its first entry in the whole list (from 0; the telemetry holds
+    /// positions 0 to [`LIST_LIMIT`] - 1).
+    pub offset: u64,
+    /// The entries.
+    pub entries: Vec<T>,
+}
+
 /// `cleaner` fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CleanerFields {
     /// Open self-test issues found.
     pub candidates: u64,
-    /// Kept (the newest `CODEX_SELFTEST_RETAIN` within the age limit).
+    /// Kept (the newest `CODEX_SELFTEST_RETAIN` within the age limit): the first
+    /// [`LIST_LIMIT`].
     pub kept: Vec<u64>,
-    /// Closed (or, in dry-run, to be closed).
+    /// Kept issues left out of `kept`.
+    #[serde(default)]
+    pub kept_omitted: Omitted,
+    /// Closed (or, in dry-run, to be closed): the first [`LIST_LIMIT`].
     pub issues_closed: Vec<u64>,
-    /// Deleted with `--delete`.
+    /// Closed issues left out of `issues_closed`.
+    #[serde(default)]
+    pub issues_closed_omitted: Omitted,
+    /// Deleted with `--delete`: the first [`LIST_LIMIT`].
     pub issues_deleted: Vec<u64>,
+    /// Deleted issues left out of `issues_deleted`.
+    #[serde(default)]
+    pub issues_deleted_omitted: Omitted,
     /// Telemetry files removed.
     pub telemetry_pruned_count: u64,
-    /// Their names.
+    /// Their names: the first [`LIST_LIMIT`].
     pub telemetry_pruned: Vec<String>,
+    /// Names left out of `telemetry_pruned`.
+    #[serde(default)]
+    pub telemetry_pruned_omitted: Omitted,
 }
 
 /// Corrections by kind.
@@ -223,10 +295,16 @@ pub struct SyncFields {
     pub managed: u64,
     /// Corrections by kind.
     pub corrections: Corrections,
-    /// Per issue.
+    /// Per issue: the first [`LIST_LIMIT`].
     pub details: Vec<Detail>,
-    /// Issues carrying both track labels: reported, not changed.
+    /// Issues left out of `details`.
+    #[serde(default)]
+    pub details_omitted: Omitted,
+    /// Issues carrying both track labels: reported, not changed. The first [`LIST_LIMIT`].
     pub track_conflicts: Vec<u64>,
+    /// Issues left out of `track_conflicts`.
+    #[serde(default)]
+    pub track_conflicts_omitted: Omitted,
     /// Integrity findings.
     pub integrity: Integrity,
 }
@@ -293,8 +371,11 @@ pub struct IssueFieldCounts {
     pub blocked: u64,
     /// Issues blocking an open issue.
     pub blocking: u64,
-    /// The blocked issues' numbers (at most 100).
+    /// The blocked issues' numbers, in the listing's order: the first [`LIST_LIMIT`].
     pub blocked_issues: Vec<u64>,
+    /// Blocked issues left out of `blocked_issues`.
+    #[serde(default)]
+    pub blocked_issues_omitted: Omitted,
     /// Locked issues.
     pub locked: u64,
 }
@@ -420,9 +501,13 @@ pub struct ActivityCounts {
 /// `activity` fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ActivityFields {
-    /// Each track's issues, under the track's key (`main`, `dashboard`), oldest first.
+    /// Each track's stale and escalated issues, under the track's key (`main`, `dashboard`),
+    /// most days inactive first: the first [`LIST_LIMIT`] (active issues are only counted).
     #[serde(flatten)]
     pub issues: PerTrack<Vec<ActivityItem>>,
+    /// Per track, the stale and escalated issues left out of its list.
+    #[serde(default)]
+    pub omitted: PerTrack<Omitted>,
     /// Counts per track.
     pub summary: PerTrack<ActivityCounts>,
     /// Present (`true`) only when the issues could not be listed: the lists are empty and the
@@ -521,8 +606,14 @@ impl Fields for CleanerFields {
     const COMPONENT: Component = Component::Cleaner;
     fn figures(&self) -> Figures {
         Figures::from([
-            ("closed".into(), count(&self.issues_closed)),
-            ("deleted".into(), count(&self.issues_deleted)),
+            (
+                "closed".into(),
+                count(&self.issues_closed) + self.issues_closed_omitted.count,
+            ),
+            (
+                "deleted".into(),
+                count(&self.issues_deleted) + self.issues_deleted_omitted.count,
+            ),
             ("pruned".into(), self.telemetry_pruned_count),
         ])
     }
@@ -747,6 +838,16 @@ mod tests {
               "url": null
             }
           ],
+          "omitted": {
+            "main": {
+              "count": 0,
+              "pieces": 0
+            },
+            "dashboard": {
+              "count": 0,
+              "pieces": 0
+            }
+          },
           "summary": {
             "main": {
               "active": 0,
@@ -782,6 +883,48 @@ mod tests {
         value["component"] = "activity".into();
         let back = Telemetry::<ActivityFields>::from_value(&value).unwrap();
         assert_eq!(back.fields, activity);
+    }
+
+    #[test]
+    fn a_list_is_bounded_at_list_limit_and_counts_come_from_counts() {
+        let mut list: Vec<u32> = (0..1234).collect();
+        let rest = split_at_limit(&mut list);
+        assert_eq!(list.len(), LIST_LIMIT);
+        assert_eq!((rest.len(), rest[0]), (1034, 200));
+        assert_eq!(Omitted::pieces_for(rest.len()), 2);
+        assert_eq!(
+            [0, 1, 1000, 1001].map(Omitted::pieces_for),
+            [0, 1, 1, 2],
+            "PIECE_LIMIT entries a piece"
+        );
+        let mut short = vec![1, 2];
+        assert!(split_at_limit(&mut short).is_empty());
+        assert_eq!(short, [1, 2]);
+
+        // The history counts what was left out, too.
+        let cleaner = CleanerFields {
+            issues_closed: vec![1; LIST_LIMIT],
+            issues_closed_omitted: Omitted {
+                count: 50,
+                pieces: 1,
+            },
+            ..CleanerFields::default()
+        };
+        assert_eq!(cleaner.figures()["closed"], 250);
+
+        // A file written before lists were bounded reads as nothing left out.
+        let mut old = serde_json::to_value(SyncFields::default()).unwrap();
+        old.as_object_mut().unwrap().remove("details_omitted");
+        let mut activity = serde_json::to_value(ActivityFields::default()).unwrap();
+        activity.as_object_mut().unwrap().remove("omitted");
+        assert_eq!(
+            serde_json::from_value::<SyncFields>(old).unwrap(),
+            SyncFields::default()
+        );
+        assert_eq!(
+            serde_json::from_value::<ActivityFields>(activity).unwrap(),
+            ActivityFields::default()
+        );
     }
 
     #[test]
@@ -867,7 +1010,9 @@ mod tests {
                         "milestone".into(),
                     ],
                 }],
+                details_omitted: Omitted::default(),
                 track_conflicts: vec![12],
+                track_conflicts_omitted: Omitted::default(),
                 integrity: Integrity {
                     malformed: vec![Malformed {
                         number: Some(7),
@@ -918,9 +1063,17 @@ mod tests {
               ]
             }
           ],
+          "details_omitted": {
+            "count": 0,
+            "pieces": 0
+          },
           "track_conflicts": [
             12
           ],
+          "track_conflicts_omitted": {
+            "count": 0,
+            "pieces": 0
+          },
           "integrity": {
             "malformed": [
               {
