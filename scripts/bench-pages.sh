@@ -9,8 +9,8 @@
 #    checkout of gh-pages from a local bare repository (scripts/publish-gh-pages.sh checkout),
 #    the sample's telemetry files renamed and re-stamped for that run (run_id, started_at,
 #    finished_at: distinct content, as real runs have), the sample's dashboard files with the
-#    run's generated_at, telemetry older than D days deleted as the cleaner prunes it (never a
-#    component's newest), then `publish-gh-pages.sh publish` with the run's commit date and
+#    run's generated_at and its pieces (dashboard/details/) with its run_id, telemetry older
+#    than D days deleted as the cleaner prunes it (never a component's newest), then `publish-gh-pages.sh publish` with the run's commit date and
 #    `publish-gh-pages.sh squash --older-than K` (the Action's pages-history-days, default 14).
 # 3. Figures: the run's new files (bytes added under telemetry/), the files it replaces, and at
 #    the end the working tree (bytes, files) and the bare repository after `git gc` (its pack:
@@ -161,6 +161,14 @@ for i in $(seq 1 "$runs"); do
   cp -r "$sample/dashboard" "$work/dashboard"
   if [[ -f $work/dashboard/dashboard.json ]]; then
     jq -c --arg at "$iso" '.generated_at = $at' "$sample/dashboard/dashboard.json" >"$work/dashboard/dashboard.json"
+  fi
+  # The pieces of the bounded lists (dashboard/details/), stamped with this run: every piece
+  # changes every run (the worst case: in a real run only the pieces whose entries changed do).
+  if [[ -d $sample/dashboard/details ]]; then
+    for f in "$sample"/dashboard/details/*.json; do
+      [[ -e $f ]] || continue
+      jq -c --arg id "$id" '.run_id = $id' "$f" >"$work/dashboard/details/${f##*/}"
+    done
   fi
   replaced=$( (cd "$work/dashboard" && find . -type f -print0 | xargs -0 cat) | wc -c)
   GIT_AUTHOR_DATE=$iso GIT_COMMITTER_DATE=$iso GITHUB_RUN_ID=$id \
