@@ -10,8 +10,9 @@
 #    the sample's telemetry files renamed and re-stamped for that run (run_id, started_at,
 #    finished_at: distinct content, as real runs have), the sample's dashboard files with the
 #    run's generated_at and its pieces (dashboard/details/) with its run_id, telemetry older
-#    than D days deleted as the cleaner prunes it (never a component's newest), then `publish-gh-pages.sh publish` with the run's commit date and
-#    `publish-gh-pages.sh squash --older-than K` (the Action's pages-history-days, default 14).
+#    than D days deleted as the cleaner prunes it (never a component's newest), then
+#    `publish-gh-pages.sh publish` with the run's commit date and `publish-gh-pages.sh squash
+#    --older-than K` (the Action's pages-history-days, default 14).
 # 3. Figures: the run's new files (bytes added under telemetry/), the files it replaces, and at
 #    the end the working tree (bytes, files) and the bare repository after `git gc` (its pack:
 #    what GitHub stores and what a clone downloads).
