@@ -19,15 +19,16 @@
 #              :no-pipeline skips step 4 for that case, :no-rerun only its two cached runs
 #   --repeat   samples of steps 1-2 at zero latency [default: 3]
 #   --no-build skip `cargo build --release`
-# Prints a Markdown table; raw results in target/bench/results.json, every run's output,
-# telemetry and the sandbox's request log under target/bench/<N>x<L>ms/.
+# Prints a Markdown table; raw results in $CARGO_TARGET_DIR/bench/results.json, every run's
+# output, telemetry and the sandbox's request log under $CARGO_TARGET_DIR/bench/<N>x<L>ms/.
+# CARGO_TARGET_DIR is honoured (default target/): the release binaries are taken from there.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_JS="$ROOT/scripts/bench"
-# The build's own target directory when CARGO_TARGET_DIR says where it is.
-REL="${CARGO_TARGET_DIR:-$ROOT/target}/release"
-OUT="$ROOT/target/bench"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+REL="$TARGET/release"
+OUT="$TARGET/bench"
 
 cases=()
 repeat=3
@@ -144,6 +145,8 @@ log_summary() { # FROM TO (line numbers, exclusive/inclusive)
      list_requests: map(select(list)) | length,
      list_not_modified: map(select(list and .status == 304)) | length,
      graphql: map(select(.path == "/graphql")) | length,
+     graphql_write_requests: map(select(.path == "/graphql" and (.writes // 0) > 0)) | length,
+     graphql_writes: (map(select(.path == "/graphql") | .writes // 0) | add // 0),
      max_rest_writes_per_issue: (map(select((.method == "POST" or .method == "PATCH")
          and (.path | test("/issues/[0-9]+(/labels)?$"))) | .path | capture("/issues/(?<n>[0-9]+)").n)
        | group_by(.) | map(length) | max // 0),
@@ -259,6 +262,8 @@ run_pipeline() { # LABEL CACHE_DIR(or "") -> PIPE (JSON)
      rate_limited: (map(.sandbox.rate_limited) | add),
      sync_repaired: (map(select(.bin == "codex-project-sync"))[0].telemetry.repaired),
      sync_writes: (map(select(.bin == "codex-project-sync"))[0].sandbox.writes),
+     sync_project_documents: (map(select(.bin == "codex-project-sync"))[0].log.graphql_write_requests),
+     sync_project_additions: (map(select(.bin == "codex-project-sync"))[0].log.graphql_writes),
      sync_max_rest_writes_per_issue: (map(select(.bin == "codex-project-sync"))[0].log.max_rest_writes_per_issue),
      sync_writes_per_repaired: (map(select(.bin == "codex-project-sync"))[0] |
        if (.telemetry.repaired // 0) > 0 then (.sandbox.writes / .telemetry.repaired * 100 | round / 100) else null end),

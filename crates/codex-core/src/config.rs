@@ -100,7 +100,7 @@ Environment (no flag):
   CODEX_APP_INSTALLATION_ID      [default: the repository's installation]
   CODEX_MAX_MUTATIONS            per-run write budget [default: none]
   CODEX_MAX_WAIT_SECS            longest wait for a rate-limit reset [default: 300]
-  CODEX_READ_CONCURRENCY         reads at once [default: 1, serial]
+  CODEX_READ_CONCURRENCY         reads at once [default: 2; 1: serial]
   CODEX_WRITE_SPACING_MS         least time between writes [default: 1000; 0 on loopback]
   CODEX_HTTP_TIMEOUT_SECS        per-request answer timeout [default: 30]
   CODEX_RETRY_BASE_MS / CODEX_MAX_RETRIES  retry backoff start and count [default: 1000 / 4]
@@ -447,7 +447,8 @@ pub struct Settings {
     pub max_mutations: Option<u64>,
     /// `CODEX_MAX_WAIT_SECS`: longest wait for a rate-limit reset, default 300.
     pub max_wait_secs: u64,
-    /// `CODEX_READ_CONCURRENCY`, default 1 (serial).
+    /// `CODEX_READ_CONCURRENCY`, default 2 (project-sync's Project pass beside its listing;
+    /// every other read is serial anyway); 1 makes every read wait for the one before.
     pub read_concurrency: u32,
     /// `CODEX_WRITE_SPACING_MS`; `None` means 1000 against a remote API and 0 on loopback.
     pub write_spacing_ms: Option<u64>,
@@ -524,7 +525,7 @@ impl Settings {
         Ok(Settings {
             max_mutations,
             max_wait_secs: number(env::CODEX_MAX_WAIT_SECS, 300, bounds::MAX_WAIT_SECS)?,
-            read_concurrency: small(env::CODEX_READ_CONCURRENCY, 1, bounds::READ_CONCURRENCY)?,
+            read_concurrency: small(env::CODEX_READ_CONCURRENCY, 2, bounds::READ_CONCURRENCY)?,
             write_spacing_ms: match get(env::CODEX_WRITE_SPACING_MS) {
                 None => None,
                 Some(_) => Some(number(

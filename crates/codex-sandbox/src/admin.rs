@@ -362,7 +362,7 @@ pub(crate) fn set_issue(
                     }
                 }));
             }
-            "hidden_from_graphql" | "hidden_from_rest" | "not_visible" => {
+            "hidden_from_graphql" | "hidden_from_rest" | "not_visible" | "project_refused" => {
                 let on = v.as_bool().ok_or_else(|| bad(key, "true or false"))?;
                 let which = key.clone();
                 ops.push(Box::new(move |s| {
@@ -370,6 +370,7 @@ pub(crate) fn set_issue(
                         let set = match which.as_str() {
                             "hidden_from_graphql" => &mut r.hidden_from_graphql,
                             "hidden_from_rest" => &mut r.hidden_from_rest,
+                            "project_refused" => &mut r.project_refused,
                             _ => &mut r.not_visible,
                         };
                         if on {
@@ -401,7 +402,7 @@ pub(crate) fn set_issue(
                 return refuse(
                     422,
                     format!(
-                        "unknown key \"{other}\" (known: quirk, state_reason, labels, milestone, type, parent, blocked_by, locked, lock_reason, hidden_from_graphql, hidden_from_rest, not_visible, in_project)"
+                        "unknown key \"{other}\" (known: quirk, state_reason, labels, milestone, type, parent, blocked_by, locked, lock_reason, hidden_from_graphql, hidden_from_rest, not_visible, project_refused, in_project)"
                     ),
                 );
             }

@@ -123,6 +123,7 @@ impl SecondaryLimiter {
     /// Judges one write arriving at `now_ms`; more than `limit` accepted writes within
     /// `window_secs` trip it. Tripping clears the log: after `retry_after_secs` the token starts
     /// afresh.
+    #[cfg(test)]
     pub(crate) fn check(
         &mut self,
         token: &str,
@@ -130,6 +131,21 @@ impl SecondaryLimiter {
         limit: u64,
         window_secs: u64,
         retry_after_secs: u64,
+    ) -> Secondary {
+        self.check_writes(token, now_ms, limit, window_secs, retry_after_secs, 1)
+    }
+
+    /// [`SecondaryLimiter::check`] for a request of `writes` writes (a GraphQL document of
+    /// several mutations): each counts as one content-creating write, as on GitHub; the request
+    /// trips the limit when the window has no room for all of them.
+    pub(crate) fn check_writes(
+        &mut self,
+        token: &str,
+        now_ms: i64,
+        limit: u64,
+        window_secs: u64,
+        retry_after_secs: u64,
+        writes: u64,
     ) -> Secondary {
         let log = self.logs.entry(token.to_owned()).or_default();
         if let Some(until) = log.until_ms {
@@ -146,7 +162,10 @@ impl SecondaryLimiter {
         while log.accepted.front().is_some_and(|t| *t <= horizon) {
             log.accepted.pop_front();
         }
-        if u64::try_from(log.accepted.len()).unwrap_or(u64::MAX) >= limit {
+        // A request of more writes than the window holds passes alone, into an empty window.
+        let writes = writes.max(1);
+        let held = u64::try_from(log.accepted.len()).unwrap_or(u64::MAX);
+        if held >= limit || (held > 0 && held.saturating_add(writes) > limit) {
             let until = now_ms.saturating_add(
                 i64::try_from(retry_after_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
             );
@@ -157,7 +176,9 @@ impl SecondaryLimiter {
                 window_until_ms: until,
             };
         }
-        log.accepted.push_back(now_ms);
+        for _ in 0..writes {
+            log.accepted.push_back(now_ms);
+        }
         Secondary::Pass
     }
 }
@@ -247,5 +268,27 @@ mod tests {
         let mut r = SecondaryLimiter::default();
         assert_eq!(r.check("t", 0, 1, 60, 5), Secondary::Pass);
         assert_eq!(r.check("t", 60_000, 1, 60, 5), Secondary::Pass);
+        // A document of several mutations counts each of them.
+        let mut w = SecondaryLimiter::default();
+        assert_eq!(w.check_writes("t", 0, 4, 60, 5, 3), Secondary::Pass);
+        assert_eq!(
+            w.check_writes("t", 10, 4, 60, 5, 2),
+            Secondary::Tripped {
+                retry_after: 5,
+                window_until_ms: 5010
+            }
+        );
+        assert_eq!(
+            w.check_writes("t", 5010, 4, 60, 5, 9),
+            Secondary::Pass,
+            "alone"
+        );
+        assert_eq!(
+            w.check_writes("t", 5020, 4, 60, 5, 1),
+            Secondary::Tripped {
+                retry_after: 5,
+                window_until_ms: 10_020
+            }
+        );
     }
 }

@@ -45,15 +45,16 @@ pub(crate) struct RateView {
 #[derive(Debug)]
 pub(crate) struct Outcome {
     pub(crate) body: Value,
-    pub(crate) wrote: bool,
+    /// The mutations applied (one per field that changed something).
+    pub(crate) writes: u64,
 }
 
-/// Whether a request body holds a mutation (the operation `operationName` picks, else the only
-/// one); unparsable documents are not mutations (they are answered with errors and change
-/// nothing).
-pub(crate) fn is_mutation(body: Option<&Value>) -> bool {
+/// How many mutations a request body holds: the top-level fields of its mutation operation
+/// (the one `operationName` picks, else the only one), each a write as GitHub counts them; 0
+/// for a query or an unparsable document (answered with errors, changing nothing).
+pub(crate) fn mutation_fields(body: Option<&Value>) -> u64 {
     let Some(query) = body.and_then(|b| b.get("query")).and_then(Value::as_str) else {
-        return false;
+        return 0;
     };
     let op_name = body
         .and_then(|b| b.get("operationName"))
@@ -70,7 +71,8 @@ pub(crate) fn is_mutation(body: Option<&Value>) -> bool {
         Some(n) => ops.find(|op| op.name.as_ref().is_some_and(|x| x.as_str() == n)),
         None => ops.next(),
     };
-    op.is_some_and(|op| op.operation_type == OperationType::Mutation)
+    op.filter(|op| op.operation_type == OperationType::Mutation)
+        .map_or(0, |op| op.selection_set.len().max(1) as u64)
 }
 
 /// Runs one GraphQL request body.
@@ -83,7 +85,7 @@ pub(crate) fn execute(
 ) -> Outcome {
     let fail = |msg: &str| Outcome {
         body: json!({"errors": [{"message": msg}]}),
-        wrote: false,
+        writes: 0,
     };
     let Some(schema) = schema() else {
         return fail("GraphQL schema unavailable");
@@ -117,7 +119,7 @@ pub(crate) fn execute(
                 .collect();
             return Outcome {
                 body: json!({ "errors": errors }),
-                wrote: false,
+                writes: 0,
             };
         }
     };
@@ -155,7 +157,7 @@ pub(crate) fn execute(
         rate,
         html,
         errors: Vec::new(),
-        wrote: false,
+        writes: 0,
     };
     let root = if op.operation_type == OperationType::Mutation {
         Obj::Mutation
@@ -174,7 +176,7 @@ pub(crate) fn execute(
     }
     Outcome {
         body: Value::Object(out),
-        wrote: ex.wrote,
+        writes: ex.writes,
     }
 }
 
@@ -335,7 +337,7 @@ struct Exec<'a> {
     /// The web host links (`url` fields) are built on.
     html: &'a str,
     errors: Vec<Value>,
-    wrote: bool,
+    writes: u64,
 }
 
 fn merge(into: &mut Map<String, Value>, key: String, value: Value) {
@@ -936,11 +938,17 @@ impl Exec<'_> {
                 "Could not resolve to a node with the global id of '{content_id}'"
             )));
         };
+        if self.state.repos[repo].project_refused.contains(&number) {
+            return Err(GqlError {
+                kind: "UNPROCESSABLE",
+                message: format!("Content {content_id} cannot be added to this project"),
+            });
+        }
         let repo_id = self.state.repos[repo].id;
         let project = &mut self.state.projects[pi];
         let before = project.items.len();
         let pos = project.add_issue(repo_id, number);
-        self.wrote |= project.items.len() != before;
+        self.writes += u64::from(project.items.len() != before);
         Ok(Out::Obj(Obj::AddItem {
             cmid: input
                 .get("clientMutationId")
@@ -987,7 +995,7 @@ impl Exec<'_> {
         for p in &mut self.state.projects {
             p.remove_issue(repo_id, number);
         }
-        self.wrote = true;
+        self.writes += 1;
         Ok(Out::Obj(Obj::Deleted {
             cmid: input
                 .get("clientMutationId")

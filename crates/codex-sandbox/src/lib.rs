@@ -138,8 +138,9 @@
 //!   shows), `type` (an issue type name of the owner: `Bug`, `Task`, `Feature`; or null),
 //!   `parent` (a number in the same repository, or null), `blocked_by` (numbers), `locked`,
 //!   `lock_reason`, `hidden_from_graphql`, `hidden_from_rest`, `not_visible` (GET answers
-//!   `404`, neither listing nor GraphQL shows it, its Project item's content is null), and
-//!   `in_project` (adds it to, or removes it from, the scenario's Project: an issue of another
+//!   `404`, neither listing nor GraphQL shows it, its Project item's content is null),
+//!   `project_refused` (`addProjectV2ItemById` answers an `UNPROCESSABLE` error for it, under
+//!   its alias, and applies the document's other mutations), and `in_project` (adds it to, or removes it from, the scenario's Project: an issue of another
 //!   repository makes a foreign item).
 //! - `POST /_sandbox/label {"repo", "name", "rename": "Codex"}` renames a label (another case
 //!   makes the managed label `Codex`); `{"repo", "name", "delete": true}` deletes it from the
@@ -200,8 +201,9 @@
 //!   opens a new window.
 //! - `secondary_limit` (`--secondary-limit N`, `--secondary-retry-after-secs S` default 60,
 //!   `--secondary-window-secs W` default 60): writes are REST `POST`/`PATCH`/`PUT`/`DELETE` and
-//!   GraphQL mutations. A token's write arriving when N writes were accepted within the last W
-//!   seconds answers `403` with `retry-after: S` and GitHub's secondary-limit body, opens a
+//!   GraphQL mutations, each mutation field of a document one write (a document of k counts k,
+//!   and is refused when the window has no room for all k, unless the window is empty). A
+//!   token's write arriving when N writes were accepted within the last W seconds answers `403` with `retry-after: S` and GitHub's secondary-limit body, opens a
 //!   window (recorded in `secondary_windows` as `{at_ms, until_ms, retry_after}`, epoch ms) and
 //!   clears the count; every write before `until_ms` answers the same `403` with what is left
 //!   of the window as `retry-after` (rounded up) and counts in `early_retries` (the window is not
@@ -285,7 +287,11 @@
 //! `/_sandbox/stats` adds: `faults_injected` (5xx), `faults_after_write`, `hangs`,
 //! `hangs_after_write`, `hanging`, `rate_limited_requests`, `secondary_limited` (early retries
 //! included), `early_retries`, `secondary_windows`, `graphql_faults`,
-//! `graphql_faults_after_write`. `writes` counts every applied write, faulted or not.
+//! `graphql_faults_after_write`, `max_in_flight` (the most GitHub requests in flight at once
+//! since the last reset). `writes` counts every applied write, faulted or not: each REST
+//! write, and each mutation of a GraphQL document that changed something (a document of
+//! several aliased mutations counts each); a log line whose request applied writes carries
+//! `"writes": n`.
 
 #![recursion_limit = "256"]
 

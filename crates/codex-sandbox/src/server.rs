@@ -35,6 +35,8 @@ pub(crate) struct Stats {
     requests: u64,
     by_status: BTreeMap<String, u64>,
     by_route: BTreeMap<String, u64>,
+    /// Writes applied: each REST write, and each GraphQL mutation that changed something (a
+    /// document of several mutations counts each).
     writes: u64,
     graphql: u64,
     not_modified: u64,
@@ -60,6 +62,9 @@ pub(crate) struct Stats {
     graphql_faults_after_write: u64,
     /// The GitHub App side: JWTs seen and refused, installation tokens minted and used.
     pub(crate) app: AppStats,
+    /// The most GitHub requests in flight at once (arrived, not yet answered) since the last
+    /// reset: how concurrent the client was.
+    max_in_flight: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -82,6 +87,8 @@ pub(crate) struct Shared {
     secondary: Mutex<SecondaryLimiter>,
     /// Requests hanging right now.
     hanging: AtomicU64,
+    /// GitHub requests arrived and not yet answered.
+    in_flight: AtomicU64,
     /// Set when the sandbox stops: hung requests end.
     pub(crate) shutdown: tokio::sync::watch::Sender<bool>,
     log: Option<Mutex<std::fs::File>>,
@@ -144,6 +151,7 @@ impl Shared {
             )),
             secondary: Mutex::new(SecondaryLimiter::default()),
             hanging: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
             shutdown: tokio::sync::watch::Sender::new(false),
             log,
             opts,
@@ -280,12 +288,12 @@ struct Incoming {
 }
 
 /// Runs one authenticated request that no limit stopped: `(reply, whether it changed state)`.
-fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
+fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, u64) {
     let (method, path, now, limit) = (&inc.method, &inc.path, inc.now, inc.limit);
     if inc.body_bad && method != "GET" {
         let mut r = rest::error(400, "Problems parsing JSON", rest::DOCS);
         r.route = format!("{method} {path}");
-        return (r, false);
+        return (r, 0);
     }
     if path == "/rate_limit" && method == "GET" {
         let core = lock(&sh.rate).get(&(t.raw.clone(), "core")).copied();
@@ -313,11 +321,11 @@ fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
             }),
         );
         r.route = "GET /rate_limit".to_owned();
-        return (r, false);
+        return (r, 0);
     }
     if t.kind == TokenKind::AppJwt {
         let Some(apps) = &sh.apps else {
-            return (rest::not_found(), false);
+            return (rest::not_found(), 0);
         };
         let call = Call {
             method,
@@ -327,7 +335,7 @@ fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
             now,
         };
         let r = lock(apps).dispatch(&lock(&sh.state), &call, &mut lock(&sh.stats).app);
-        return (r, false);
+        return (r, 0);
     }
     if path == "/graphql" && method == "POST" {
         let rate = RateView {
@@ -339,7 +347,7 @@ fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
         let out = graphql::execute(&mut lock(&sh.state), inc.body_json.as_ref(), t, rate, &html);
         let mut r = Reply::json(200, out.body);
         r.route = "POST /graphql".to_owned();
-        return (r, out.wrote);
+        return (r, out.writes);
     }
     let req = Req {
         method: method.clone(),
@@ -354,7 +362,7 @@ fn execute(sh: &Shared, t: &Token, inc: &Incoming) -> (Reply, bool) {
         lock(&sh.stats).app.out_of_reach += 1;
     }
     let wrote = method != "GET" && (200..300).contains(&r.status);
-    (r, wrote)
+    (r, u64::from(wrote))
 }
 
 /// The github.com path a GitHub Enterprise Server path stands for: `/api/v3/x` → `/x`,
@@ -403,8 +411,27 @@ fn faulted_repo(repos: &[String], path: &str) -> bool {
 }
 
 /// The one handler: everything but `/_sandbox/*` is a GitHub request.
+/// One GitHub request in flight, counted from its arrival until it is answered or dropped.
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(sh: &'a Shared) -> Self {
+        let now = sh.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut st = lock(&sh.stats);
+        st.max_in_flight = st.max_in_flight.max(now);
+        InFlight(sh)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> Response {
     let started = Instant::now();
+    let _in_flight = (!req.uri().path().starts_with("/_sandbox/")).then(|| InFlight::enter(&sh));
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, 32 << 20).await.unwrap_or_default();
     if sh.opts.latency_ms > 0 {
@@ -501,8 +528,15 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
             Err(_) => (None, true),
         }
     };
+    // A GraphQL document's writes: one per mutation field (GitHub counts each as content
+    // created); a REST write is one.
+    let mutations = if is_graphql {
+        graphql::mutation_fields(body_json.as_ref())
+    } else {
+        0
+    };
     let is_write = if is_graphql {
-        graphql::is_mutation(body_json.as_ref())
+        mutations > 0
     } else {
         !matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS")
     };
@@ -575,7 +609,8 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         limit,
         window,
     };
-    let mut wrote = false;
+    // Writes applied: 1 for a REST write, one per applied mutation of a GraphQL document.
+    let mut applied = 0u64;
     let mut fault: Option<&'static str> = None;
     let mut html: Option<&'static str> = None;
     // Limits first, as GitHub's front end: no token, the primary budget, the secondary limit.
@@ -593,12 +628,13 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
             Err(r)
         }
         Some(t) if is_write && sh.opts.secondary_limit.is_some() => {
-            let verdict = lock(&sh.secondary).check(
+            let verdict = lock(&sh.secondary).check_writes(
                 &t.raw,
                 now_ms,
                 sh.opts.secondary_limit.unwrap_or(u64::MAX),
                 sh.opts.secondary_window_secs,
                 sh.opts.secondary_retry_after_secs,
+                mutations.max(1),
             );
             let retry_after = match verdict {
                 Secondary::Pass => None,
@@ -643,15 +679,16 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         Err(r) => r,
         Ok(t) if decision.hang => {
             if decision.apply {
-                wrote = execute(&sh, t, &inc).1;
+                applied = execute(&sh, t, &inc).1;
             }
-            return hang(&sh, &inc, rate_key, wrote).await;
+            return hang(&sh, &inc, rate_key, applied).await;
         }
         Ok(t) if decision.fault.is_some() => {
             let status = decision.fault.unwrap_or(500);
             if decision.apply {
-                wrote = execute(&sh, t, &inc).1;
+                applied = execute(&sh, t, &inc).1;
             }
+            let wrote = applied > 0;
             {
                 let mut st = lock(&sh.stats);
                 st.faults_injected += 1;
@@ -672,8 +709,9 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         }
         Ok(t) if is_graphql && decision.graphql_fault.is_some() => {
             if decision.apply {
-                wrote = execute(&sh, t, &inc).1;
+                applied = execute(&sh, t, &inc).1;
             }
+            let wrote = applied > 0;
             {
                 let mut st = lock(&sh.stats);
                 st.graphql_faults += 1;
@@ -693,7 +731,7 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         }
         Ok(t) => {
             let (r, w) = execute(&sh, t, &inc);
-            wrote = w;
+            applied = w;
             r
         }
     };
@@ -774,9 +812,7 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         st.requests += 1;
         *st.by_status.entry(status.to_string()).or_default() += 1;
         *st.by_route.entry(reply.route.clone()).or_default() += 1;
-        if wrote {
-            st.writes += 1;
-        }
+        st.writes += applied;
         if resource == "graphql" {
             st.graphql += 1;
         }
@@ -807,6 +843,9 @@ pub(crate) async fn handle(AxState(sh): AxState<Arc<Shared>>, req: Request) -> R
         });
         if let Some(f) = fault {
             line["fault"] = f.into();
+        }
+        if applied > 0 {
+            line["writes"] = applied.into();
         }
         match token.as_ref().map(|t| t.kind) {
             Some(TokenKind::AppJwt) => line["auth"] = "jwt".into(),
@@ -840,8 +879,9 @@ fn spend(
 
 /// Never answers (until [`HANG`] passes, the client hangs up — axum then drops this future — or
 /// the sandbox stops). The request is counted, logged and charged before it hangs.
-async fn hang(sh: &Shared, inc: &Incoming, key: (String, &'static str), wrote: bool) -> Response {
+async fn hang(sh: &Shared, inc: &Incoming, key: (String, &'static str), applied: u64) -> Response {
     let resource = key.1;
+    let wrote = applied > 0;
     spend(sh, key, inc.window, inc.limit, inc.path != "/rate_limit");
     {
         let mut st = lock(&sh.stats);
@@ -851,7 +891,7 @@ async fn hang(sh: &Shared, inc: &Incoming, key: (String, &'static str), wrote: b
             .entry(route_of(&inc.method, &inc.path))
             .or_default() += 1;
         if wrote {
-            st.writes += 1;
+            st.writes += applied;
             st.hangs_after_write += 1;
         }
         if resource == "graphql" {

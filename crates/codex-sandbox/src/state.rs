@@ -491,6 +491,10 @@ pub struct Repo {
     /// Issue numbers no longer visible to any token: GET answers 404, and neither listing nor
     /// GraphQL shows them.
     pub not_visible: BTreeSet<u32>,
+    /// Issue numbers `addProjectV2ItemById` refuses (an `UNPROCESSABLE` error under the
+    /// field's alias, as GitHub answers for content it will not add); the other mutations of
+    /// the same document are applied.
+    pub project_refused: BTreeSet<u32>,
     index: Option<Index>,
 }
 
@@ -524,6 +528,7 @@ impl Repo {
             hidden_from_graphql: BTreeSet::new(),
             hidden_from_rest: BTreeSet::new(),
             not_visible: BTreeSet::new(),
+            project_refused: BTreeSet::new(),
             index: None,
         }
     }

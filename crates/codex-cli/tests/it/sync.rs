@@ -433,3 +433,182 @@ fn sync_never_clobbers_an_edit_made_between_listing_and_apply() {
         }
     }
 }
+
+/// The GraphQL mutation documents among the recorded exchanges from `from` on, each with how
+/// many aliased additions it carried and how many of them the answer reports done.
+fn mutation_documents(world: &World, from: usize) -> Vec<(usize, usize)> {
+    world.sandbox.exchanges()[from..]
+        .iter()
+        .filter(|ex| ex.path == "/graphql")
+        .filter_map(|ex| {
+            let query = ex.request_body.as_ref()?["query"].as_str()?;
+            query.trim_start().starts_with("mutation").then(|| {
+                let added = query.matches("addProjectV2ItemById").count();
+                let done = ex
+                    .response_body
+                    .as_ref()
+                    .and_then(|b| b["data"].as_object())
+                    .map_or(0, |d| {
+                        d.values().filter(|v| v["item"]["id"].is_string()).count()
+                    });
+                (added, done)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn sync_adds_missing_project_members_twenty_to_a_request() {
+    let world = World::with(SandboxOptions {
+        scenario: Scenario::Demo,
+        record: true,
+        ..SandboxOptions::default()
+    });
+    let before = snapshot(&world);
+    let owed_additions = owed(&before)["project_adjustments"].as_u64().unwrap() as usize;
+    assert!(owed_additions > 20, "more than one batch: {owed_additions}");
+
+    // Dry run: the additions are planned, none is sent.
+    world.sandbox.reset_stats();
+    world
+        .run("codex-project-sync", "dry", &[], &["--dry-run"])
+        .expect_code(0);
+    assert_eq!(world.writes(), 0);
+    assert!(mutation_documents(&world, 0).is_empty());
+    let dry = world.telemetry("sync", "dry");
+    assert_eq!(
+        dry["corrections"]["project_adjustments"].as_u64(),
+        Some(owed_additions as u64)
+    );
+
+    // The real run: ceil(K / 20) documents, every addition counted as one write.
+    let from = world.sandbox.exchanges().len();
+    world.sandbox.reset_stats();
+    world
+        .run("codex-project-sync", "real", &[], &[])
+        .expect_code(0);
+    let docs = mutation_documents(&world, from);
+    assert_eq!(docs.len(), owed_additions.div_ceil(20), "{docs:?}");
+    assert!(docs.iter().all(|(added, _)| *added <= 20), "{docs:?}");
+    assert_eq!(docs.iter().map(|(a, _)| a).sum::<usize>(), owed_additions);
+    assert_eq!(docs.iter().map(|(_, d)| d).sum::<usize>(), owed_additions);
+    let real = world.telemetry("sync", "real");
+    assert_eq!(
+        Some(world.writes()),
+        real["api"]["mutations"].as_u64(),
+        "each addition of a document is one write"
+    );
+    assert_eq!(
+        details(&real),
+        details(&dry),
+        "dry run plans what the run makes"
+    );
+    let after = snapshot(&world);
+    assert!(
+        after.values().filter(|i| managed(i)).all(|i| i.in_project),
+        "every managed issue is in the Project"
+    );
+
+    // Nothing left: no document at all.
+    let from = world.sandbox.exchanges().len();
+    world
+        .run("codex-project-sync", "again", &[], &[])
+        .expect_code(0);
+    assert!(mutation_documents(&world, from).is_empty());
+}
+
+#[test]
+fn sync_reports_a_refused_project_addition_and_applies_the_rest_of_its_batch() {
+    let world = World::with(SandboxOptions {
+        scenario: Scenario::Demo,
+        record: true,
+        ..SandboxOptions::default()
+    });
+    let missing = world.kind("missing_project");
+    let refused = missing[3];
+    world
+        .sandbox
+        .set_issue(
+            REPO,
+            refused as u32,
+            &serde_json::json!({"project_refused": true}),
+        )
+        .expect("planted");
+    let owed_additions = owed(&snapshot(&world))["project_adjustments"]
+        .as_u64()
+        .unwrap() as usize;
+    world.sandbox.reset_stats();
+    world
+        .run("codex-project-sync", "real", &[], &[])
+        .expect_code(0);
+    let docs = mutation_documents(&world, 0);
+    assert_eq!(docs.len(), owed_additions.div_ceil(20), "{docs:?}");
+    assert_eq!(
+        docs.iter().map(|(_, d)| d).sum::<usize>(),
+        owed_additions - 1,
+        "every addition but the refused one applied"
+    );
+    let real = world.telemetry("sync", "real");
+    assert_eq!(
+        real["corrections"]["project_adjustments"].as_u64(),
+        Some(owed_additions as u64 - 1)
+    );
+    let errors = strings(&real["errors"]);
+    let about: Vec<&String> = errors
+        .iter()
+        .filter(|e| e.contains("adding to the Project"))
+        .collect();
+    assert_eq!(about.len(), 1, "{errors:?}");
+    assert!(
+        about[0].starts_with(&format!("#{refused}: adding to the Project")),
+        "{about:?}"
+    );
+    assert!(about[0].contains("cannot be added"), "{about:?}");
+    let after = snapshot(&world);
+    assert!(!after[&refused].in_project);
+    for n in missing.iter().filter(|n| **n != refused) {
+        assert!(after[n].in_project, "#{n}");
+    }
+    assert!(
+        !details(&real)
+            .get(&refused)
+            .is_some_and(|c| c.contains(&"project".to_owned()))
+    );
+    assert_eq!(
+        Some(world.writes()),
+        real["api"]["mutations"].as_u64().map(|m| m - 1)
+    );
+}
+
+#[test]
+fn sync_reads_the_project_beside_the_listing_at_most_two_at_a_time() {
+    let world = World::with(SandboxOptions {
+        scenario: Scenario::Demo,
+        latency_ms: 25,
+        ..SandboxOptions::default()
+    });
+    world
+        .run("codex-project-sync", "side-by-side", &[], &["--dry-run"])
+        .expect_code(0);
+    let stats = world.sandbox.stats();
+    assert_eq!(stats["max_in_flight"], 2, "{stats:#}");
+    let requests = stats["requests"].as_u64();
+
+    // One read at a time when the configuration says so: the same requests, one by one.
+    world.sandbox.reset_stats();
+    world
+        .run(
+            "codex-project-sync",
+            "serial",
+            &[("CODEX_READ_CONCURRENCY", "1")],
+            &["--dry-run"],
+        )
+        .expect_code(0);
+    let stats = world.sandbox.stats();
+    assert_eq!(stats["max_in_flight"], 1, "{stats:#}");
+    assert_eq!(stats["requests"].as_u64(), requests);
+    assert_eq!(
+        details(&world.telemetry("sync", "serial")),
+        details(&world.telemetry("sync", "side-by-side"))
+    );
+}

@@ -100,6 +100,27 @@ fn mutations_pass() {
 }
 
 #[test]
+fn aliased_mutations_in_one_document_pass() {
+    GraphqlSpec::load()
+        .validate(
+            r#"mutation AddProjectItems($project: ID!, $c0: ID!, $c1: ID!, $c2: ID!) {
+                 a0: addProjectV2ItemById(input: {projectId: $project, contentId: $c0}) { item { id } }
+                 a1: addProjectV2ItemById(input: {projectId: $project, contentId: $c1}) { item { id } }
+                 a2: addProjectV2ItemById(input: {projectId: $project, contentId: $c2}) { item { id } }
+               }"#,
+        )
+        .unwrap();
+    // The same field twice under one response name, with different arguments, cannot merge.
+    assert_fails(
+        r#"mutation($project: ID!, $c0: ID!, $c1: ID!) {
+             addProjectV2ItemById(input: {projectId: $project, contentId: $c0}) { item { id } }
+             addProjectV2ItemById(input: {projectId: $project, contentId: $c1}) { item { id } }
+           }"#,
+        "addProjectV2ItemById",
+    );
+}
+
+#[test]
 fn unknown_field_fails() {
     assert_fails(
         "{ organization(login: \"acme\") { projectsV2(first: 1) { nodes { colour } } } }",

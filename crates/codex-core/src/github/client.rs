@@ -513,7 +513,7 @@ impl GitHub {
             url,
             body,
             headers,
-            write,
+            u32::from(write),
             retry,
             Protocol::Rest,
             Bearer::Default,
@@ -531,7 +531,9 @@ impl GitHub {
     /// installation token about to expire is replaced before the request, and after a 401
     /// the token is replaced once and the request sent again (GitHub applied nothing).
     /// The App's own exchanges ([`Bearer::AppJwt`]) take no concurrency permit: the request
-    /// they authenticate already holds one.
+    /// they authenticate already holds one. `writes` is how many writes the request carries
+    /// (0: a read; a GraphQL document of several mutations, several), each counted by the
+    /// governor.
     #[allow(clippy::too_many_arguments)]
     async fn governed(
         &self,
@@ -539,13 +541,14 @@ impl GitHub {
         url: &Url,
         body: Option<&Value>,
         headers: &[(HeaderName, HeaderValue)],
-        write: bool,
+        writes: u32,
         retry: Retry,
         protocol: Protocol,
         bearer: Bearer,
     ) -> Result<Response> {
         let governor = &self.inner.governor;
         let stop = &self.inner.stop;
+        let write = writes > 0;
         // Once the run is stopped nothing new goes out, and no wait outlasts the stop.
         let refused = |reason| {
             tracing::info!(%method, url = %url, %reason, "run stopped: request not sent");
@@ -572,7 +575,7 @@ impl GitHub {
             tokio::select! {
                 biased;
                 reason = stop.stopped() => return Err(refused(reason)),
-                ready = governor.ready(write) => ready.map_err(|Refusal::TooLong(wait)| {
+                ready = governor.ready_writes(writes) => ready.map_err(|Refusal::TooLong(wait)| {
                     self.inner
                         .session
                         .run
@@ -922,42 +925,57 @@ impl GitHub {
 
     /// The dry-run and budget gate: `Ok(false)` means "stop here, dry-run".
     fn admit_write(&self, what: &Method, target: &str) -> Result<bool> {
+        Ok(self.admit_writes(what, target, 1)? > 0)
+    }
+
+    /// The dry-run and budget gate for a request of `n` writes: how many of them may go. 0
+    /// means "stop here, dry-run"; fewer than `n` when the budget has room for fewer (the rest
+    /// are refused, and the budget is spent); [`Error::BudgetExhausted`] when it has room for
+    /// none. Each admitted write counts once against the budget, in the stats and the progress.
+    fn admit_writes(&self, what: &Method, target: &str, n: u64) -> Result<u64> {
         let mut stats = self.lock_stats();
         if self.inner.dry_run {
-            stats.writes_skipped += 1;
-            tracing::info!(method = %what, url = %target, "dry-run: write not sent");
-            return Ok(false);
+            stats.writes_skipped += n;
+            tracing::info!(method = %what, url = %target, writes = n, "dry-run: write not sent");
+            return Ok(0);
         }
         self.inner.stop.check().map_err(|reason| Error::Stopped {
             reason,
             write_abandoned: false,
         })?;
-        if let Some(budget) = self.inner.max_mutations {
-            let run = &self.inner.session.run;
-            let admitted = run
-                .mutations
-                .fetch_update(
-                    std::sync::atomic::Ordering::Relaxed,
-                    std::sync::atomic::Ordering::Relaxed,
-                    |sent| (sent < budget).then_some(sent + 1),
-                )
-                .is_ok();
-            if !admitted {
-                run.budget_spent
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-                return Err(Error::BudgetExhausted { budget });
+        let run = &self.inner.session.run;
+        let admitted = if let Some(budget) = self.inner.max_mutations {
+            let before = run.mutations.fetch_update(
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+                |sent| (sent < budget).then(|| sent + n.min(budget - sent)),
+            );
+            match before {
+                Ok(sent) => {
+                    let admitted = n.min(budget - sent);
+                    if admitted < n {
+                        run.budget_spent
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    admitted
+                }
+                Err(_) => {
+                    run.budget_spent
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Err(Error::BudgetExhausted { budget });
+                }
             }
         } else {
-            self.inner
-                .session
-                .run
-                .mutations
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        stats.mutations += 1;
+            run.mutations
+                .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            n
+        };
+        stats.mutations += admitted;
         drop(stats);
-        self.inner.progress.wrote();
-        Ok(true)
+        for _ in 0..admitted {
+            self.inner.progress.wrote();
+        }
+        Ok(admitted)
     }
 
     /// Run a GraphQL query (never a mutation: use [`GitHub::graphql_mutation`]).
@@ -982,6 +1000,40 @@ impl GitHub {
             .map(Written::Done)
     }
 
+    /// Run one GraphQL document of up to `n` mutations through the dry-run and budget gate,
+    /// each counted as one write (against `CODEX_MAX_MUTATIONS`, in the spacing and against
+    /// the content-creation limits): GitHub counts every mutation of a document as content
+    /// created. `build(k)` makes the document and its variables for the first `k` mutations,
+    /// `k` being how many the budget admits (fewer than `n` once it runs short; the budget is
+    /// then spent). Returns `k` and the whole answer: its `data` and any `errors`, which name
+    /// the fields that failed by their `path` (GitHub runs the other fields). An answer with
+    /// no `data` at all is an error.
+    pub(crate) async fn graphql_mutations(
+        &self,
+        n: usize,
+        build: impl FnOnce(usize) -> (String, Value),
+        retry: Retry,
+    ) -> Result<Written<(usize, Value)>> {
+        let target = self.inner.graphql_url.to_string();
+        let admitted = self.admit_writes(&Method::POST, &target, n as u64)?;
+        if admitted == 0 {
+            return Ok(Written::DryRun);
+        }
+        // `admitted` is at most `n`, a usize.
+        let k = usize::try_from(admitted).unwrap_or(n);
+        let (query, variables) = build(k);
+        let writes = u32::try_from(k).unwrap_or(u32::MAX);
+        let answer = self
+            .graphql_answer(&query, variables, writes, retry)
+            .await?;
+        if answer.get("data").is_none_or(Value::is_null)
+            && let Some(e) = graphql_error(&answer)
+        {
+            return Err(e);
+        }
+        Ok(Written::Done((k, answer)))
+    }
+
     /// POST a GraphQL document: a query is governed as a read, a mutation as a write. Errors
     /// inside a 200 answer are errors; a `RATE_LIMITED` one or a timeout is asked again
     /// (after a backoff, and after the reset when the headers say the budget is spent) where
@@ -993,6 +1045,21 @@ impl GitHub {
         mutation: bool,
         retry: Retry,
     ) -> Result<Value> {
+        graphql_data(
+            self.graphql_answer(query, variables, u32::from(mutation), retry)
+                .await?,
+        )
+    }
+
+    /// POST a GraphQL document carrying `writes` mutations (0: a query) and return its whole
+    /// answer (a non-2xx status is an error; `errors` inside a 200 are left to the caller).
+    async fn graphql_answer(
+        &self,
+        query: &str,
+        variables: Value,
+        writes: u32,
+        retry: Retry,
+    ) -> Result<Value> {
         let body = serde_json::json!({ "query": query, "variables": variables });
         let url = self.inner.graphql_url.clone();
         let response = self
@@ -1001,13 +1068,13 @@ impl GitHub {
                 &url,
                 Some(&body),
                 &[],
-                mutation,
+                writes,
                 retry,
                 Protocol::GraphQl,
                 Bearer::Default,
             )
             .await?;
-        graphql_data(check_status(response)?.json()?)
+        check_status(response)?.json()
     }
 }
 
@@ -1179,7 +1246,7 @@ impl GitHub {
             &url,
             body,
             &[],
-            false,
+            0,
             Retry::Safe,
             Protocol::Rest,
             Bearer::AppJwt,
@@ -1218,6 +1285,11 @@ impl GitHub {
     /// What this client shares with the run's other clients.
     pub(crate) fn session(&self) -> &Session {
         &self.inner.session
+    }
+
+    /// The run's write budget (`CODEX_MAX_MUTATIONS`), if any.
+    pub(crate) fn max_mutations(&self) -> Option<u64> {
+        self.inner.max_mutations
     }
 
     /// True when the client calls the API as a GitHub App.

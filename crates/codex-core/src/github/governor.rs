@@ -1,7 +1,8 @@
 //! The governor: one place that decides when a request may go, and what to do with its answer.
 //!
 //! GitHub's guidance, and octokit's throttling and retry plugins, are the reference:
-//! - requests go one at a time by default (an opt-in small concurrency for reads);
+//! - at most two reads at once by default (`CODEX_READ_CONCURRENCY`: 1 makes them serial);
+//!   a write waits for every read in flight and goes alone;
 //! - writes are spaced (1 s against api.github.com, 0 against a local sandbox) and counted
 //!   against the content-creation limits (80 a minute, 500 an hour);
 //! - a primary limit (`403`/`429` with `x-ratelimit-remaining: 0`) waits until
@@ -25,7 +26,8 @@ use tokio::time::Instant;
 /// Tuning of the governor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GovernorOptions {
-    /// Reads allowed at once (1: serial, as GitHub asks).
+    /// Reads allowed at once (1: serial; 2, the default: the small, bounded concurrency
+    /// GitHub tolerates, which project-sync uses for its Project pass beside its listing).
     pub read_concurrency: usize,
     /// Least time between two writes.
     pub write_spacing: Duration,
@@ -48,7 +50,7 @@ pub struct GovernorOptions {
 impl Default for GovernorOptions {
     fn default() -> Self {
         GovernorOptions {
-            read_concurrency: 1,
+            read_concurrency: 2,
             write_spacing: Duration::from_secs(1),
             max_wait: Duration::from_secs(300),
             max_retries: 4,
@@ -195,6 +197,17 @@ impl Governor {
 
     /// Wait until a request may go, or refuse when that is beyond the maximum wait.
     pub async fn ready(&self, write: bool) -> Result<(), Refusal> {
+        self.ready_writes(u32::from(write)).await
+    }
+
+    /// Wait until a request carrying `writes` writes may go (0: a read), or refuse when that
+    /// is beyond the maximum wait. A request of several writes (a GraphQL document of several
+    /// mutations) counts each of them: against the content-creation limits (it waits until the
+    /// window has room for all of them, or for the whole window when they are more than it
+    /// holds) and in the spacing (the next write waits `writes` spacings after it starts).
+    pub async fn ready_writes(&self, writes: u32) -> Result<(), Refusal> {
+        let write = writes > 0;
+        let n = writes as usize;
         loop {
             let wait = {
                 let mut st = self.lock();
@@ -219,23 +232,36 @@ impl Governor {
                     {
                         st.hour.pop_front();
                     }
-                    if st.minute.len() >= self.options.writes_per_minute
-                        && let Some(first) = st.minute.front()
-                    {
-                        until = until.max(Some(*first + Duration::from_secs(60)));
-                    }
-                    if st.hour.len() >= self.options.writes_per_hour
-                        && let Some(first) = st.hour.front()
-                    {
-                        until = until.max(Some(*first + Duration::from_secs(3600)));
-                    }
+                    // The window must have room for all `n`: wait until enough of its oldest
+                    // entries have aged out (the k-th oldest, k = len + n - limit).
+                    let room = |queue: &VecDeque<Instant>, limit: usize, span: Duration| {
+                        let need = n.min(limit);
+                        let over = (queue.len() + need).saturating_sub(limit);
+                        (over > 0)
+                            .then(|| queue.get(over - 1).map(|t| *t + span))
+                            .flatten()
+                    };
+                    until = until.max(room(
+                        &st.minute,
+                        self.options.writes_per_minute,
+                        Duration::from_secs(60),
+                    ));
+                    until = until.max(room(
+                        &st.hour,
+                        self.options.writes_per_hour,
+                        Duration::from_secs(3600),
+                    ));
                 }
                 match until {
                     None => {
                         if write {
-                            st.last_write = Some(now);
-                            st.minute.push_back(now);
-                            st.hour.push_back(now);
+                            // The writes of one request are spaced as if sent one by one.
+                            let spacing = self.options.write_spacing;
+                            st.last_write = Some(now + spacing.saturating_mul(writes - 1));
+                            for _ in 0..n.min(self.options.writes_per_hour) {
+                                st.minute.push_back(now);
+                                st.hour.push_back(now);
+                            }
                         }
                         return Ok(());
                     }
@@ -415,6 +441,37 @@ mod tests {
             start.elapsed(),
             Duration::from_secs(60),
             "reads are not spaced"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_of_several_writes_counts_each_of_them() {
+        let g = Governor::new(GovernorOptions {
+            write_spacing: Duration::from_millis(500),
+            writes_per_minute: 5,
+            max_wait: Duration::from_secs(120),
+            ..GovernorOptions::default()
+        });
+        let start = Instant::now();
+        g.ready_writes(3).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        g.ready(true).await.unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(1500),
+            "spaced as three writes sent one by one"
+        );
+        g.ready_writes(2).await.unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(60),
+            "four of five used: two more wait for the window"
+        );
+        g.ready_writes(9).await.unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(120),
+            "more than the window holds: waits for all of it"
         );
     }
 

@@ -60,6 +60,71 @@ mutation AddProjectItem($project: ID!, $content: ID!) {
   }
 }";
 
+/// How many Project additions one GraphQL document carries ([`add_project_items_document`]).
+///
+/// GitHub sets no number of mutations per document, but each one still counts as a
+/// content-creating request for the secondary limits (80 a minute, 500 an hour), and the whole
+/// document must finish within GitHub's 10 s request timeout. 20 divides both limits (4
+/// documents a minute, 25 an hour, when the limits are what stops a run), keeps one document
+/// far from the timeout, and bounds what one retry repeats (adding an item is idempotent).
+pub const PROJECT_BATCH: usize = 20;
+
+/// A document adding `n` contents to one Project: `$project` and `$c0`..`$c{n-1}`, each
+/// addition under the alias `a{k}` (`a0: addProjectV2ItemById(…) { item { id } }`), so a
+/// failed one is named by its `path` (`["a3"]`) while the others are applied.
+pub fn add_project_items_document(n: usize) -> String {
+    use std::fmt::Write as _;
+    let mut vars = String::from("$project: ID!");
+    let mut fields = String::new();
+    for k in 0..n {
+        let _ = write!(vars, ", $c{k}: ID!");
+        let _ = writeln!(
+            fields,
+            "  a{k}: addProjectV2ItemById(input: {{projectId: $project, contentId: $c{k}}}) {{ item {{ id }} }}"
+        );
+    }
+    format!("mutation AddProjectItems({vars}) {{\n{fields}}}")
+}
+
+/// What became of each addition of a batched document, from its answer: the item id under
+/// the addition's alias (`a{k}`), else the error whose `path` names it, else (neither: an
+/// answer that says nothing about it) an error saying so.
+pub fn batch_outcomes(answer: &Value, n: usize) -> Vec<Result<String>> {
+    let errors: Vec<&Value> = answer
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|e| e.iter().collect())
+        .unwrap_or_default();
+    (0..n)
+        .map(|k| {
+            let alias = format!("a{k}");
+            if let Some(id) = answer["data"][&alias]["item"]["id"].as_str() {
+                return Ok(id.to_owned());
+            }
+            let own: Vec<&&Value> = errors
+                .iter()
+                .filter(|e| e["path"].get(0).and_then(Value::as_str) == Some(alias.as_str()))
+                .collect();
+            let kind = own
+                .first()
+                .and_then(|e| e["type"].as_str())
+                .map(GraphQlErrorKind::parse);
+            let messages: Vec<String> = own
+                .iter()
+                .map(|e| e["message"].as_str().unwrap_or("unknown error").to_owned())
+                .collect();
+            Err(Error::GraphQl {
+                kind,
+                messages: if messages.is_empty() {
+                    vec![format!("no item in the answer for {alias}")]
+                } else {
+                    messages
+                },
+            })
+        })
+        .collect()
+}
+
 /// Delete an issue (needs admin rights on the repository).
 pub const DELETE_ISSUE: &str = "\
 mutation DeleteIssue($issue: ID!) {
@@ -286,6 +351,44 @@ impl GitHub {
         })
     }
 
+    /// Add contents (issues' node ids) to a Project, [`PROJECT_BATCH`] to a document at
+    /// most (the caller splits longer lists): one request, each addition counted as one write
+    /// by the budget and the governor. The outer error is the request's (nothing known to be
+    /// applied); inside, one outcome per content, in order: the item id, or why that one
+    /// failed (GitHub applies the others), or [`Error::BudgetExhausted`] for those the
+    /// budget had no room for. Each success is added to the run's view of the Project.
+    pub async fn add_project_items(
+        &self,
+        project_id: &str,
+        content_ids: &[String],
+    ) -> Result<Written<Vec<Result<String>>>> {
+        let n = content_ids.len();
+        let build = |k: usize| {
+            let mut vars = serde_json::Map::new();
+            vars.insert("project".to_owned(), json!(project_id));
+            for (i, id) in content_ids.iter().take(k).enumerate() {
+                vars.insert(format!("c{i}"), json!(id));
+            }
+            (add_project_items_document(k), Value::Object(vars))
+        };
+        // GitHub returns the existing item when the content is already there.
+        let (k, answer) = match self.graphql_mutations(n, build, Retry::Safe).await? {
+            Written::DryRun => return Ok(Written::DryRun),
+            Written::Done(done) => done,
+        };
+        let mut out = batch_outcomes(&answer, k);
+        for (id, outcome) in content_ids.iter().zip(&out) {
+            if outcome.is_ok() {
+                self.session().project_added(project_id, id);
+            }
+        }
+        if k < n {
+            let budget = self.max_mutations().unwrap_or_default();
+            out.extend((k..n).map(|_| Err(Error::BudgetExhausted { budget })));
+        }
+        Ok(Written::Done(out))
+    }
+
     /// Delete an issue by node id.
     pub async fn delete_issue(&self, issue_node_id: &str) -> Result<Written<()>> {
         Ok(
@@ -382,5 +485,67 @@ fn page_cursor(page_info: &Value) -> Option<String> {
         page_info["endCursor"].as_str().map(str::to_owned)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_document_names_each_addition_by_its_alias() {
+        let doc = add_project_items_document(3);
+        assert!(
+            doc.starts_with(
+                "mutation AddProjectItems($project: ID!, $c0: ID!, $c1: ID!, $c2: ID!) {"
+            ),
+            "{doc}"
+        );
+        for k in 0..3 {
+            assert!(
+                doc.contains(&format!(
+                    "a{k}: addProjectV2ItemById(input: {{projectId: $project, contentId: $c{k}}}) {{ item {{ id }} }}"
+                )),
+                "{doc}"
+            );
+        }
+        assert!(!doc.contains("a3:"));
+        assert_eq!(
+            add_project_items_document(PROJECT_BATCH)
+                .matches("addProjectV2ItemById")
+                .count(),
+            PROJECT_BATCH
+        );
+    }
+
+    #[test]
+    fn batch_outcomes_map_each_alias_and_its_errors_back() {
+        let answer = json!({
+            "data": {
+                "a0": {"item": {"id": "PVTI_0"}},
+                "a1": null,
+                "a2": {"item": {"id": "PVTI_2"}},
+            },
+            "errors": [{
+                "type": "UNPROCESSABLE", "path": ["a1"],
+                "message": "Content I_1 cannot be added to this project"
+            }]
+        });
+        let out = batch_outcomes(&answer, 4);
+        assert_eq!(out.len(), 4);
+        assert_eq!(out[0].as_ref().unwrap(), "PVTI_0");
+        assert_eq!(out[2].as_ref().unwrap(), "PVTI_2");
+        match &out[1] {
+            Err(Error::GraphQl { messages, .. }) => {
+                assert_eq!(messages, &["Content I_1 cannot be added to this project"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match &out[3] {
+            Err(Error::GraphQl { messages, .. }) => {
+                assert_eq!(messages, &["no item in the answer for a3"]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

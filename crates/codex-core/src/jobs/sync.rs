@@ -8,11 +8,18 @@
 //! milestone-only `PATCH`, plus the Project item). Dry-run reads the same way, so it plans
 //! exactly what a real run would write; when an issue's labels cannot be read from its payload
 //! (a label without a name, `labels: null`), its labels are read from `…/issues/{n}/labels`.
+//!
+//! The Project's members are read beside the listing (two reads in flight at most), and the
+//! issues missing from it are added [`PROJECT_BATCH`] to a GraphQL document: an addition
+//! changes nothing a person set, so it needs no fresh copy, and GitHub answers each one under
+//! its own alias.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::OnceLock;
 
 use crate::config::Settings;
 use crate::error::Error;
+use crate::github::graphql::PROJECT_BATCH;
 use crate::github::{
     Issue, IssueLister, IssueQuery, Malformed, Milestone, MilestoneNumber, Written,
 };
@@ -263,86 +270,121 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
         }
     };
     let mut missing_milestones: HashSet<String> = HashSet::new();
-    let project = match load_project(ctx).await {
-        Ok(p) => Some(p),
-        // The one rule (CONTRACT.md section 3): a Project that is not there or not visible to
-        // this token is a finding about the configuration (a warning, membership left alone);
-        // a Project that could not be read (after the retries) is an error.
-        Err(unavailable) => match unavailable.api_error() {
-            Some(e) if e.stops_run() => return report.api_failure("could not read the Project", e),
-            _ if unavailable.is_finding() => {
-                report.warn(unavailable.to_string());
-                None
-            }
-            _ => {
-                report.error(unavailable.to_string());
-                None
-            }
-        },
-    };
-    let project_members = project.as_ref().map(|(_, members)| members);
     // Once a rate limit or the write budget stops the run, no more writes: what is left is
     // counted and done by the next run (oldest first).
     let mut deferred = 0u64;
+    let mut membership = Membership::default();
 
-    let mut lister = IssueLister::new(gh, repo, &IssueQuery::open());
-    loop {
-        let page = match lister.next_page().await {
-            Ok(Some(page)) => page,
-            Ok(None) => break,
-            Err(e) => {
-                let what = format!("enumeration stopped after {} pages", lister.pages());
-                report.api_failure(&what, &e);
-                break;
-            }
+    // The Project pass and the listing are independent reads: they run side by side, within
+    // this task, each one request at a time (so at most two reads in flight, and no more
+    // than `CODEX_READ_CONCURRENCY` allows: with 1, the governor takes them in turn). Labels
+    // and milestones are repaired page by page as the listing comes; membership needs the
+    // Project, so an issue listed before the Project pass ends is checked once it has.
+    let project: OnceLock<Option<(String, HashSet<String>)>> = OnceLock::new();
+    let project_pass = async {
+        let (known, unavailable) = match load_project(ctx).await {
+            Ok(p) => (Some(p), None),
+            Err(unavailable) => (None, Some(unavailable)),
         };
-        report.fields.integrity.malformed.extend(page.malformed);
-        ctx.progress.plan_writes(
-            page.issues
-                .iter()
-                .filter_map(|i| plan_issue(i, settings, &milestones, project_members))
-                .map(|plan| plan.writes())
-                .sum(),
-        );
-        for issue in &page.issues {
-            let Some(plan) = plan_issue(issue, settings, &milestones, project_members) else {
-                continue;
-            };
-            report.fields.managed += 1;
-            if plan.conflict {
-                report.fields.track_conflicts.push(issue.number.0);
-            }
-            if let Some(title) = &plan.missing_milestone {
-                missing_milestones.insert(title.clone());
-            }
-            if plan.is_empty() {
-                continue;
-            }
-            if report.stopped() {
-                deferred += 1;
-                continue;
-            }
-            match apply(ctx, issue, &milestones, project.as_ref()).await {
-                Applied::Done(plan) | Applied::DryRun(plan) if !plan.is_empty() => {
-                    count(&mut report.fields, &plan);
-                    report.fields.details.push(Detail {
-                        number: issue.number.0,
-                        changes: change_names(&plan),
-                    });
+        let _ = project.set(known);
+        unavailable
+    };
+    let mut lister = IssueLister::new(gh, repo, &IssueQuery::open());
+    let listing = async {
+        loop {
+            let page = match lister.next_page().await {
+                Ok(Some(page)) => page,
+                Ok(None) => break,
+                Err(e) => {
+                    let what = format!("enumeration stopped after {} pages", lister.pages());
+                    report.api_failure(&what, &e);
+                    break;
                 }
-                Applied::Done(_) | Applied::DryRun(_) => {}
-                Applied::Vanished(reason) => report.fields.integrity.malformed.push(Malformed {
-                    number: Some(issue.number.0),
-                    reason,
-                }),
-                Applied::Failed(what, e) => {
-                    report.api_failure(&format!("#{}{what}", issue.number), &e);
-                    if e.stops_run() {
+            };
+            report.fields.integrity.malformed.extend(page.malformed);
+            ctx.progress.plan_writes(
+                page.issues
+                    .iter()
+                    .filter_map(|i| plan_issue(i, settings, &milestones, None))
+                    .map(|plan| plan.writes())
+                    .sum(),
+            );
+            for issue in &page.issues {
+                let Some(plan) = plan_issue(issue, settings, &milestones, None) else {
+                    continue;
+                };
+                report.fields.managed += 1;
+                if plan.conflict {
+                    report.fields.track_conflicts.push(issue.number.0);
+                }
+                if let Some(title) = &plan.missing_milestone {
+                    missing_milestones.insert(title.clone());
+                }
+                let mut detail = None;
+                if !plan.is_empty() {
+                    if report.stopped() {
                         deferred += 1;
+                        continue;
+                    }
+                    match apply(ctx, issue, &milestones).await {
+                        Applied::Done(plan) | Applied::DryRun(plan) if !plan.is_empty() => {
+                            count(&mut report.fields, &plan);
+                            detail = Some(report.fields.details.len());
+                            report.fields.details.push(Detail {
+                                number: issue.number.0,
+                                changes: change_names(&plan),
+                            });
+                        }
+                        Applied::Done(_) | Applied::DryRun(_) => {}
+                        Applied::Unmanaged => continue,
+                        Applied::Vanished(reason) => {
+                            report.fields.integrity.malformed.push(Malformed {
+                                number: Some(issue.number.0),
+                                reason,
+                            });
+                            continue;
+                        }
+                        Applied::Failed(what, e) => {
+                            report.api_failure(&format!("#{}{what}", issue.number), &e);
+                            if e.stops_run() {
+                                deferred += 1;
+                            }
+                            continue;
+                        }
                     }
                 }
+                if let Some(node_id) = &issue.node_id {
+                    membership.listed(Listed {
+                        number: issue.number.0,
+                        node_id: node_id.clone(),
+                        detail,
+                    });
+                }
+            }
+            if let Some(known) = project.get() {
+                membership.known(known.as_ref().map(|(_, members)| members));
+            }
+            while membership.ready.len() >= PROJECT_BATCH {
+                add_to_project(ctx, project.get(), &mut membership, report, &mut deferred).await;
             }
         }
+    };
+    let (unavailable, ()) = tokio::join!(project_pass, listing);
+    let project = project.into_inner().flatten();
+    if let Some(unavailable) = unavailable {
+        // The one rule (CONTRACT.md section 3): a Project that is not there or not visible to
+        // this token is a finding about the configuration (a warning, membership left alone);
+        // a Project that could not be read (after the retries) is an error.
+        match unavailable.api_error() {
+            Some(e) if e.stops_run() => report.api_failure("could not read the Project", e),
+            _ if unavailable.is_finding() => report.warn(unavailable.to_string()),
+            _ => report.error(unavailable.to_string()),
+        }
+    }
+    membership.known(project.as_ref().map(|(_, members)| members));
+    let known = project.map(Some);
+    while !membership.ready.is_empty() {
+        add_to_project(ctx, known.as_ref(), &mut membership, report, &mut deferred).await;
     }
     report.fields.scanned = lister.items();
 
@@ -391,23 +433,121 @@ fn list(numbers: &[u64]) -> String {
     }
 }
 
+/// A managed issue as listed, whose Project membership is to be checked.
+#[derive(Debug)]
+struct Listed {
+    number: u64,
+    node_id: String,
+    /// Where its labels and milestone repair is in `details`, if it had one.
+    detail: Option<usize>,
+}
+
+/// Project membership as the run checks it: issues listed before the Project pass ended wait
+/// for it; those missing from the Project are added [`PROJECT_BATCH`] to a request.
+#[derive(Debug, Default)]
+struct Membership {
+    waiting: Vec<Listed>,
+    ready: VecDeque<Listed>,
+}
+
+impl Membership {
+    fn listed(&mut self, issue: Listed) {
+        self.waiting.push(issue);
+    }
+
+    /// The Project pass has ended: check the waiting issues against its members (`None`: the
+    /// Project is unavailable and membership is left alone).
+    fn known(&mut self, members: Option<&HashSet<String>>) {
+        let waiting = std::mem::take(&mut self.waiting);
+        if let Some(members) = members {
+            self.ready.extend(
+                waiting
+                    .into_iter()
+                    .filter(|l| !members.contains(&l.node_id)),
+            );
+        }
+    }
+}
+
+/// Send the next batch of Project additions (at most [`PROJECT_BATCH`], one request; none in
+/// a dry run). Each success is counted and reported in the issue's detail; each failure is
+/// reported per issue, and the others of its batch still count.
+async fn add_to_project(
+    ctx: &Context,
+    project: Option<&Option<(String, HashSet<String>)>>,
+    membership: &mut Membership,
+    report: &mut Report<SyncFields>,
+    deferred: &mut u64,
+) {
+    let take = membership.ready.len().min(PROJECT_BATCH);
+    let batch: Vec<Listed> = membership.ready.drain(..take).collect();
+    let Some(Some((project_id, _))) = project else {
+        return;
+    };
+    if report.stopped() {
+        *deferred += batch.len() as u64;
+        return;
+    }
+    ctx.progress.plan_writes(batch.len() as u64);
+    let ids: Vec<String> = batch.iter().map(|l| l.node_id.clone()).collect();
+    let outcomes: Vec<Result<(), Error>> =
+        match ctx.github().add_project_items(project_id, &ids).await {
+            Ok(Written::DryRun) => batch.iter().map(|_| Ok(())).collect(),
+            Ok(Written::Done(outcomes)) => outcomes.into_iter().map(|o| o.map(|_| ())).collect(),
+            Err(e) => {
+                let numbers: Vec<u64> = batch.iter().map(|l| l.number).collect();
+                report.api_failure(&format!("{}: adding to the Project", list(&numbers)), &e);
+                if e.stops_run() {
+                    *deferred += batch.len() as u64;
+                }
+                return;
+            }
+        };
+    for (listed, outcome) in batch.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(()) => {
+                report.fields.corrections.project_adjustments += 1;
+                let project = "project".to_owned();
+                match listed
+                    .detail
+                    .and_then(|k| report.fields.details.get_mut(k))
+                    .filter(|d| d.number == listed.number)
+                {
+                    Some(detail) => detail.changes.push(project),
+                    None => report.fields.details.push(Detail {
+                        number: listed.number,
+                        changes: vec![project],
+                    }),
+                }
+                if !ctx.config.dry_run {
+                    tracing::info!(issue = listed.number, "added to the Project");
+                }
+            }
+            Err(e) => {
+                report.api_failure(&format!("#{}: adding to the Project", listed.number), &e);
+                if e.stops_run() {
+                    *deferred += 1;
+                }
+            }
+        }
+    }
+}
+
 enum Applied {
     Done(IssuePlan),
     DryRun(IssuePlan),
+    /// The fresh copy is no longer managed: nothing to do, its membership included.
+    Unmanaged,
     Vanished(String),
     /// What failed (empty, or `": adding labels"` and the like) and why; a failure that stops
     /// the run ([`Error::stops_run`]) stops the writing.
     Failed(&'static str, Error),
 }
 
-/// Apply one plan. The issue is read again first and the plan remade from the fresh copy; only
-/// what is still missing is written (in dry-run: reported as what would be written).
-async fn apply(
-    ctx: &Context,
-    listed: &Issue,
-    milestones: &MilestoneIndex,
-    project: Option<&(String, HashSet<String>)>,
-) -> Applied {
+/// Apply one plan's labels and milestone (Project membership is batched: [`add_to_project`]).
+/// The issue is read again first and the plan remade from the fresh copy; only what is still
+/// missing is written (in dry-run: reported as what would be written).
+async fn apply(ctx: &Context, listed: &Issue, milestones: &MilestoneIndex) -> Applied {
     let gh = ctx.github();
     let repo = ctx.repo();
     // A dry run writes nothing, so nothing can be clobbered: the listing is fresh enough, and
@@ -430,15 +570,8 @@ async fn apply(
         Ok(issue) => issue,
         Err(e) => return Applied::Failed(": reading its labels", e),
     };
-    let members = project.map(|(_, m)| m);
-    let Some(mut plan) = plan_issue(&fresh, &ctx.config.settings, milestones, members) else {
-        return Applied::Done(IssuePlan {
-            add_labels: vec![],
-            set_milestone: None,
-            add_to_project: None,
-            conflict: false,
-            missing_milestone: None,
-        });
+    let Some(mut plan) = plan_issue(&fresh, &ctx.config.settings, milestones, None) else {
+        return Applied::Unmanaged;
     };
     if gh.dry_run() {
         return Applied::DryRun(plan);
@@ -462,12 +595,6 @@ async fn apply(
         match gh.set_milestone(repo, fresh.number, number).await {
             Ok(_) => done.set_milestone = Some(number),
             Err(e) => return partial(done, Applied::Failed(": setting the milestone", e)),
-        }
-    }
-    if let (Some(node_id), Some((project_id, _))) = (plan.add_to_project.clone(), project) {
-        match gh.add_project_item(project_id, &node_id).await {
-            Ok(_) => done.add_to_project = Some(node_id),
-            Err(e) => return partial(done, Applied::Failed(": adding to the Project", e)),
         }
     }
     if !done.is_empty() {
@@ -613,6 +740,33 @@ mod tests {
         assert_eq!(plan.set_milestone, None);
         assert_eq!(plan.missing_milestone.as_deref(), Some("Codex Main Track"));
         assert_eq!(plan.add_labels, vec!["codex-trackmain"]);
+    }
+
+    #[test]
+    fn membership_waits_for_the_project_and_keeps_only_the_missing() {
+        let listed = |n: u64| Listed {
+            number: n,
+            node_id: format!("I_{n}"),
+            detail: None,
+        };
+        let mut m = Membership::default();
+        for n in 1..=4 {
+            m.listed(listed(n));
+        }
+        assert!(
+            m.ready.is_empty(),
+            "nothing is added before the Project is read"
+        );
+        let members: HashSet<String> = ["I_2".to_owned(), "I_4".to_owned()].into();
+        m.known(Some(&members));
+        let ready: Vec<u64> = m.ready.iter().map(|l| l.number).collect();
+        assert_eq!(ready, vec![1, 3], "the missing ones, in listing order");
+        assert!(m.waiting.is_empty());
+
+        let mut unavailable = Membership::default();
+        unavailable.listed(listed(5));
+        unavailable.known(None);
+        assert!(unavailable.ready.is_empty() && unavailable.waiting.is_empty());
     }
 
     #[test]

@@ -19,6 +19,12 @@ fn every_graphql_document_is_valid_against_githubs_schema() {
         spec.validate(doc)
             .unwrap_or_else(|e| panic!("{doc}\n{e:#?}"));
     }
+    // The batched Project additions, at every size a run sends.
+    for n in 1..=codex_core::github::graphql::PROJECT_BATCH {
+        let doc = codex_core::github::graphql::add_project_items_document(n);
+        spec.validate(&doc)
+            .unwrap_or_else(|e| panic!("{doc}\n{e:#?}"));
+    }
 }
 
 #[tokio::test]
@@ -138,6 +144,21 @@ async fn every_rest_request_and_answer_conforms() {
     gh.add_project_item(&project.id, outside.node_id.as_deref().unwrap())
         .await
         .unwrap();
+    // Several additions in one document, one of them already there.
+    let outside: Vec<String> = all
+        .issues
+        .iter()
+        .filter_map(|i| i.node_id.clone())
+        .filter(|id| !members.contains(id))
+        .take(3)
+        .collect();
+    match gh.add_project_items(&project.id, &outside).await.unwrap() {
+        Written::Done(outcomes) => {
+            assert_eq!(outcomes.len(), 3);
+            assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        }
+        Written::DryRun => panic!("not a dry run"),
+    }
     gh.delete_issue(created.node_id.as_deref().unwrap())
         .await
         .unwrap();

@@ -169,6 +169,67 @@ async fn add_item_is_idempotent() {
 }
 
 #[tokio::test]
+async fn aliased_additions_in_one_document_are_answered_each_under_its_alias() {
+    let sb = demo().await;
+    let c = Client::new(&sb, Some("ghp_x"));
+    let project = project_id(&c).await;
+    let missing = kind(&sb, "missing_project");
+    let refused = missing[1];
+    sb.set_issue(
+        "acme/widgets",
+        refused as u32,
+        &json!({"project_refused": true}),
+    )
+    .unwrap();
+    let mut ids = Vec::new();
+    for n in &missing[..3] {
+        ids.push(issue_id(&c, *n).await);
+    }
+    ids.push("I_kwDOnope".to_owned());
+    let doc = "mutation($p: ID!, $c0: ID!, $c1: ID!, $c2: ID!, $c3: ID!) {
+      a0: addProjectV2ItemById(input: {projectId: $p, contentId: $c0}) { item { id } }
+      a1: addProjectV2ItemById(input: {projectId: $p, contentId: $c1}) { item { id } }
+      a2: addProjectV2ItemById(input: {projectId: $p, contentId: $c2}) { item { id } }
+      a3: addProjectV2ItemById(input: {projectId: $p, contentId: $c3}) { item { id } }
+    }";
+    let before = sb.state()["projects"][0]["items"].as_array().unwrap().len();
+    sb.reset_stats();
+    let r = c
+        .graphql(
+            doc,
+            json!({"p": project, "c0": ids[0], "c1": ids[1], "c2": ids[2], "c3": ids[3]}),
+        )
+        .await;
+    let data = &r.body["data"];
+    assert!(
+        data["a0"]["item"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("PVTI_")
+    );
+    assert!(
+        data["a2"]["item"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("PVTI_")
+    );
+    assert!(data["a1"].is_null() && data["a3"].is_null(), "{}", r.body);
+    let errors = r.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{}", r.body);
+    assert_eq!(errors[0]["path"], json!(["a1"]));
+    assert_eq!(errors[0]["type"], "UNPROCESSABLE");
+    assert_eq!(errors[1]["path"], json!(["a3"]));
+    assert_eq!(errors[1]["type"], "NOT_FOUND");
+    assert_eq!(
+        sb.state()["projects"][0]["items"].as_array().unwrap().len(),
+        before + 2
+    );
+    let stats = sb.stats();
+    assert_eq!(stats["requests"], 1);
+    assert_eq!(stats["writes"], 2, "each applied mutation is a write");
+}
+
+#[tokio::test]
 async fn delete_issue_then_rest_answers_410() {
     let sb = demo().await;
     let c = Client::new(&sb, Some("ghp_x"));
