@@ -248,6 +248,9 @@ async fn load_project(
 pub async fn run(ctx: &Context) -> Outcome<SyncFields> {
     let mut report = Report::new(SyncFields::default());
     execute(ctx, &mut report).await;
+    // Issue order (oldest first), whatever order the repairs were sent in: Project additions
+    // go in batches, after the labels and milestones of the pages they came from.
+    report.fields.details.sort_by_key(|d| d.number);
     let c = Component::Sync;
     report.fields.details_omitted = bound_list(ctx, &mut report, c, "details", |f| &mut f.details);
     report.fields.track_conflicts_omitted =
