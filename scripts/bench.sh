@@ -20,13 +20,15 @@
 #   --repeat   samples of steps 1-2 at zero latency [default: 3]
 #   --no-build skip `cargo build --release`
 # Prints a Markdown table; raw results in target/bench/results.json, every run's output,
-# telemetry and the sandbox's request log under target/bench/<N>x<L>ms/.
+# telemetry and the sandbox's request log under target/bench/<N>x<L>ms/. CARGO_TARGET_DIR is
+# honoured (default target/): the binaries come from its release/, the results go to its bench/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_JS="$ROOT/scripts/bench"
-REL="$ROOT/target/release"
-OUT="$ROOT/target/bench"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+REL="$TARGET/release"
+OUT="$TARGET/bench"
 
 cases=()
 repeat=3
@@ -300,6 +302,7 @@ for c in "${cases[@]}"; do
     run_pipeline pipeline ""
     p1=$PIPE
     echo "   pipeline: $(jq -r '"\(.requests) requests, \(.writes) writes, \(.wall_ms) ms"' <<<"$p1")" >&2
+    echo "   peak RSS MB: $(jq -r '[.components[] | "\(.bin | ltrimstr("codex-")) \(.peak_rss_kb / 1024 * 10 | round / 10)"] | join(", ")' <<<"$p1")" >&2
     pipes=$(jq -n --argjson a "$p1" '[$a]')
   fi
   if ((pipeline && rerun)); then
