@@ -315,6 +315,7 @@ for c in "${cases[@]}"; do
     run_pipeline pipeline ""
     p1=$PIPE
     echo "   pipeline: $(jq -r '"\(.requests) requests, \(.writes) writes, \(.wall_ms) ms"' <<<"$p1")" >&2
+    echo "   peak RSS MB: $(jq -r '[.components[] | "\(.bin | ltrimstr("codex-")) \(.peak_rss_kb / 1024 * 10 | round / 10)"] | join(", ")' <<<"$p1")" >&2
     pipes=$(jq -n --argjson a "$p1" '[$a]')
   fi
   if ((pipeline && rerun)); then

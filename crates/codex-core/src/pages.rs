@@ -21,7 +21,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::{ConfigError, RepoSlug};
@@ -433,14 +433,35 @@ impl Pages {
         read_regular(&path, &root, cap).map(Some)
     }
 
-    /// Every telemetry file, valid or not. A missing directory is an empty list; a
-    /// `telemetry/` that leads out of the tree is an error. A file that is not a regular file,
-    /// a symlink out of the tree, or more than [`TELEMETRY_MAX_BYTES`] is listed as unusable,
-    /// unread.
+    /// Every telemetry file, valid or not, in file name order. A missing directory is an
+    /// empty list; a `telemetry/` that leads out of the tree is an error. A file that is not a
+    /// regular file, a symlink out of the tree, or more than [`TELEMETRY_MAX_BYTES`] is listed
+    /// as unusable, unread.
+    ///
+    /// Every valid file's document is held: a reader that needs a few of them, or only their
+    /// envelopes and figures, uses [`Pages::scan_each`] instead.
     pub fn scan(&self) -> Result<Vec<StoredTelemetry>> {
+        let mut out = Vec::new();
+        self.scan_each(|stored| out.push(stored))?;
+        Ok(out)
+    }
+
+    /// [`Pages::scan`], one file at a time: each file is read, parsed and handed to `each`
+    /// (in file name order) before the next is read, so what stays in memory is what `each`
+    /// keeps.
+    pub fn scan_each(&self, mut each: impl FnMut(StoredTelemetry)) -> Result<()> {
+        self.scan_each_filtered(None, &mut each)
+    }
+
+    /// [`Pages::scan_each`] of the files of `only` (every component's when `None`).
+    fn scan_each_filtered(
+        &self,
+        only: Option<Component>,
+        each: &mut dyn FnMut(StoredTelemetry),
+    ) -> Result<()> {
         let dir = self.telemetry_dir();
         match fs::symlink_metadata(&dir) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             _ => {}
         }
         let root = fs::canonicalize(&self.root).map_err(|source| Error::Io {
@@ -459,7 +480,7 @@ impl Pages {
         }
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(source) => {
                 return Err(Error::Io {
                     action: "reading",
@@ -468,29 +489,45 @@ impl Pages {
                 });
             }
         };
-        let mut out = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some((component, _run)) = Component::parse_file_name(&name) else {
-                continue;
-            };
-            let path = entry.path();
+        // The names first (small), sorted; then the files, one at a time.
+        let mut files: Vec<(PathBuf, Component)> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let (component, _run) = Component::parse_file_name(&name)?;
+                only.is_none_or(|c| c == component)
+                    .then(|| (entry.path(), component))
+            })
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, component) in files {
             let content = read_regular(&path, &root, TELEMETRY_MAX_BYTES)
                 .and_then(|bytes| parse_telemetry(&bytes, component));
-            out.push(StoredTelemetry {
+            each(StoredTelemetry {
                 path,
                 component,
                 content,
             });
         }
-        out.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(out)
+        Ok(())
     }
 
     /// The latest valid telemetry of a component (by `finished_at`, then file name), and a
     /// warning for every malformed file of that component and every file from the future.
     pub fn latest(&self, component: Component) -> Result<(Option<StoredTelemetry>, Vec<String>)> {
-        Ok(latest_of(self.scan()?, component, self.now))
+        // Only the component's files are read, and only the latest so far is kept.
+        let mut picker = Latest::new(component, self.now);
+        self.scan_each_of(component, |stored| picker.offer(stored))?;
+        Ok(picker.finish())
+    }
+
+    /// [`Pages::scan_each`] of one component's files: the others are not read.
+    fn scan_each_of(
+        &self,
+        component: Component,
+        mut each: impl FnMut(StoredTelemetry),
+    ) -> Result<()> {
+        self.scan_each_filtered(Some(component), &mut each)
     }
 
     /// [`Pages::latest`], typed: the latest valid telemetry of `F`'s component, and a warning
@@ -522,18 +559,51 @@ pub fn latest_of(
     component: Component,
     now: DateTime<Utc>,
 ) -> (Option<StoredTelemetry>, Vec<String>) {
-    let mut warnings = Vec::new();
-    let mut best: Option<StoredTelemetry> = None;
-    for stored in scan.into_iter().filter(|s| s.component == component) {
+    let mut picker = Latest::new(component, now);
+    for stored in scan {
+        picker.offer(stored);
+    }
+    picker.finish()
+}
+
+/// [`latest_of`], fed one file at a time: it keeps the latest valid file of its component
+/// offered so far (the others are dropped when offered) and the warnings, in the order the
+/// files came.
+#[derive(Debug)]
+pub struct Latest {
+    component: Component,
+    now: DateTime<Utc>,
+    best: Option<StoredTelemetry>,
+    warnings: Vec<String>,
+}
+
+impl Latest {
+    /// Nothing offered yet: the latest of `component` as of `now`.
+    pub fn new(component: Component, now: DateTime<Utc>) -> Self {
+        Latest {
+            component,
+            now,
+            best: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Consider `stored` (a file of another component is ignored).
+    pub fn offer(&mut self, stored: StoredTelemetry) {
+        if stored.component != self.component {
+            return;
+        }
         match &stored.content {
-            Err(reason) => warnings.push(format!("skipped {}: {reason}", stored.file_name())),
-            Ok(s) if stored.from_the_future(now) => warnings.push(format!(
+            Err(reason) => self
+                .warnings
+                .push(format!("skipped {}: {reason}", stored.file_name())),
+            Ok(s) if stored.from_the_future(self.now) => self.warnings.push(format!(
                 "ignored {}: it says it finished at {}, in the future",
                 stored.file_name(),
                 s.envelope.finished_at.to_rfc3339()
             )),
             Ok(_) => {
-                let newer = match &best {
+                let newer = match &self.best {
                     None => true,
                     Some(b) => {
                         (stored.finished_at(), stored.file_name())
@@ -541,12 +611,16 @@ pub fn latest_of(
                     }
                 };
                 if newer {
-                    best = Some(stored);
+                    self.best = Some(stored);
                 }
             }
         }
     }
-    (best, warnings)
+
+    /// The latest valid file offered, and the warnings.
+    pub fn finish(self) -> (Option<StoredTelemetry>, Vec<String>) {
+        (self.best, self.warnings)
+    }
 }
 
 /// Parse and check a telemetry document: JSON object, our schema version, the component its
@@ -557,8 +631,9 @@ pub fn parse_telemetry(bytes: &[u8], component: Component) -> std::result::Resul
     if !value.is_object() {
         return Err("not a JSON object".into());
     }
-    let envelope: Envelope =
-        serde_json::from_value(value.clone()).map_err(|e| format!("bad envelope ({e})"))?;
+    // Read from the tree in place: a clone of a big document only to read its envelope would
+    // double the memory a file takes.
+    let envelope = Envelope::deserialize(&value).map_err(|e| format!("bad envelope ({e})"))?;
     if envelope.schema_version != SCHEMA_VERSION {
         return Err(format!(
             "schema_version {} (this build reads {SCHEMA_VERSION})",

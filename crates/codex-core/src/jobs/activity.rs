@@ -19,34 +19,77 @@ pub fn classify(
     links: (&WebBase, &RepoSlug),
     now: DateTime<Utc>,
 ) -> ActivityFields {
-    let (web, repo) = links;
-    let mut fields = ActivityFields::default();
+    let mut classifier = Classifier::new(settings, links, now);
     for issue in issues {
+        classifier.add(issue);
+    }
+    classifier.finish()
+}
+
+/// [`classify`] one issue at a time (pure): a run streaming the listing keeps each issue's
+/// compact item (number, title, status, days, link), never the issue itself.
+#[derive(Debug)]
+pub struct Classifier<'a> {
+    settings: &'a Settings,
+    web: &'a WebBase,
+    repo: &'a RepoSlug,
+    now: DateTime<Utc>,
+    fields: ActivityFields,
+}
+
+impl<'a> Classifier<'a> {
+    /// An empty classification, as of `now`, with links on `links`' web host.
+    pub fn new(
+        settings: &'a Settings,
+        links: (&'a WebBase, &'a RepoSlug),
+        now: DateTime<Utc>,
+    ) -> Self {
+        let (web, repo) = links;
+        Classifier {
+            settings,
+            web,
+            repo,
+            now,
+            fields: ActivityFields::default(),
+        }
+    }
+
+    /// Classify `issue` and keep its item.
+    pub fn add(&mut self, issue: &Issue) {
         let track = reporting_track(issue);
-        let thresholds = settings.track(track).thresholds;
-        let (status, days_inactive) = classify_activity(issue.updated_at, now, thresholds);
-        bump(&mut fields.summary[track], status);
+        let thresholds = self.settings.track(track).thresholds;
+        let (status, days_inactive) = classify_activity(issue.updated_at, self.now, thresholds);
+        bump(&mut self.fields.summary[track], status);
         if status == ActivityStatus::Active {
-            continue;
+            // Counted only: the lists hold what the dashboard shows.
+            return;
         }
         let item = ActivityItem {
             number: issue.number.0,
             title: issue.title.clone(),
             status,
             days_inactive,
-            url: Some(web.issue_link(repo, issue.number.0, issue.html_url.as_deref())),
+            url: Some(
+                self.web
+                    .issue_link(self.repo, issue.number.0, issue.html_url.as_deref()),
+            ),
         };
-        fields.issues[track].push(item);
+        self.fields.issues[track].push(item);
     }
-    for (_, list) in fields.issues.iter_mut() {
-        list.sort_by(|a, b| {
-            b.days_inactive
-                .unwrap_or(u32::MAX)
-                .cmp(&a.days_inactive.unwrap_or(u32::MAX))
-                .then(a.number.cmp(&b.number))
-        });
+
+    /// The fields: [`classify`] of the issues added.
+    pub fn finish(self) -> ActivityFields {
+        let mut fields = self.fields;
+        for (_, list) in fields.issues.iter_mut() {
+            list.sort_by(|a, b| {
+                b.days_inactive
+                    .unwrap_or(u32::MAX)
+                    .cmp(&a.days_inactive.unwrap_or(u32::MAX))
+                    .then(a.number.cmp(&b.number))
+            });
+        }
+        fields
     }
-    fields
 }
 
 fn bump(counts: &mut ActivityCounts, status: ActivityStatus) {
@@ -64,16 +107,14 @@ pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
         unknown: true,
         ..ActivityFields::default()
     });
-    match managed_issues(ctx).await {
+    // The listing is streamed: each issue's compact item is kept, never the issue.
+    let mut classifier =
+        Classifier::new(&ctx.config.settings, (&ctx.config.web, ctx.repo()), ctx.now);
+    match managed_issues(ctx, |issue| classifier.add(issue)).await {
         Ok(managed) => {
             // Counted with the labels their listing showed (labels only choose the track).
             managed.report_unreadable_labels(&mut report);
-            report.fields = classify(
-                &managed.issues,
-                &ctx.config.settings,
-                (&ctx.config.web, ctx.repo()),
-                ctx.now,
-            );
+            report.fields = classifier.finish();
             for track in Track::ALL {
                 report.fields.omitted[track] =
                     bound_list(ctx, &mut report, Component::Activity, track.key(), |f| {

@@ -228,10 +228,18 @@ async fn retire_one(
 }
 
 fn prune(ctx: &Context, report: &mut Report<CleanerFields>) {
-    let scan = match ctx.pages.scan() {
-        Ok(s) => s,
-        Err(e) => return report.warn(format!("could not read telemetry to prune: {e}")),
-    };
+    // One file at a time, each document dropped once read: pruning needs only the envelopes,
+    // and a month of runs' documents would not fit in memory together.
+    let mut scan = Vec::new();
+    let scanned = ctx.pages.scan_each(|mut stored| {
+        if let Ok(content) = &mut stored.content {
+            content.document = serde_json::Value::Null;
+        }
+        scan.push(stored);
+    });
+    if let Err(e) = scanned {
+        return report.warn(format!("could not read telemetry to prune: {e}"));
+    }
     for path in plan_prune(&scan, ctx.config.settings.telemetry_max_age_days, ctx.now) {
         let name = path
             .file_name()

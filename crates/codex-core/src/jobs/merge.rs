@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::pages::{PagesPath, StoredTelemetry, latest_of, to_json};
+use crate::pages::{Latest, PagesPath, StoredTelemetry, to_json};
 use crate::telemetry::{
     ActivityFields, CleanerFields, Component, DiagnosticsFields, Figures, IntegrityFields,
     SelfTestFields, Status, SupervisorFields, SyncFields, Telemetry,
@@ -156,52 +156,133 @@ pub fn merge(
     web_url: &str,
     now: DateTime<Utc>,
 ) -> Dashboard {
-    let mut dash = Dashboard::empty(repo, web_url, now);
-    for component in Component::ALL {
-        let (latest, warnings) = latest_of(scan.clone(), component, now);
-        dash.warnings.extend(warnings);
-        let mut history: Vec<HistoryEntry> = scan
-            .iter()
-            .filter(|s| s.component == component && !s.from_the_future(now))
-            .filter_map(|s| s.content.as_ref().ok())
-            .map(|stored| HistoryEntry {
-                run_id: stored.envelope.run_id.clone(),
-                finished_at: stored.envelope.finished_at,
-                status: stored.envelope.status,
-                figures: stored.figures.clone(),
-            })
-            .collect();
-        history.sort_by(|a, b| {
-            a.finished_at
-                .cmp(&b.finished_at)
-                .then(a.run_id.cmp(&b.run_id))
-        });
-        let skip = history.len().saturating_sub(HISTORY_LIMIT);
-        history.drain(..skip);
-        if history.is_empty()
-            && let Some(prev) = previous.and_then(|p| p.history.get(component.dashboard_key()))
-        {
-            history = prev.clone();
-        }
-        dash.history
-            .insert(component.dashboard_key().to_owned(), history);
-        match latest.and_then(|s| s.content.ok()) {
-            Some(stored) => *dash.slot(component) = Some(stored.document),
-            None => {
-                let kept = previous.and_then(|p| p.get(component).cloned());
-                if kept.is_some() {
-                    dash.stale_components
-                        .push(component.dashboard_key().to_owned());
-                    dash.warnings.push(format!(
-                        "no valid {} telemetry: showing the previous data",
-                        component.name()
-                    ));
-                }
-                *dash.slot(component) = kept;
-            }
+    let mut merging = Merging::new(now);
+    for stored in scan {
+        merging.add(stored);
+    }
+    merging.finish(previous, repo, web_url)
+}
+
+/// [`merge`], fed one telemetry file at a time (pure): of each file it keeps the history
+/// entry (run id, times, status, figures) and, while it is its component's latest valid file,
+/// the document; every other document is dropped when offered. So a merge over many runs
+/// holds one document per component, not every file.
+#[derive(Debug)]
+pub struct Merging {
+    now: DateTime<Utc>,
+    /// Per component, in [`Component::ALL`] order: its latest valid file so far.
+    latest: Vec<Latest>,
+    /// Per component, in [`Component::ALL`] order: every valid file's entry, in the order
+    /// offered.
+    history: Vec<Vec<HistoryEntry>>,
+}
+
+impl Merging {
+    /// Nothing offered yet; merged as of `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Merging {
+            now,
+            latest: Component::ALL
+                .into_iter()
+                .map(|c| Latest::new(c, now))
+                .collect(),
+            history: Component::ALL.iter().map(|_| Vec::new()).collect(),
         }
     }
-    dash
+
+    fn index(component: Component) -> usize {
+        Component::ALL
+            .iter()
+            .position(|c| *c == component)
+            .expect("every component is in Component::ALL")
+    }
+
+    /// Take in one file of the scan (files are offered in file name order, as
+    /// [`crate::pages::Pages::scan_each`] reads them).
+    pub fn add(&mut self, stored: StoredTelemetry) {
+        let i = Self::index(stored.component);
+        if !stored.from_the_future(self.now)
+            && let Ok(s) = &stored.content
+        {
+            self.history[i].push(HistoryEntry {
+                run_id: s.envelope.run_id.clone(),
+                finished_at: s.envelope.finished_at,
+                status: s.envelope.status,
+                figures: s.figures.clone(),
+            });
+        }
+        self.latest[i].offer(stored);
+    }
+
+    /// True when [`Merging::finish`] would consult the previous dashboard: some component has
+    /// no valid file (its latest telemetry and its history then come from there). Otherwise
+    /// the previous dashboard need not be read at all.
+    pub fn needs_previous(&self) -> bool {
+        self.history.iter().any(Vec::is_empty)
+    }
+
+    /// The dashboard: as [`merge`] of the files offered.
+    pub fn finish(self, previous: Option<&Dashboard>, repo: &str, web_url: &str) -> Dashboard {
+        let mut dash = Dashboard::empty(repo, web_url, self.now);
+        for ((component, latest), mut history) in Component::ALL
+            .into_iter()
+            .zip(self.latest)
+            .zip(self.history)
+        {
+            let (latest, warnings) = latest.finish();
+            dash.warnings.extend(warnings);
+            history.sort_by(|a, b| {
+                a.finished_at
+                    .cmp(&b.finished_at)
+                    .then(a.run_id.cmp(&b.run_id))
+            });
+            let skip = history.len().saturating_sub(HISTORY_LIMIT);
+            history.drain(..skip);
+            if history.is_empty()
+                && let Some(prev) = previous.and_then(|p| p.history.get(component.dashboard_key()))
+            {
+                history = prev.clone();
+            }
+            dash.history
+                .insert(component.dashboard_key().to_owned(), history);
+            match latest.and_then(|s| s.content.ok()) {
+                Some(stored) => *dash.slot(component) = Some(stored.document),
+                None => {
+                    let kept = previous.and_then(|p| p.get(component).cloned());
+                    if kept.is_some() {
+                        dash.stale_components
+                            .push(component.dashboard_key().to_owned());
+                        dash.warnings.push(format!(
+                            "no valid {} telemetry: showing the previous data",
+                            component.name()
+                        ));
+                    }
+                    *dash.slot(component) = kept;
+                }
+            }
+        }
+        dash
+    }
+}
+
+/// `dashboard` with every string cleaned by the process-wide redactor, as
+/// [`crate::redact::scrub`] of the whole would clean it, without a copy of the documents: each
+/// is cleaned in place, and only the rest (history, warnings) makes the round trip.
+fn scrub_dashboard(mut dashboard: Dashboard) -> Result<Dashboard, serde_json::Error> {
+    let documents: Vec<Option<Value>> = Component::ALL
+        .into_iter()
+        .map(|c| dashboard.slot(c).take())
+        .collect();
+    let mut scrubbed = crate::redact::scrub(&dashboard)?;
+    drop(dashboard);
+    let redactor = crate::redact::redactor();
+    for (component, document) in Component::ALL.into_iter().zip(documents) {
+        if let Some(mut document) = document {
+            crate::redact::scrub_json(&redactor, &mut document);
+            *scrubbed.slot(component) = Some(document);
+        }
+    }
+    Ok(scrubbed)
 }
 
 /// The JSON Schema of `dashboard.json`, as checked in at `docs/dashboard.schema.json`.
@@ -259,18 +340,29 @@ pub fn run(
     now: DateTime<Utc>,
 ) -> crate::Result<MergeOutcome> {
     let path = pages.dashboard_path();
-    // The previous dashboard, when it is a regular file of a sane size (never a FIFO).
+    // One file at a time: the history entries of every file, the document of each component's
+    // latest only.
+    let mut merging = Merging::new(now);
+    pages.scan_each(|stored| merging.add(stored))?;
+    // The previous dashboard, when it is a regular file of a sane size (never a FIFO); parsed
+    // only when a component has no valid telemetry of its own (its data comes from there).
     let (previous, unread) = match pages.read(PagesPath::Dashboard) {
-        Ok(bytes) => (bytes.and_then(|b| serde_json::from_slice(&b).ok()), None),
+        Ok(bytes) => (
+            bytes
+                .filter(|_| merging.needs_previous())
+                .and_then(|b| serde_json::from_slice::<Dashboard>(&b).ok()),
+            None,
+        ),
         Err(reason) => (
             None,
             Some(format!("previous dashboard.json not read: {reason}")),
         ),
     };
-    let mut merged = merge(pages.scan()?, previous.as_ref(), repo, web_url, now);
+    let mut merged = merging.finish(previous.as_ref(), repo, web_url);
+    drop(previous);
     merged.warnings.extend(unread);
     // telemetry written by an older Codex, or by hand, passes the redaction point too
-    let dashboard = crate::redact::scrub(&merged).map_err(|e| crate::Error::Io {
+    let dashboard = scrub_dashboard(merged).map_err(|e| crate::Error::Io {
         action: "redacting",
         path: path.display().to_string(),
         source: std::io::Error::other(e),
@@ -332,6 +424,188 @@ mod tests {
             component: F::COMPONENT,
             content: parse_telemetry(&to_json(&t).unwrap(), F::COMPONENT),
         }
+    }
+
+    /// The merge as it was before it streamed (kept verbatim as the reference): every file's
+    /// document held, the scan cloned per component, the previous dashboard always parsed, the
+    /// whole dashboard redacted through one round trip.
+    fn whole_scan_merge(pages: &crate::pages::Pages, now: DateTime<Utc>) -> Vec<u8> {
+        let (previous, unread) = match pages.read(PagesPath::Dashboard) {
+            Ok(bytes) => (
+                bytes.and_then(|b| serde_json::from_slice::<Dashboard>(&b).ok()),
+                None,
+            ),
+            Err(reason) => (
+                None,
+                Some(format!("previous dashboard.json not read: {reason}")),
+            ),
+        };
+        let scan = pages.scan().unwrap();
+        let previous = previous.as_ref();
+        let mut dash = Dashboard::empty("acme/widgets", "https://github.com/acme/widgets", now);
+        for component in Component::ALL {
+            let (latest, warnings) = crate::pages::latest_of(scan.clone(), component, now);
+            dash.warnings.extend(warnings);
+            let mut history: Vec<HistoryEntry> = scan
+                .iter()
+                .filter(|s| s.component == component && !s.from_the_future(now))
+                .filter_map(|s| s.content.as_ref().ok())
+                .map(|stored| HistoryEntry {
+                    run_id: stored.envelope.run_id.clone(),
+                    finished_at: stored.envelope.finished_at,
+                    status: stored.envelope.status,
+                    figures: stored.figures.clone(),
+                })
+                .collect();
+            history.sort_by(|a, b| {
+                a.finished_at
+                    .cmp(&b.finished_at)
+                    .then(a.run_id.cmp(&b.run_id))
+            });
+            let skip = history.len().saturating_sub(HISTORY_LIMIT);
+            history.drain(..skip);
+            if history.is_empty()
+                && let Some(prev) = previous.and_then(|p| p.history.get(component.dashboard_key()))
+            {
+                history = prev.clone();
+            }
+            dash.history
+                .insert(component.dashboard_key().to_owned(), history);
+            match latest.and_then(|s| s.content.ok()) {
+                Some(stored) => *dash.slot(component) = Some(stored.document),
+                None => {
+                    let kept = previous.and_then(|p| p.get(component).cloned());
+                    if kept.is_some() {
+                        dash.stale_components
+                            .push(component.dashboard_key().to_owned());
+                        dash.warnings.push(format!(
+                            "no valid {} telemetry: showing the previous data",
+                            component.name()
+                        ));
+                    }
+                    *dash.slot(component) = kept;
+                }
+            }
+        }
+        dash.warnings.extend(unread);
+        to_json(&crate::redact::scrub(&dash).unwrap()).unwrap()
+    }
+
+    /// The streaming merge (one file at a time, the previous dashboard parsed only when
+    /// needed, documents redacted in place) writes the very bytes the whole-scan merge wrote:
+    /// many runs per component, malformed files, a file from the future, a component with no
+    /// file (shown from the previous dashboard), more runs than the history keeps, and a
+    /// secret-shaped string in a document.
+    #[test]
+    fn streaming_merge_writes_what_the_whole_scan_merge_wrote() {
+        use crate::rules::ActivityStatus;
+        use crate::rules::Track;
+        use crate::telemetry::ActivityItem;
+
+        let dir = tempfile::tempdir().unwrap();
+        let now: DateTime<Utc> = "2026-03-01T00:00:00Z".parse().unwrap();
+        let repo = crate::config::RepoSlug::parse("acme/widgets").unwrap();
+        let pages = crate::pages::Pages::new(dir.path(), repo, now);
+        let write = |t: &Value, name: &str| {
+            std::fs::create_dir_all(pages.telemetry_dir()).unwrap();
+            std::fs::write(pages.telemetry_dir().join(name), to_json(t).unwrap()).unwrap();
+        };
+        let doc = |fields: Value, component: Component, run: &str, finished: &str| {
+            let mut v = serde_json::to_value(envelope(component, run, finished)).unwrap();
+            v.as_object_mut()
+                .unwrap()
+                .extend(fields.as_object().unwrap().clone());
+            v
+        };
+        for day in 1..=(HISTORY_LIMIT as u32 + 5) {
+            let finished = format!("2026-01-01T{:02}:{:02}:00Z", day / 60, day % 60);
+            let mut activity = ActivityFields::default();
+            activity.summary[Track::Main].stale = u64::from(day);
+            activity.issues[Track::Main].push(ActivityItem {
+                number: u64::from(day),
+                title: format!("run {day}: token ghp_{}", "a".repeat(36)),
+                status: ActivityStatus::Stale,
+                days_inactive: Some(day),
+                url: Some(format!("https://github.com/acme/widgets/issues/{day}")),
+            });
+            let run = format!("{day:03}");
+            let activity = serde_json::to_value(activity).unwrap();
+            write(
+                &doc(activity, Component::Activity, &run, &finished),
+                &format!("activity-{run}.json"),
+            );
+            let sync = serde_json::to_value(SyncFields {
+                scanned: u64::from(day),
+                ..SyncFields::default()
+            })
+            .unwrap();
+            write(
+                &doc(sync, Component::Sync, &run, &finished),
+                &format!("sync-{run}.json"),
+            );
+        }
+        let cleaner = serde_json::to_value(CleanerFields {
+            issues_closed: vec![1, 2],
+            ..CleanerFields::default()
+        })
+        .unwrap();
+        write(
+            &doc(
+                cleaner,
+                Component::Cleaner,
+                "future",
+                "2099-01-01T00:00:00Z",
+            ),
+            "cleaner-future.json",
+        );
+        std::fs::write(pages.telemetry_dir().join("sync-zzz.json"), b"{not json").unwrap();
+        std::fs::write(pages.telemetry_dir().join("activity-bad.json"), b"[1]").unwrap();
+
+        // No previous dashboard; then the merge's own output as the previous one (the
+        // supervisor and the cleaner have no valid file: their data comes from there).
+        let first = whole_scan_merge(&pages, now);
+        run(
+            &pages,
+            "acme/widgets",
+            "https://github.com/acme/widgets",
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(std::fs::read(pages.dashboard_path()).unwrap()).unwrap(),
+            String::from_utf8(first).unwrap()
+        );
+        let mut previous: Dashboard =
+            serde_json::from_slice(&std::fs::read(pages.dashboard_path()).unwrap()).unwrap();
+        previous.supervisor = Some(serde_json::json!({"kept": "from before"}));
+        previous.history.insert(
+            "supervisor".into(),
+            vec![HistoryEntry {
+                run_id: "old".into(),
+                finished_at: "2025-12-01T00:00:00Z".parse().unwrap(),
+                status: Status::Ok,
+                figures: Figures::new(),
+            }],
+        );
+        std::fs::write(pages.dashboard_path(), to_json(&previous).unwrap()).unwrap();
+        let second = whole_scan_merge(&pages, now);
+        let outcome = run(
+            &pages,
+            "acme/widgets",
+            "https://github.com/acme/widgets",
+            now,
+        )
+        .unwrap();
+        let written = std::fs::read(pages.dashboard_path()).unwrap();
+        assert_eq!(
+            String::from_utf8(written.clone()).unwrap(),
+            String::from_utf8(second).unwrap()
+        );
+        assert_eq!(outcome.dashboard.stale_components, ["supervisor"]);
+        assert_eq!(outcome.dashboard.history["activity"].len(), HISTORY_LIMIT);
+        let text = String::from_utf8(written).unwrap();
+        assert!(!text.contains(&"a".repeat(36)), "redacted");
+        assert!(text.contains("from before"));
     }
 
     #[test]

@@ -402,11 +402,12 @@ pub fn finish<F: Serialize>(
     }
 }
 
-/// The open managed issues of the repository, from one enumeration.
+/// What one enumeration of the open managed issues saw (the issues themselves went to the
+/// caller's visitor, one at a time: see [`managed_issues`]).
 #[derive(Debug, Clone, Default)]
 pub struct ManagedIssues {
-    /// The issues.
-    pub issues: Vec<crate::github::Issue>,
+    /// Managed issues visited.
+    pub managed: u64,
     /// Items enumerated in all (issues, pull requests, malformed).
     pub scanned: u64,
     /// Issues whose hidden labels could not be read, with why: they are counted with the
@@ -435,12 +436,17 @@ impl ManagedIssues {
     }
 }
 
-/// Enumerate open issues once and keep the managed ones (CONTRACT.md section 5). An issue
-/// whose payload hides some of its labels has them read first (from `GET …/issues/{n}/labels`);
-/// when that read fails the issue is kept as listed and named in
-/// [`ManagedIssues::labels_unreadable`], and a failure that stops the run
-/// ([`crate::Error::stops_run`]) ends the enumeration.
-pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
+/// Enumerate open issues once and hand each managed one to `visit` (CONTRACT.md section 5),
+/// page by page: only the page being read is in memory, never every issue, so a caller keeps
+/// only what it needs (counts, compact records). An issue whose payload hides some of its
+/// labels has them read first (from `GET …/issues/{n}/labels`); when that read fails the issue
+/// is visited as listed and named in [`ManagedIssues::labels_unreadable`], and a failure that
+/// stops the run ([`crate::Error::stops_run`]) ends the enumeration (the issues visited before
+/// it stay visited: a caller that fails the run on an error discards what it gathered).
+pub async fn managed_issues(
+    ctx: &Context,
+    mut visit: impl FnMut(&crate::github::Issue),
+) -> crate::Result<ManagedIssues> {
     let mut lister = crate::github::IssueLister::new(
         ctx.github(),
         ctx.repo(),
@@ -450,17 +456,22 @@ pub async fn managed_issues(ctx: &Context) -> crate::Result<ManagedIssues> {
     while let Some(page) = lister.next_page().await? {
         for listed in page.issues {
             let number = listed.number;
-            let issue = match with_readable_labels(ctx, listed.clone()).await {
-                Ok(issue) => issue,
-                Err(e) if e.stops_run() => return Err(e),
-                Err(e) => {
-                    tracing::warn!(issue = number.0, error = %e, "labels unreadable; counted as listed");
-                    out.labels_unreadable.push((number.0, e.to_string()));
-                    listed
+            let issue = if listed.labels_complete {
+                listed
+            } else {
+                match with_readable_labels(ctx, listed.clone()).await {
+                    Ok(issue) => issue,
+                    Err(e) if e.stops_run() => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(issue = number.0, error = %e, "labels unreadable; counted as listed");
+                        out.labels_unreadable.push((number.0, e.to_string()));
+                        listed
+                    }
                 }
             };
             if crate::rules::is_managed(&issue, &ctx.config.settings) {
-                out.issues.push(issue);
+                out.managed += 1;
+                visit(&issue);
             }
         }
     }

@@ -46,10 +46,25 @@ pub fn assess(
     previous: Option<&SupervisorFields>,
     now: DateTime<Utc>,
 ) -> SupervisorFields {
-    let mut tracks = PerTrack::<TrackHealth>::default();
+    let mut tally = Tally::default();
     for issue in issues {
+        tally.add(issue, settings, now);
+    }
+    tally.assess(configured, previous)
+}
+
+/// [`assess`] one issue at a time (pure): the per-track counts of the issues added so far,
+/// so that a run streaming the listing keeps counts, not issues.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    tracks: PerTrack<TrackHealth>,
+}
+
+impl Tally {
+    /// Count `issue` in its track.
+    pub fn add(&mut self, issue: &Issue, settings: &Settings, now: DateTime<Utc>) {
         let track = reporting_track(issue);
-        let h = &mut tracks[track];
+        let h = &mut self.tracks[track];
         h.open += 1;
         if !issue.has_label(rules::LABEL_CODEX) {
             h.missing_codex_label += 1;
@@ -71,25 +86,34 @@ pub fn assess(
             ActivityStatus::Active => {}
         }
     }
-    for (track, h) in tracks.iter_mut() {
-        h.problems =
-            h.missing_codex_label + h.missing_milestone + h.wrong_track + h.missing_track_label;
-        h.health = if h.escalated > 0 || !configured[track] {
-            Health::Failing
-        } else if h.problems > 0 || h.stale > 0 {
-            Health::Degraded
-        } else {
-            Health::Healthy
-        };
-        h.previous_problems = baseline(previous, track);
-        h.deteriorating = h
-            .previous_problems
-            .is_some_and(|before| h.problems > before);
-    }
-    let deteriorating = tracks.values().any(|h| h.deteriorating);
-    SupervisorFields {
-        tracks,
-        deteriorating,
+
+    /// Both tracks' health from the counts: [`assess`] of the issues added.
+    pub fn assess(
+        self,
+        configured: Configured,
+        previous: Option<&SupervisorFields>,
+    ) -> SupervisorFields {
+        let mut tracks = self.tracks;
+        for (track, h) in tracks.iter_mut() {
+            h.problems =
+                h.missing_codex_label + h.missing_milestone + h.wrong_track + h.missing_track_label;
+            h.health = if h.escalated > 0 || !configured[track] {
+                Health::Failing
+            } else if h.problems > 0 || h.stale > 0 {
+                Health::Degraded
+            } else {
+                Health::Healthy
+            };
+            h.previous_problems = baseline(previous, track);
+            h.deteriorating = h
+                .previous_problems
+                .is_some_and(|before| h.problems > before);
+        }
+        let deteriorating = tracks.values().any(|h| h.deteriorating);
+        SupervisorFields {
+            tracks,
+            deteriorating,
+        }
     }
 }
 
@@ -128,19 +152,16 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
             track.key()
         ));
     }
-    match managed_issues(ctx).await {
+    // The listing is streamed: only the counts are kept, never the issues.
+    let mut tally = Tally::default();
+    let listed = managed_issues(ctx, |issue| tally.add(issue, settings, ctx.now)).await;
+    match listed {
         Ok(managed) if !managed.labels_unreadable.is_empty() => {
             managed.report_unreadable_labels(&mut report);
             return finish_unknown(ctx, report);
         }
-        Ok(managed) => {
-            report.fields = assess(
-                &managed.issues,
-                settings,
-                configured,
-                previous.as_ref(),
-                ctx.now,
-            );
+        Ok(_) => {
+            report.fields = tally.assess(configured, previous.as_ref());
             let tracks = report.fields.tracks.clone();
             for (track, h) in tracks.iter() {
                 let line = format!(
