@@ -362,16 +362,8 @@ impl Pages {
     /// Delete the pieces of `component`'s `list` numbered above `keep` (a previous run's).
     fn remove_pieces_after(&self, component: Component, list: &str, keep: u64) -> Result<()> {
         let dir = self.path(PagesPath::DetailsDir);
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => {
-                return Err(Error::Io {
-                    action: "reading",
-                    path: dir.display().to_string(),
-                    source,
-                });
-            }
+        let Some(entries) = read_dir_if_present(&dir)? else {
+            return Ok(());
         };
         let prefix = format!("{}-{list}-", component.name());
         for entry in entries.flatten() {
@@ -478,16 +470,8 @@ impl Pages {
         if !real.starts_with(&root) {
             return Err(refuse_read(&dir, "it leads out of the pages tree"));
         }
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => {
-                return Err(Error::Io {
-                    action: "reading",
-                    path: dir.display().to_string(),
-                    source,
-                });
-            }
+        let Some(entries) = read_dir_if_present(&dir)? else {
+            return Ok(());
         };
         // The names first (small), sorted; then the files, one at a time.
         let mut files: Vec<(PathBuf, Component)> = entries
@@ -804,6 +788,19 @@ pub(crate) fn read_regular(
 }
 
 /// Create and remove a probe file in `dir`: can this run write there?
+/// The entries of `dir`, or `None` when it does not exist (nothing there yet).
+fn read_dir_if_present(dir: &Path) -> Result<Option<fs::ReadDir>> {
+    match fs::read_dir(dir) {
+        Ok(entries) => Ok(Some(entries)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io {
+            action: "reading",
+            path: dir.display().to_string(),
+            source,
+        }),
+    }
+}
+
 fn probe(dir: &Path) -> std::io::Result<()> {
     let path = dir.join(format!(
         ".codex-probe-{}-{}",
