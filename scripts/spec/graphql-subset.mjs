@@ -25,7 +25,7 @@ import { Kind, buildSchema, parse, print, validateSchema } from "graphql";
 
 // BEGIN GRAPHQL ALLOWLIST
 export const FIELDS = {
-  Query: ["organization", "user", "repositoryOwner", "repository", "node", "rateLimit"],
+  Query: ["organization", "user", "repositoryOwner", "repository", "node", "nodes", "rateLimit"],
   Mutation: ["addProjectV2ItemById", "deleteIssue"],
   Organization: ["id", "login", "projectV2", "projectsV2"],
   User: ["id", "login", "projectV2", "projectsV2"],
@@ -37,7 +37,7 @@ export const FIELDS = {
   ProjectV2ItemConnection: ["nodes", "pageInfo", "totalCount"],
   ProjectV2Item: ["id", "type", "content", "project", "isArchived"],
   PageInfo: ["hasNextPage", "endCursor", "hasPreviousPage", "startCursor"],
-  Issue: ["id", "number", "title", "url", "state", "repository"],
+  Issue: ["id", "number", "title", "url", "state", "repository", "projectItems"],
   PullRequest: ["id", "number", "title", "repository"],
   DraftIssue: ["id", "title"],
   Repository: ["id", "nameWithOwner", "name", "issue", "issues"],

@@ -49,9 +49,13 @@ pub struct CommonArgs {
     #[arg(long, global = true)]
     pub dry_run: bool,
 
-    /// Directory for the conditional-request (ETag) cache; none by default
+    /// Directory for the conditional-request (ETag) cache and the issue snapshots that let a run list only what changed; none by default
     #[arg(long, env = env::CODEX_CACHE_DIR, value_name = "DIR", global = true)]
     pub cache_dir: Option<PathBuf>,
+
+    /// List every open issue, not only those changed since the last run (what happens anyway without a cache dir, on a first run, and once CODEX_FULL_RESYNC_HOURS have passed since the last full listing)
+    #[arg(long, global = true)]
+    pub full: bool,
 
     /// Exit 1 when the run's status is `error` (by default Codex never fails the pipeline)
     #[arg(long, global = true)]
@@ -101,6 +105,7 @@ Environment (no flag):
   CODEX_MAX_MUTATIONS            per-run write budget [default: none]
   CODEX_MAX_WAIT_SECS            longest wait for a rate-limit reset [default: 300]
   CODEX_READ_CONCURRENCY         reads at once [default: 2; 1: serial]
+  CODEX_FULL_RESYNC_HOURS        hours between full listings [default: 24; 0: every run]
   CODEX_WRITE_SPACING_MS         least time between writes [default: 1000; 0 on loopback]
   CODEX_HTTP_TIMEOUT_SECS        per-request answer timeout [default: 30]
   CODEX_RETRY_BASE_MS / CODEX_MAX_RETRIES  retry backoff start and count [default: 1000 / 4]
@@ -447,6 +452,10 @@ pub struct Settings {
     pub max_mutations: Option<u64>,
     /// `CODEX_MAX_WAIT_SECS`: longest wait for a rate-limit reset, default 300.
     pub max_wait_secs: u64,
+    /// `CODEX_FULL_RESYNC_HOURS`, default 24: a run lists every open issue again (and the
+    /// integrity scanner scans in full) once the last full listing is this many hours old; 0
+    /// makes every run a full one.
+    pub full_resync_hours: u64,
     /// `CODEX_READ_CONCURRENCY`, default 2 (project-sync's Project pass beside its listing;
     /// every other read is serial anyway); 1 makes every read wait for the one before.
     pub read_concurrency: u32,
@@ -526,6 +535,7 @@ impl Settings {
             max_mutations,
             max_wait_secs: number(env::CODEX_MAX_WAIT_SECS, 300, bounds::MAX_WAIT_SECS)?,
             read_concurrency: small(env::CODEX_READ_CONCURRENCY, 2, bounds::READ_CONCURRENCY)?,
+            full_resync_hours: number(env::CODEX_FULL_RESYNC_HOURS, 24, bounds::FULL_RESYNC_HOURS)?,
             write_spacing_ms: match get(env::CODEX_WRITE_SPACING_MS) {
                 None => None,
                 Some(_) => Some(number(
@@ -601,8 +611,10 @@ pub struct Config {
     pub run_id: String,
     /// No writes to GitHub.
     pub dry_run: bool,
-    /// Conditional-request cache directory.
+    /// Conditional-request cache directory (and the issue snapshots).
     pub cache_dir: Option<PathBuf>,
+    /// List every open issue this run (`--full`), whatever the snapshot.
+    pub full: bool,
     /// Exit 1 on an `error` status.
     pub strict: bool,
     /// The environment-only settings.
@@ -740,6 +752,7 @@ impl Config {
             run_id,
             dry_run,
             cache_dir: args.cache_dir.clone(),
+            full: args.full,
             strict: args.strict,
             settings,
             selection,
@@ -903,6 +916,8 @@ pub mod bounds {
     pub const MAX_WAIT_SECS: Bounds = b(0, 3_600);
     /// `CODEX_READ_CONCURRENCY`.
     pub const READ_CONCURRENCY: Bounds = b(1, 8);
+    /// `CODEX_FULL_RESYNC_HOURS`: at most a month between full listings.
+    pub const FULL_RESYNC_HOURS: Bounds = b(0, 720);
     /// `CODEX_WRITE_SPACING_MS`.
     pub const WRITE_SPACING_MS: Bounds = b(0, 60_000);
     /// `CODEX_HTTP_TIMEOUT_SECS`.
@@ -1296,7 +1311,8 @@ mod tests {
     }
 
     /// Every numeric variable with its range.
-    const NUMBERS: [(&str, Bounds); 16] = [
+    const NUMBERS: [(&str, Bounds); 17] = [
+        (env::CODEX_FULL_RESYNC_HOURS, bounds::FULL_RESYNC_HOURS),
         (env::CODEX_MAX_MUTATIONS, bounds::MAX_MUTATIONS),
         (env::CODEX_PROJECT_ITEM_LIMIT, bounds::PROJECT_ITEM_LIMIT),
         (env::CODEX_MAX_WAIT_SECS, bounds::MAX_WAIT_SECS),

@@ -35,6 +35,8 @@ pub const CODEX_CACHE_DIR: &str = "CODEX_CACHE_DIR";
 pub const CODEX_MAX_MUTATIONS: &str = "CODEX_MAX_MUTATIONS";
 /// Longest wait for a rate-limit reset before stopping cleanly, in seconds.
 pub const CODEX_MAX_WAIT_SECS: &str = "CODEX_MAX_WAIT_SECS";
+/// Hours after which a run lists every open issue again instead of what changed (default 24).
+pub const CODEX_FULL_RESYNC_HOURS: &str = "CODEX_FULL_RESYNC_HOURS";
 /// Reads allowed at once (default 1: serial, as GitHub asks).
 pub const CODEX_READ_CONCURRENCY: &str = "CODEX_READ_CONCURRENCY";
 /// Least milliseconds between two writes (default 1000 against a remote API, 0 on loopback).
@@ -125,6 +127,7 @@ pub const CONTRACT_VARIABLES: &[&str] = &[
     CODEX_CACHE_DIR,
     CODEX_MAX_MUTATIONS,
     CODEX_MAX_WAIT_SECS,
+    CODEX_FULL_RESYNC_HOURS,
     CODEX_MAIN_MILESTONE,
     CODEX_DASHBOARD_MILESTONE,
     CODEX_SELFTEST_MILESTONE,

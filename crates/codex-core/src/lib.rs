@@ -29,6 +29,7 @@ pub mod progress;
 pub mod redact;
 pub mod rules;
 pub mod select;
+pub mod snapshot;
 pub mod stop;
 pub mod telemetry;
 pub mod web;

@@ -260,6 +260,8 @@ enum Obj {
         project: usize,
         pos: usize,
     },
+    /// `Issue.projectItems`: one issue's items, across Projects (project, position).
+    IssueItems(Vec<(usize, usize)>),
     /// `repository.issues`: issue numbers of one page.
     Issues {
         repo: usize,
@@ -364,7 +366,7 @@ impl Exec<'_> {
             },
             Obj::Project(_) => "ProjectV2",
             Obj::Projects { .. } => "ProjectV2Connection",
-            Obj::Items { .. } => "ProjectV2ItemConnection",
+            Obj::Items { .. } | Obj::IssueItems(_) => "ProjectV2ItemConnection",
             Obj::Item { .. } => "ProjectV2Item",
             Obj::Issues { .. } => "IssueConnection",
             Obj::Issue { repo, number } => {
@@ -537,6 +539,30 @@ impl Exec<'_> {
                         "Could not resolve to a node with the global id of '{id}'"
                     ))),
                 }
+            }
+            (Obj::Query, "nodes") => {
+                let ids: Vec<String> = args
+                    .get("ids")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if ids.len() > 100 {
+                    return Err(GqlError {
+                        kind: "EXCESSIVE_PAGINATION",
+                        message: format!(
+                            "You may not request more than 100 nodes at once, got {}.",
+                            ids.len()
+                        ),
+                    });
+                }
+                // An id that resolves to nothing is a null in the list (GitHub also adds a
+                // NOT_FOUND error naming its index; Codex reads only the nodes it finds).
+                Ok(Out::List(ids.iter().map(|id| self.node(id)).collect()))
             }
             (Obj::Query, "rateLimit") => Ok(Out::Obj(Obj::RateLimit)),
             (Obj::Mutation, "addProjectV2ItemById") => self.add_item(args),
@@ -733,9 +759,51 @@ impl Exec<'_> {
                         )))
                     }
                     "repository" => Ok(Out::Obj(Obj::Repository(*repo))),
+                    "projectItems" => {
+                        let repo_id = r.id;
+                        let include_archived = args
+                            .get("includeArchived")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(true);
+                        let items: Vec<(usize, usize)> = s
+                            .projects
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(p, pr)| {
+                                pr.items.iter().enumerate().filter_map(move |(pos, item)| {
+                                    let mine = matches!(&item.content,
+                                        ItemContent::Issue { repo_id: ri, number: n }
+                                            if *ri == repo_id && *n == i.number);
+                                    (mine && (include_archived || !item.archived))
+                                        .then_some((p, pos))
+                                })
+                            })
+                            .collect();
+                        let all: Vec<usize> = (0..items.len()).collect();
+                        let (nodes, _) = paginate(&all, args, "projectItems")?;
+                        Ok(Out::Obj(Obj::IssueItems(
+                            nodes.into_iter().map(|k| items[k]).collect(),
+                        )))
+                    }
                     _ => leaf(Value::Null),
                 }
             }
+            (Obj::IssueItems(items), _) => match field {
+                "totalCount" => leaf(json!(items.len())),
+                "pageInfo" => Ok(Out::Obj(Obj::PageInfo(PageInfo {
+                    has_next: false,
+                    has_prev: false,
+                    start: None,
+                    end: None,
+                }))),
+                "nodes" => Ok(Out::List(
+                    items
+                        .iter()
+                        .map(|&(project, pos)| Some(Obj::Item { project, pos }))
+                        .collect(),
+                )),
+                _ => leaf(Value::Null),
+            },
             (Obj::Draft { project, id, title }, _) => match field {
                 "id" => leaf(json!(s.projects[*project].draft_node_id(*id))),
                 "title" => leaf(json!(title)),

@@ -617,8 +617,9 @@ impl Sandbox {
 
     /// Moves the sandbox's clock `secs` seconds forward (backward when negative), as
     /// `POST /_sandbox/clock {"advance_secs": N}` does: installation tokens and rate-limit windows
-    /// expire by it, JWT lifetimes are judged by it.
+    /// expire by it, JWT lifetimes are judged by it, and what changes from now on is dated by it.
     pub fn advance_clock(&self, secs: i64) {
+        lock(&self.shared.state).advance(secs);
         self.shared
             .clock_offset_ms
             .fetch_add(secs * 1000, std::sync::atomic::Ordering::SeqCst);

@@ -190,6 +190,9 @@ impl Shared {
                 let Some(secs) = body.and_then(|b| b["advance_secs"].as_i64()) else {
                     return Some(Err("expected {\"advance_secs\": N}".to_owned()));
                 };
+                // One clock: the dates written on what changes from now on move with the
+                // `Date` header (GitHub stamps both from the same clock).
+                lock(&self.state).advance(secs);
                 let total = self
                     .clock_offset_ms
                     .fetch_add(secs * 1000, Ordering::SeqCst)

@@ -922,6 +922,12 @@ impl State {
         self.now + i64::try_from(self.started.elapsed().as_secs()).unwrap_or(0)
     }
 
+    /// Moves the scenario clock `secs` forward (backward when negative): what
+    /// `POST /_sandbox/clock` does to the dates the sandbox stamps, as to its `Date` header.
+    pub fn advance(&mut self, secs: i64) {
+        self.now += secs;
+    }
+
     /// A fresh numeric id.
     pub fn next_id(&mut self) -> u64 {
         self.next_id += 1;

@@ -53,11 +53,7 @@ impl EtagCache {
     }
 
     fn paths(&self, url: &str) -> (PathBuf, PathBuf) {
-        // FNV-1a, 64 bits: stable across builds and platforms (unlike std's hasher).
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in url.as_bytes() {
-            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
+        let hash = file_hash(url.as_bytes());
         (
             self.dir.join(format!("{hash:016x}.json")),
             self.dir.join(format!("{hash:016x}.body")),
@@ -108,6 +104,16 @@ impl EtagCache {
             tracing::warn!(error = %e, "could not store a cache entry");
         }
     }
+}
+
+/// FNV-1a, 64 bits, of `bytes`: a name for a cache file, stable across builds and platforms
+/// (unlike std's hasher). Not a defence against collisions: a reader checks what it reads.
+pub(crate) fn file_hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 #[cfg(test)]

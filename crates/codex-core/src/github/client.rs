@@ -89,6 +89,9 @@ struct RunState {
     /// added since: a run over several repositories of one organisation Project reads it
     /// once, not once per repository (which would be quadratic in the organisation's size).
     projects: Mutex<std::collections::HashMap<String, KnownProject>>,
+    /// The issue snapshots written this run (see [`crate::snapshot`]), each with the run's
+    /// write count when it was: while that has not moved, the snapshot is still current.
+    snapshots: Mutex<std::collections::HashMap<std::path::PathBuf, u64>>,
 }
 
 /// A Project as read once this run: its members (content node ids, plus what the run added
@@ -114,6 +117,19 @@ impl Session {
         self.run
             .mutations
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Note that the snapshot at `path` was listed (and written) now.
+    pub fn snapshot_listed(&self, path: &std::path::Path) {
+        let writes = self.mutations();
+        lock_or_recover(&self.run.snapshots).insert(path.to_owned(), writes);
+    }
+
+    /// True when the snapshot at `path` was listed earlier this run and the run has made no
+    /// write since: it is as current as a new listing would make it, bar other people's edits
+    /// of the last seconds (which the next run's delta lists).
+    pub fn snapshot_fresh(&self, path: &std::path::Path) -> bool {
+        lock_or_recover(&self.run.snapshots).get(path) == Some(&self.mutations())
     }
 
     /// A Project as this run knows it (see [`GitHub::project_content_ids`]), seen through `f`.
@@ -855,6 +871,7 @@ impl GitHub {
         let response = check_status(response)?;
         if let (Some(cache), Some(etag)) = (cache, response.header("etag"))
             && response.status == StatusCode::OK
+            && worth_caching(url, &response.body)
         {
             cache.put(url.as_str(), etag, response.header("link"), &response.body);
         }
@@ -1525,6 +1542,14 @@ fn reset_in(response: &Response, now: chrono::DateTime<chrono::Utc>) -> Option<D
 /// The farthest a server's `Date` may move our idea of its clock.
 pub const MAX_CLOCK_OFFSET: chrono::Duration = chrono::Duration::hours(24);
 
+/// Whether an answer is kept in the conditional-request cache. Every one is, but a non-empty
+/// answer to a listing of what changed `since` a time: the next run asks from a later time
+/// (a new URL) unless nothing changed, so only the empty answer is ever asked for again, and
+/// keeping the others would only grow the cache directory run after run.
+fn worth_caching(url: &url::Url, body: &[u8]) -> bool {
+    !url.query_pairs().any(|(k, _)| k == "since") || body.trim_ascii() == b"[]"
+}
+
 /// The server's clock less ours, in milliseconds, from a `Date` header (RFC 9110's
 /// IMF-fixdate, `Wed, 02 Dec 2026 11:40:26 GMT`), or `None`.
 fn clock_offset(date: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
@@ -1548,6 +1573,25 @@ fn message_of(response: &Response) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_empty_answer_of_what_changed_is_kept_in_the_cache() {
+        let url = |q: &str| {
+            url::Url::parse(&format!("https://api.github.com/repos/a/b/issues?{q}")).unwrap()
+        };
+        assert!(worth_caching(
+            &url("state=open&per_page=100"),
+            b"[{\"number\":1}]"
+        ));
+        assert!(worth_caching(
+            &url("state=all&since=2026-12-01T00:00:00Z"),
+            b" [] "
+        ));
+        assert!(!worth_caching(
+            &url("state=all&since=2026-12-01T00:00:00Z"),
+            b"[{\"number\":1}]"
+        ));
+    }
 
     #[test]
     fn app_refusals_say_what_to_do_and_transient_failures_are_not_refusals() {

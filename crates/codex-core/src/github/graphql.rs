@@ -52,6 +52,20 @@ query ProjectItems($id: ID!, $after: String) {
   }
 }";
 
+/// The Projects some issues are items of (up to 100 issues, by node id): what an incremental
+/// run asks about the issues that changed instead of reading the whole Project.
+pub const PROJECT_MEMBERSHIP: &str = "\
+query ProjectMembership($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Issue {
+      id
+      projectItems(first: 100) {
+        nodes { project { id } }
+      }
+    }
+  }
+}";
+
 /// Add an issue to a Project (GitHub returns the existing item when it is already there).
 pub const ADD_PROJECT_ITEM: &str = "\
 mutation AddProjectItem($project: ID!, $content: ID!) {
@@ -150,6 +164,7 @@ query IssueNumbers($owner: String!, $name: String!, $after: String) {
 pub const DOCUMENTS: &[&str] = &[
     FIND_PROJECT,
     PROJECT_ITEMS,
+    PROJECT_MEMBERSHIP,
     ADD_PROJECT_ITEM,
     DELETE_ISSUE,
     ISSUE_NUMBERS,
@@ -249,6 +264,35 @@ impl GitHub {
                 None => return Ok(None),
             }
         }
+    }
+
+    /// Which of `content_ids` (issues' node ids) are items of the Project `project_id`: one
+    /// query per 100 issues ([`PROJECT_MEMBERSHIP`]), the whole Project unread. An id that
+    /// is no issue any more (deleted) is simply not a member.
+    pub async fn project_members_among(
+        &self,
+        project_id: &str,
+        content_ids: &[String],
+    ) -> Result<HashSet<String>> {
+        let mut members = HashSet::new();
+        for chunk in content_ids.chunks(100) {
+            let data = self
+                .graphql(PROJECT_MEMBERSHIP, json!({ "ids": chunk }))
+                .await?;
+            for node in data["nodes"].as_array().into_iter().flatten() {
+                let in_project = node["projectItems"]["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|item| item["project"]["id"].as_str() == Some(project_id));
+                if let (true, Some(id)) = (in_project, node["id"].as_str())
+                    && chunk.iter().any(|c| c == id)
+                {
+                    members.insert(id.to_owned());
+                }
+            }
+        }
+        Ok(members)
     }
 
     /// Node ids of every issue and pull request in a Project: one pass, 100 items a request,

@@ -30,6 +30,9 @@ pub struct IssueQuery {
     pub milestone: Option<MilestoneNumber>,
     /// Newest first instead of oldest first.
     pub newest_first: bool,
+    /// Only what was updated at or after this time, least recently updated first
+    /// (`since=…&sort=updated`): the delta of an incremental run.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl IssueQuery {
@@ -40,6 +43,7 @@ impl IssueQuery {
             state: "open",
             labels: Vec::new(),
             milestone: None,
+            since: None,
         }
     }
 
@@ -48,6 +52,14 @@ impl IssueQuery {
         IssueQuery {
             state: "all",
             ..IssueQuery::open()
+        }
+    }
+
+    /// Every issue, open or closed, updated at or after `since`.
+    pub fn updated_since(since: chrono::DateTime<chrono::Utc>) -> Self {
+        IssueQuery {
+            since: Some(since),
+            ..IssueQuery::all()
         }
     }
 
@@ -64,7 +76,15 @@ impl IssueQuery {
             if let Some(m) = self.milestone {
                 q.append_pair("milestone", &m.to_string());
             }
-            q.append_pair("sort", "created");
+            if let Some(since) = self.since {
+                q.append_pair(
+                    "since",
+                    &since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                );
+                q.append_pair("sort", "updated");
+            } else {
+                q.append_pair("sort", "created");
+            }
             q.append_pair("direction", if self.newest_first { "desc" } else { "asc" });
             q.append_pair("per_page", "100");
         }

@@ -349,6 +349,97 @@ impl Issue {
         })
     }
 
+    /// The issue in the shape GitHub sends it, holding only what [`Issue::from_json`] reads:
+    /// `from_json(&issue.to_json())` gives the issue back (its `findings` aside, which are
+    /// about the payload it was read from). Labels that were not all readable are written as
+    /// `null`, so the issue read back is still known to lack them.
+    pub fn to_json(&self) -> Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("number".into(), self.number.0.into());
+        if let Some(id) = &self.node_id {
+            obj.insert("node_id".into(), id.as_str().into());
+        }
+        obj.insert("title".into(), self.title.as_str().into());
+        obj.insert(
+            "state".into(),
+            match &self.state {
+                IssueState::Open => "open",
+                IssueState::Closed => "closed",
+                IssueState::Other(s) => s.as_str(),
+            }
+            .into(),
+        );
+        obj.insert(
+            "labels".into(),
+            if self.labels_complete {
+                Value::Array(self.labels.iter().map(|l| l.as_str().into()).collect())
+            } else {
+                Value::Null
+            },
+        );
+        obj.insert(
+            "milestone".into(),
+            self.milestone.as_ref().map_or(Value::Null, |m| {
+                let mut v = serde_json::json!({ "number": m.number.0 });
+                if let Some(t) = &m.title {
+                    v["title"] = t.as_str().into();
+                }
+                v
+            }),
+        );
+        if self.is_pull_request {
+            obj.insert("pull_request".into(), serde_json::json!({}));
+        }
+        for (key, at) in [
+            ("created_at", self.created_at),
+            ("updated_at", self.updated_at),
+        ] {
+            if let Some(at) = at {
+                obj.insert(
+                    key.into(),
+                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                        .into(),
+                );
+            }
+        }
+        if let Some(url) = &self.html_url {
+            obj.insert("html_url".into(), url.as_str().into());
+        }
+        obj.insert(
+            "user".into(),
+            self.author
+                .as_ref()
+                .map_or(Value::Null, |login| serde_json::json!({ "login": login })),
+        );
+        if let Some(reason) = &self.state_reason {
+            obj.insert("state_reason".into(), reason.as_str().into());
+        }
+        let x = &self.extras;
+        if let Some(name) = &x.issue_type {
+            obj.insert("type".into(), serde_json::json!({ "name": name }));
+        }
+        if let Some(s) = x.sub_issues {
+            obj.insert(
+                "sub_issues_summary".into(),
+                serde_json::json!({ "total": s.total, "completed": s.completed }),
+            );
+        }
+        if x.has_parent {
+            obj.insert("parent_issue_url".into(), "parent".into());
+        }
+        if let Some(d) = x.dependencies {
+            obj.insert(
+                "issue_dependencies_summary".into(),
+                serde_json::json!({ "blocked_by": d.blocked_by, "blocking": d.blocking }),
+            );
+        }
+        obj.insert("locked".into(), x.locked.into());
+        if let Some(reason) = &x.lock_reason {
+            obj.insert("active_lock_reason".into(), reason.as_str().into());
+        }
+        Value::Object(obj)
+    }
+
     /// True when the issue carries the label (GitHub compares label names case-insensitively).
     pub fn has_label(&self, name: &str) -> bool {
         self.labels.iter().any(|l| l.eq_ignore_ascii_case(name))
@@ -467,6 +558,35 @@ mod tests {
         assert_eq!(issue.author.as_deref(), Some("octocat"));
         assert!(issue.findings.is_empty(), "{:?}", issue.findings);
         assert!(issue.labels_complete);
+    }
+
+    #[test]
+    fn to_json_round_trips_through_from_json() {
+        let sources = [
+            json!({
+                "number": 7, "node_id": "I_7", "title": "Fix dashboard", "state": "open",
+                "labels": [{"name": "codex"}, "bug"],
+                "milestone": {"number": 2, "title": "Codex Main Track"},
+                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T03:04:05.678Z",
+                "user": {"login": "octocat"}, "html_url": "https://github.com/a/b/issues/7",
+                "state_reason": "reopened", "type": {"name": "Bug"},
+                "sub_issues_summary": {"total": 3, "completed": 1},
+                "parent_issue_url": "https://api.github.com/repos/a/b/issues/1",
+                "issue_dependencies_summary": {"blocked_by": 2, "blocking": 0},
+                "locked": true, "active_lock_reason": "too heated"
+            }),
+            json!({
+                "number": 8, "title": "", "state": "closed", "labels": null, "milestone": null,
+                "pull_request": {"url": "x"}, "user": null, "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z", "state_reason": "something_new"
+            }),
+        ];
+        for source in sources {
+            let issue = Issue::from_json(&source).unwrap();
+            let mut back = Issue::from_json(&issue.to_json()).unwrap();
+            back.findings.clone_from(&issue.findings);
+            assert_eq!(back, issue, "{source}");
+        }
     }
 
     #[test]

@@ -110,8 +110,9 @@ pub async fn run(ctx: &Context) -> Outcome<ActivityFields> {
     // The listing is streamed: each issue's compact item is kept, never the issue.
     let mut classifier =
         Classifier::new(&ctx.config.settings, (&ctx.config.web, ctx.repo()), ctx.now);
-    match managed_issues(ctx, |issue| classifier.add(issue)).await {
+    match managed_issues(ctx, Component::Activity, |issue| classifier.add(issue)).await {
         Ok(managed) => {
+            report.listing.clone_from(&managed.listing);
             // Counted with the labels their listing showed (labels only choose the track).
             managed.report_unreadable_labels(&mut report);
             report.fields = classifier.finish();

@@ -259,7 +259,11 @@ pub fn assemble(mut found: Vec<Found>, fields: &mut IntegrityFields) {
 /// Run the integrity scanner.
 pub async fn run(ctx: &Context) -> Outcome<IntegrityFields> {
     let mut report = Report::new(IntegrityFields::default());
+    if carry_forward(ctx, &mut report) {
+        return finish(ctx, Component::Integrity, report);
+    }
     execute(ctx, &mut report).await;
+    report.fields.scanned_at = Some(ctx.now);
     for track in rules::Track::ALL {
         let name = format!("blocked_issues-{}", track.key());
         report.fields.fields[track].blocked_issues_omitted =
@@ -268,6 +272,46 @@ pub async fn run(ctx: &Context) -> Outcome<IntegrityFields> {
             });
     }
     finish(ctx, Component::Integrity, report)
+}
+
+/// Incremental runs (a cache directory, CONTRACT.md section 4): the scan reads every issue
+/// twice and the whole Project, so it is made once per resync period
+/// (`CODEX_FULL_RESYNC_HOURS`, as the issue listings' full resync) or with `--full`; in
+/// between, the last full scan's findings stand, carried forward with their `scanned_at` and
+/// no request. True when it carried them.
+fn carry_forward(ctx: &Context, report: &mut Report<IntegrityFields>) -> bool {
+    let hours = ctx.config.settings.full_resync_hours;
+    if ctx.config.cache_dir.is_none() || ctx.config.full || hours == 0 {
+        return false;
+    }
+    let Ok((Some(latest), _)) = ctx.pages.latest_typed::<IntegrityFields>() else {
+        return false;
+    };
+    // Only a scan that was whole stands for the next runs.
+    if !latest.envelope.errors.is_empty()
+        || latest.envelope.status == crate::telemetry::Status::Skipped
+    {
+        return false;
+    }
+    let scanned_at = latest
+        .fields
+        .scanned_at
+        .unwrap_or(latest.envelope.started_at);
+    let age = ctx.now - scanned_at;
+    if age < chrono::Duration::zero() || age >= chrono::Duration::hours(hours as i64) {
+        return false;
+    }
+    report.fields = latest.fields;
+    report.fields.scanned_at = Some(scanned_at);
+    report.warnings = latest.envelope.warnings;
+    report.say(format!(
+        "integrity: the full scan of {} (run {}) stands, {} findings; the next is made {} hours after it (CODEX_FULL_RESYNC_HOURS), or now with --full",
+        scanned_at.format("%Y-%m-%d %H:%M UTC"),
+        latest.envelope.run_id,
+        report.fields.counts.values().sum::<u64>(),
+        hours
+    ));
+    true
 }
 
 async fn execute(ctx: &Context, report: &mut Report<IntegrityFields>) {

@@ -11,6 +11,7 @@ mod dispatch;
 pub mod federation;
 pub mod fleet;
 pub mod integrity;
+pub mod listing;
 pub mod merge;
 pub mod pipeline;
 pub mod self_test;
@@ -124,6 +125,8 @@ pub struct Report<F> {
     pub summary: Vec<String>,
     /// Set by the first failure that stops the run ([`crate::Error::stops_run`]): why.
     stopped: Option<RunStop>,
+    /// How the open issues were listed, for the components that list them all.
+    pub listing: Option<crate::telemetry::Listing>,
 }
 
 /// Why a run stopped early: it decides whether the work left is a warning or an error.
@@ -147,6 +150,7 @@ impl<F> Report<F> {
             fields,
             summary: Vec::new(),
             stopped: None,
+            listing: None,
         }
     }
 
@@ -338,6 +342,7 @@ pub fn finish<F: Serialize>(
         errors,
         fields,
         summary,
+        listing,
         ..
     } = report;
     let api = ctx
@@ -355,6 +360,7 @@ pub fn finish<F: Serialize>(
                         installation_tokens: s.installation_tokens,
                     },
                 ),
+                listing,
             }
         })
         .unwrap_or_default();
@@ -413,6 +419,8 @@ pub struct ManagedIssues {
     /// Issues whose hidden labels could not be read, with why: they are counted with the
     /// labels their listing showed, so counts that depend on labels are not known.
     pub labels_unreadable: Vec<(u64, String)>,
+    /// How the issues were listed (for the telemetry's `api.listing`).
+    pub listing: Option<crate::telemetry::Listing>,
 }
 
 impl ManagedIssues {
@@ -438,22 +446,20 @@ impl ManagedIssues {
 
 /// Enumerate open issues once and hand each managed one to `visit` (CONTRACT.md section 5),
 /// page by page: only the page being read is in memory, never every issue, so a caller keeps
-/// only what it needs (counts, compact records). An issue whose payload hides some of its
+/// only what it needs (counts, compact records). The issues come from
+/// [`listing::OpenIssues`]: listed in full, or the snapshot with what changed merged in. An issue whose payload hides some of its
 /// labels has them read first (from `GET …/issues/{n}/labels`); when that read fails the issue
 /// is visited as listed and named in [`ManagedIssues::labels_unreadable`], and a failure that
 /// stops the run ([`crate::Error::stops_run`]) ends the enumeration (the issues visited before
 /// it stay visited: a caller that fails the run on an error discards what it gathered).
 pub async fn managed_issues(
     ctx: &Context,
+    component: crate::component::Component,
     mut visit: impl FnMut(&crate::github::Issue),
 ) -> crate::Result<ManagedIssues> {
-    let mut lister = crate::github::IssueLister::new(
-        ctx.github(),
-        ctx.repo(),
-        &crate::github::IssueQuery::open(),
-    );
+    let mut source = listing::OpenIssues::open(ctx, component).await?;
     let mut out = ManagedIssues::default();
-    while let Some(page) = lister.next_page().await? {
+    while let Some(page) = source.next_page().await? {
         for listed in page.issues {
             let number = listed.number;
             let issue = if listed.labels_complete {
@@ -475,7 +481,8 @@ pub async fn managed_issues(
             }
         }
     }
-    out.scanned = lister.items();
+    out.scanned = source.scanned();
+    out.listing = Some(source.listing().clone());
     Ok(out)
 }
 

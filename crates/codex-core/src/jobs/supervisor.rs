@@ -154,7 +154,13 @@ pub async fn run(ctx: &Context) -> Outcome<SupervisorFields> {
     }
     // The listing is streamed: only the counts are kept, never the issues.
     let mut tally = Tally::default();
-    let listed = managed_issues(ctx, |issue| tally.add(issue, settings, ctx.now)).await;
+    let listed = managed_issues(ctx, Component::Supervisor, |issue| {
+        tally.add(issue, settings, ctx.now);
+    })
+    .await;
+    if let Ok(managed) = &listed {
+        report.listing.clone_from(&managed.listing);
+    }
     match listed {
         Ok(managed) if !managed.labels_unreadable.is_empty() => {
             managed.report_unreadable_labels(&mut report);

@@ -20,9 +20,8 @@ use std::sync::OnceLock;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::github::graphql::PROJECT_BATCH;
-use crate::github::{
-    Issue, IssueLister, IssueQuery, Malformed, Milestone, MilestoneNumber, Written,
-};
+use crate::github::{Issue, Malformed, Milestone, MilestoneNumber, Written};
+use crate::jobs::listing::{self, OpenIssues};
 use crate::jobs::{Context, Outcome, Report, bound_list, finish, with_readable_labels};
 use crate::rules::{self, Track, TrackDecision};
 use crate::telemetry::{Component, Detail, SyncFields};
@@ -244,6 +243,33 @@ async fn load_project(
     Ok((project.id, members))
 }
 
+/// The Project, and which of `among` (changed issues' node ids) are its items: what a run
+/// with a snapshot needs instead of the whole Project.
+async fn load_project_among(
+    ctx: &Context,
+    among: &[String],
+) -> std::result::Result<(String, HashSet<String>), ProjectUnavailable> {
+    let gh = ctx.github();
+    let owner = ctx.config.project_owner();
+    let title = &ctx.config.settings.project_title;
+    let project = match gh.find_project(owner, title).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Err(ProjectUnavailable::NotFound {
+                title: title.clone(),
+                owner: owner.to_owned(),
+            });
+        }
+        Err(e) => return Err(ProjectUnavailable::of(title, owner, e)),
+    };
+    let members = gh
+        .project_members_among(&project.id, among)
+        .await
+        .map_err(|e| ProjectUnavailable::of(title, owner, e))?;
+    tracing::info!(project = %project.title, asked = among.len(), members = members.len(), "project membership of the changed issues read");
+    Ok((project.id, members))
+}
+
 /// Run project-sync.
 pub async fn run(ctx: &Context) -> Outcome<SyncFields> {
     let mut report = Report::new(SyncFields::default());
@@ -283,23 +309,39 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
     // than `CODEX_READ_CONCURRENCY` allows: with 1, the governor takes them in turn). Labels
     // and milestones are repaired page by page as the listing comes; membership needs the
     // Project, so an issue listed before the Project pass ends is checked once it has.
+    //
+    // With a snapshot (`CODEX_CACHE_DIR`), only the issues that changed since are checked:
+    // the Project is asked about them alone, and the rest were checked by an earlier run (the
+    // daily full listing catches an item a person removed from the Project).
+    let mut source = match OpenIssues::open(ctx, Component::Sync).await {
+        Ok(source) => source,
+        Err(e) => {
+            report.api_failure("could not list the issues that changed", &e);
+            listing::mark_pending(ctx, true);
+            return;
+        }
+    };
+    let among = source.changed_open_node_ids();
     let project: OnceLock<Option<(String, HashSet<String>)>> = OnceLock::new();
     let project_pass = async {
-        let (known, unavailable) = match load_project(ctx).await {
+        let loaded = match &among {
+            None => load_project(ctx).await,
+            Some(ids) => load_project_among(ctx, ids).await,
+        };
+        let (known, unavailable) = match loaded {
             Ok(p) => (Some(p), None),
             Err(unavailable) => (None, Some(unavailable)),
         };
         let _ = project.set(known);
         unavailable
     };
-    let mut lister = IssueLister::new(gh, repo, &IssueQuery::open());
     let listing = async {
         loop {
-            let page = match lister.next_page().await {
+            let page = match source.next_page().await {
                 Ok(Some(page)) => page,
                 Ok(None) => break,
                 Err(e) => {
-                    let what = format!("enumeration stopped after {} pages", lister.pages());
+                    let what = format!("enumeration stopped after {} items", source.scanned());
                     report.api_failure(&what, &e);
                     break;
                 }
@@ -356,7 +398,9 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
                         }
                     }
                 }
-                if let Some(node_id) = &issue.node_id {
+                if let Some(node_id) = &issue.node_id
+                    && source.is_changed(issue.number.0)
+                {
                     membership.listed(Listed {
                         number: issue.number.0,
                         node_id: node_id.clone(),
@@ -389,7 +433,8 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
     while !membership.ready.is_empty() {
         add_to_project(ctx, known.as_ref(), &mut membership, report, &mut deferred).await;
     }
-    report.fields.scanned = lister.items();
+    report.fields.scanned = source.scanned();
+    report.listing = Some(source.listing().clone());
 
     let mut missing: Vec<_> = missing_milestones.into_iter().collect();
     missing.sort();
@@ -406,6 +451,14 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
         ));
     }
     report.left_for_next_run(deferred, "issue(s)");
+    // Work left undone (writes deferred or failed; in a dry run, Project additions not made)
+    // makes the next run list every issue, not only what changed: a delta would not show it.
+    listing::mark_pending(
+        ctx,
+        deferred > 0
+            || !report.errors.is_empty()
+            || (ctx.config.dry_run && report.fields.corrections.project_adjustments > 0),
+    );
     let c = &report.fields.corrections;
     let verb = if ctx.config.dry_run {
         "would repair"

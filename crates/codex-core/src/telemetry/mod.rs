@@ -82,6 +82,39 @@ pub struct ApiSummary {
     /// GitHub App runs only (absent for a token): what the App's own exchanges cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<AppApiSummary>,
+    /// The components that read every open issue (project-sync, supervisor, activity): how
+    /// they got them this run (absent for the others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing: Option<Listing>,
+}
+
+/// How a component read every open issue: in full, or only what changed since its snapshot
+/// (`CODEX_CACHE_DIR`; CONTRACT.md section 4, "Incremental runs").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Listing {
+    /// `full`, `delta` or `reused`.
+    pub mode: ListingMode,
+    /// Why every issue was listed (one sentence), for a full listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For a delta: what was listed was updated at or after this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// Items GitHub sent: every open item for a full listing, the changed ones (open or
+    /// closed) for a delta, none when reused.
+    pub listed: u64,
+}
+
+/// See [`Listing::mode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ListingMode {
+    /// Every open issue was listed (no snapshot, `--full`, or the resync was due).
+    Full,
+    /// Only what was updated since the snapshot, merged into it.
+    Delta,
+    /// The snapshot another component listed earlier in the same run, with no write since.
+    Reused,
 }
 
 /// What a GitHub App run spent beyond a token run (its requests are in
@@ -402,6 +435,11 @@ pub struct IntegrityFields {
     pub fields: PerTrack<IssueFieldCounts>,
     /// Managed issue numbers seen, as ascending ranges (`1-40,42`): the next scan's baseline.
     pub managed: String,
+    /// When the scan these findings come from began: this run's start, or, for a run that
+    /// carried the last full scan forward (incremental runs, CONTRACT.md section 4), that
+    /// scan's. Absent in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned_at: Option<DateTime<Utc>>,
 }
 
 /// At most this many findings are listed in integrity telemetry.
@@ -991,6 +1029,12 @@ mod tests {
                     mutations: 3,
                     rate_limit_remaining: Some(4996),
                     app: None,
+                    listing: Some(Listing {
+                        mode: ListingMode::Delta,
+                        reason: None,
+                        since: Some("2026-11-23T04:00:00Z".parse().unwrap()),
+                        listed: 3,
+                    }),
                 },
             },
             fields: SyncFields {
@@ -1042,7 +1086,12 @@ mod tests {
           "api": {
             "requests": 4,
             "mutations": 3,
-            "rate_limit_remaining": 4996
+            "rate_limit_remaining": 4996,
+            "listing": {
+              "mode": "delta",
+              "since": "2026-11-23T04:00:00Z",
+              "listed": 3
+            }
           },
           "scanned": 120,
           "managed": 80,

@@ -8,6 +8,7 @@ mod conformance;
 mod enumeration;
 mod ghes;
 mod hostile_pagination;
+mod incremental;
 mod pipeline;
 mod reliability;
 mod workflows;
