@@ -303,6 +303,22 @@ impl GitHub {
             .await
     }
 
+    /// Read a Project's items once this run (as [`GitHub::project_content_ids`] does) without
+    /// copying its members: how many there are. [`GitHub::project_contains`] then asks the
+    /// run's one copy.
+    pub async fn read_project(&self, project_id: &str) -> Result<usize> {
+        self.known_project(project_id, |known| known.members.len())
+            .await
+    }
+
+    /// True when the content (an issue's node id) is an item of the Project as this run read
+    /// it ([`GitHub::read_project`]) or added to it; false when the run has not read it.
+    pub fn project_contains(&self, project_id: &str, content_id: &str) -> bool {
+        self.session()
+            .known_project(project_id, |known| known.members.contains(content_id))
+            .unwrap_or(false)
+    }
+
     /// Every item of a Project with its archived flag and what it points at, from the same
     /// one pass a run as [`GitHub::project_content_ids`].
     pub async fn project_items(&self, project_id: &str) -> Result<ProjectItems> {

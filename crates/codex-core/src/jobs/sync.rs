@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::github::graphql::PROJECT_BATCH;
-use crate::github::{Issue, Malformed, Milestone, MilestoneNumber, Written};
+use crate::github::{GitHub, Issue, Malformed, Milestone, MilestoneNumber, Written};
 use crate::jobs::listing::{self, OpenIssues};
 use crate::jobs::{Context, Outcome, Report, bound_list, finish, with_readable_labels};
 use crate::rules::{self, Track, TrackDecision};
@@ -219,9 +219,7 @@ impl ProjectUnavailable {
 }
 
 /// The Project's id and its current members, or why it is unavailable.
-async fn load_project(
-    ctx: &Context,
-) -> std::result::Result<(String, HashSet<String>), ProjectUnavailable> {
+async fn load_project(ctx: &Context) -> std::result::Result<(String, Members), ProjectUnavailable> {
     let gh = ctx.github();
     let owner = ctx.config.project_owner();
     let title = &ctx.config.settings.project_title;
@@ -235,12 +233,18 @@ async fn load_project(
         }
         Err(e) => return Err(ProjectUnavailable::of(title, owner, e)),
     };
-    let members = gh
-        .project_content_ids(&project.id)
+    let items = gh
+        .read_project(&project.id)
         .await
         .map_err(|e| ProjectUnavailable::of(title, owner, e))?;
-    tracing::info!(project = %project.title, items = members.len(), "project items read");
-    Ok((project.id, members))
+    tracing::info!(project = %project.title, items, "project items read");
+    Ok((
+        project.id.clone(),
+        Members::Run {
+            github: gh.clone(),
+            project_id: project.id,
+        },
+    ))
 }
 
 /// The Project, and which of `among` (changed issues' node ids) are its items: what a run
@@ -248,7 +252,7 @@ async fn load_project(
 async fn load_project_among(
     ctx: &Context,
     among: &[String],
-) -> std::result::Result<(String, HashSet<String>), ProjectUnavailable> {
+) -> std::result::Result<(String, Members), ProjectUnavailable> {
     let gh = ctx.github();
     let owner = ctx.config.project_owner();
     let title = &ctx.config.settings.project_title;
@@ -267,7 +271,27 @@ async fn load_project_among(
         .await
         .map_err(|e| ProjectUnavailable::of(title, owner, e))?;
     tracing::info!(project = %project.title, asked = among.len(), members = members.len(), "project membership of the changed issues read");
-    Ok((project.id, members))
+    Ok((project.id, Members::Among(members)))
+}
+
+/// Who is in the Project: the run's one copy of the whole Project (kept by the session, so
+/// that sync never holds a second one), or, on an incremental run, which of the changed
+/// issues are.
+#[derive(Debug)]
+enum Members {
+    /// The whole Project, as the run read it.
+    Run { github: GitHub, project_id: String },
+    /// Of the issues asked about, those in the Project.
+    Among(HashSet<String>),
+}
+
+impl Members {
+    fn contains(&self, content_id: &str) -> bool {
+        match self {
+            Members::Run { github, project_id } => github.project_contains(project_id, content_id),
+            Members::Among(members) => members.contains(content_id),
+        }
+    }
 }
 
 /// Run project-sync.
@@ -322,7 +346,7 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
         }
     };
     let among = source.changed_open_node_ids();
-    let project: OnceLock<Option<(String, HashSet<String>)>> = OnceLock::new();
+    let project: OnceLock<Option<(String, Members)>> = OnceLock::new();
     let project_pass = async {
         let loaded = match &among {
             None => load_project(ctx).await,
@@ -513,7 +537,7 @@ impl Membership {
 
     /// The Project pass has ended: check the waiting issues against its members (`None`: the
     /// Project is unavailable and membership is left alone).
-    fn known(&mut self, members: Option<&HashSet<String>>) {
+    fn known(&mut self, members: Option<&Members>) {
         let waiting = std::mem::take(&mut self.waiting);
         if let Some(members) = members {
             self.ready.extend(
@@ -530,7 +554,7 @@ impl Membership {
 /// reported per issue, and the others of its batch still count.
 async fn add_to_project(
     ctx: &Context,
-    project: Option<&Option<(String, HashSet<String>)>>,
+    project: Option<&Option<(String, Members)>>,
     membership: &mut Membership,
     report: &mut Report<SyncFields>,
     deferred: &mut u64,
@@ -813,7 +837,7 @@ mod tests {
             m.ready.is_empty(),
             "nothing is added before the Project is read"
         );
-        let members: HashSet<String> = ["I_2".to_owned(), "I_4".to_owned()].into();
+        let members = Members::Among(["I_2".to_owned(), "I_4".to_owned()].into());
         m.known(Some(&members));
         let ready: Vec<u64> = m.ready.iter().map(|l| l.number).collect();
         assert_eq!(ready, vec![1, 3], "the missing ones, in listing order");
