@@ -243,9 +243,11 @@ edit_open_issues() { # COUNT: retitle the oldest COUNT open issues through the A
   done
 }
 
-run_pipeline() { # LABEL CACHE_DIR(or "") -> PIPE (JSON)
-  local label=$1 cache=$2 pages="$DIR/$1-pages" runs=() entry name bin
-  rm -rf "$pages"
+run_pipeline() { # LABEL CACHE_DIR(or "") [PAGES_DIR, kept from run to run] -> PIPE (JSON)
+  local label=$1 cache=$2 pages=${3:-"$DIR/$1-pages"} runs=() entry name bin
+  # A fresh pages dir unless one is passed: the cached runs share one, as a gh-pages
+  # checkout is shared by scheduled runs (the integrity scanner reads its last scan there).
+  [[ -n ${3:-} ]] || rm -rf "$pages"
   mkdir -p "$pages"
   for entry in "${PIPELINE[@]}"; do
     read -r name bin <<<"$entry"
@@ -333,22 +335,22 @@ for c in "${cases[@]}"; do
     pipes=$(jq -n --argjson a "$p1" '[$a]')
   fi
   if ((pipeline && rerun)); then
-    rm -rf "$DIR/pipeline-cache"
+    rm -rf "$DIR/pipeline-cache" "$DIR/pipeline-cache-pages"
     mkdir -p "$DIR/pipeline-cache"
     # Scheduled runs are hours apart: the sandbox's clock (its answers' dates and its edits')
     # moves an hour before each, so a delta's minute of margin covers only that run's own
     # edits, as on a schedule.
     advance_clock 3600
-    run_pipeline pipeline-cache-warm "$DIR/pipeline-cache"
+    run_pipeline pipeline-cache-warm "$DIR/pipeline-cache" "$DIR/pipeline-cache-pages"
     p2=$PIPE
     advance_clock 3600
-    run_pipeline pipeline-cache-rerun "$DIR/pipeline-cache"
+    run_pipeline pipeline-cache-rerun "$DIR/pipeline-cache" "$DIR/pipeline-cache-pages"
     p3=$PIPE
     echo "   pipeline rerun with cache: $(jq -r '"\(.requests) requests (\(.requests - .not_modified) not 304), \(.list_not_modified)/\(.list_requests) list requests 304"' <<<"$p3")" >&2
     # Ten open issues edited by a person (their titles), then the next scheduled run.
     edit_open_issues 10
     advance_clock 3600
-    run_pipeline pipeline-cache-ten "$DIR/pipeline-cache"
+    run_pipeline pipeline-cache-ten "$DIR/pipeline-cache" "$DIR/pipeline-cache-pages"
     p4=$PIPE
     echo "   pipeline after 10 edits: $(jq -r '"\(.requests) requests (\(.requests - .not_modified) not 304)"' <<<"$p4")" >&2
     pipes=$(jq -n --argjson a "$p1" --argjson b "$p2" --argjson c "$p3" --argjson d "$p4" '[$a, $b, $c, $d]')

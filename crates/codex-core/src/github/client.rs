@@ -76,6 +76,8 @@ pub struct Session {
 struct RunState {
     /// The server's clock less ours, in milliseconds (see [`GitHub::server_now`]).
     server_offset_ms: std::sync::atomic::AtomicI64,
+    /// Set once an answer's `Date` told the run the server's clock.
+    clock_known: std::sync::atomic::AtomicBool,
     /// The run's governor, made by its first client from that client's options.
     governor: std::sync::OnceLock<Arc<Governor>>,
     /// Writes admitted so far, by every client of the run (against `max_mutations`).
@@ -461,7 +463,29 @@ impl GitHub {
                 .run
                 .server_offset_ms
                 .store(offset, std::sync::atomic::Ordering::Relaxed);
+            self.inner
+                .session
+                .run
+                .clock_known
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// The server's time now, as [`GitHub::server_now`], but asked of the server first
+    /// (`GET /rate_limit`, which no rate limit counts) when no answer of the run has told it
+    /// yet: what an issue snapshot is dated by, so that a runner whose clock is off never
+    /// dates one in the server's past or future.
+    pub async fn server_clock(&self) -> chrono::DateTime<chrono::Utc> {
+        let known = self
+            .inner
+            .session
+            .run
+            .clock_known
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if !known && let Err(e) = self.get_json("rate_limit").await {
+            tracing::debug!(error = %e, "the server's clock could not be read; using ours");
+        }
+        self.server_now()
     }
 
     /// True when writes are stopped.

@@ -79,7 +79,7 @@ impl OpenIssues {
         let path = snapshot::path(dir, api, repo);
         let reader = Reader::open(&path, api, repo);
         let inputs = RefreshInputs {
-            now: github.server_now(),
+            now: github.server_clock().await,
             every: chrono::Duration::hours(ctx.config.settings.full_resync_hours as i64),
             full_asked: ctx.config.full,
             pending: component == Component::Sync && snapshot::pending_path(&path).exists(),
