@@ -249,17 +249,18 @@ impl OpenIssues {
         self.changed.as_ref().is_none_or(|c| c.contains(&n))
     }
 
-    /// The node ids of the open issues a delta listed (`None` for a full listing). Call it
-    /// before the first page: the delta is handed out as the snapshot is read.
-    pub fn changed_open_node_ids(&self) -> Option<Vec<String>> {
+    /// The node ids of the open issues a delta listed that `wanted` keeps (`None` for a full
+    /// listing). Call it before the first page: the delta is handed out as the snapshot is
+    /// read.
+    pub fn changed_open_node_ids(&self, wanted: impl Fn(&Issue) -> bool) -> Option<Vec<String>> {
         match &self.source {
             Source::Listing(_) => None,
             Source::Snapshot { delta, .. } => Some(
                 delta
                     .values()
                     .filter_map(|c| match c {
-                        Change::Open(issue) => issue.node_id.clone(),
-                        Change::PullRequest | Change::Closed => None,
+                        Change::Open(issue) if wanted(issue) => issue.node_id.clone(),
+                        Change::Open(_) | Change::PullRequest | Change::Closed => None,
                     })
                     .collect(),
             ),

@@ -345,11 +345,14 @@ async fn execute(ctx: &Context, report: &mut Report<SyncFields>) {
             return;
         }
     };
-    let among = source.changed_open_node_ids();
+    let among = source.changed_open_node_ids(|issue| rules::is_managed(issue, settings));
     let project: OnceLock<Option<(String, Members)>> = OnceLock::new();
     let project_pass = async {
         let loaded = match &among {
             None => load_project(ctx).await,
+            // No managed issue changed: nothing to ask the Project (whether it is still there
+            // is the next full listing's to say).
+            Some(ids) if ids.is_empty() => Ok((String::new(), Members::Among(HashSet::new()))),
             Some(ids) => load_project_among(ctx, ids).await,
         };
         let (known, unavailable) = match loaded {
