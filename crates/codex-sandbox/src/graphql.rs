@@ -541,16 +541,7 @@ impl Exec<'_> {
                 }
             }
             (Obj::Query, "nodes") => {
-                let ids: Vec<String> = args
-                    .get("ids")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let ids = strings(args.get("ids"));
                 if ids.len() > 100 {
                     return Err(GqlError {
                         kind: "EXCESSIVE_PAGINATION",
@@ -1089,16 +1080,7 @@ fn graphql_issue_numbers(r: &crate::state::Repo, args: &Map<String, Value>) -> V
     };
     let want = states(args.get("states"));
     let want_filter = states(args.get("filterBy").and_then(|f| f.get("states")));
-    let labels: Vec<String> = args
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let labels = strings(args.get("labels"));
     let mut all: Vec<usize> = r
         .issues()
         .iter()
@@ -1135,6 +1117,18 @@ fn graphql_issue_numbers(r: &crate::state::Repo, args: &Map<String, Value>) -> V
 }
 
 /// Cursor pagination of a connection: `first` (≤ 100) after an offset cursor.
+/// A list argument of strings (anything else in it left out; absent: empty).
+fn strings(arg: Option<&Value>) -> Vec<String> {
+    arg.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn paginate(
     all: &[usize],
     args: &Map<String, Value>,

@@ -267,22 +267,9 @@ impl OpenIssues {
         }
     }
 
-    /// The numbers a delta listed (`None` for a full listing).
-    pub fn changed(&self) -> Option<&std::collections::HashSet<u64>> {
-        self.changed.as_ref()
-    }
-
     /// Items handed out so far: open issues, open pull requests and malformed items.
     pub fn scanned(&self) -> u64 {
         self.scanned
-    }
-
-    /// Requests a full listing has made so far (a delta's were made by [`OpenIssues::open`]).
-    pub fn pages(&self) -> u64 {
-        match &self.source {
-            Source::Listing(l) => l.pages(),
-            Source::Snapshot { .. } => 0,
-        }
     }
 
     /// The next page of open items, `None` after the last. An error ends the enumeration;

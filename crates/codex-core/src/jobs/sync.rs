@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::github::graphql::PROJECT_BATCH;
-use crate::github::{GitHub, Issue, Malformed, Milestone, MilestoneNumber, Written};
+use crate::github::{GitHub, Issue, Malformed, Milestone, MilestoneNumber, Project, Written};
 use crate::jobs::listing::{self, OpenIssues};
 use crate::jobs::{Context, Outcome, Report, bound_list, finish, with_readable_labels};
 use crate::rules::{self, Track, TrackDecision};
@@ -218,25 +218,37 @@ impl ProjectUnavailable {
     }
 }
 
+/// The configured Project, or why it is unavailable.
+async fn find_project(ctx: &Context) -> std::result::Result<Project, ProjectUnavailable> {
+    let owner = ctx.config.project_owner();
+    let title = &ctx.config.settings.project_title;
+    match ctx.github().find_project(owner, title).await {
+        Ok(Some(project)) => Ok(project),
+        Ok(None) => Err(ProjectUnavailable::NotFound {
+            title: title.clone(),
+            owner: owner.to_owned(),
+        }),
+        Err(e) => Err(unreadable(ctx, e)),
+    }
+}
+
+/// The configured Project could not be read: why.
+fn unreadable(ctx: &Context, e: Error) -> ProjectUnavailable {
+    ProjectUnavailable::of(
+        &ctx.config.settings.project_title,
+        ctx.config.project_owner(),
+        e,
+    )
+}
+
 /// The Project's id and its current members, or why it is unavailable.
 async fn load_project(ctx: &Context) -> std::result::Result<(String, Members), ProjectUnavailable> {
     let gh = ctx.github();
-    let owner = ctx.config.project_owner();
-    let title = &ctx.config.settings.project_title;
-    let project = match gh.find_project(owner, title).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(ProjectUnavailable::NotFound {
-                title: title.clone(),
-                owner: owner.to_owned(),
-            });
-        }
-        Err(e) => return Err(ProjectUnavailable::of(title, owner, e)),
-    };
+    let project = find_project(ctx).await?;
     let items = gh
         .read_project(&project.id)
         .await
-        .map_err(|e| ProjectUnavailable::of(title, owner, e))?;
+        .map_err(|e| unreadable(ctx, e))?;
     tracing::info!(project = %project.title, items, "project items read");
     Ok((
         project.id.clone(),
@@ -254,22 +266,11 @@ async fn load_project_among(
     among: &[String],
 ) -> std::result::Result<(String, Members), ProjectUnavailable> {
     let gh = ctx.github();
-    let owner = ctx.config.project_owner();
-    let title = &ctx.config.settings.project_title;
-    let project = match gh.find_project(owner, title).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(ProjectUnavailable::NotFound {
-                title: title.clone(),
-                owner: owner.to_owned(),
-            });
-        }
-        Err(e) => return Err(ProjectUnavailable::of(title, owner, e)),
-    };
+    let project = find_project(ctx).await?;
     let members = gh
         .project_members_among(&project.id, among)
         .await
-        .map_err(|e| ProjectUnavailable::of(title, owner, e))?;
+        .map_err(|e| unreadable(ctx, e))?;
     tracing::info!(project = %project.title, asked = among.len(), members = members.len(), "project membership of the changed issues read");
     Ok((project.id, Members::Among(members)))
 }
