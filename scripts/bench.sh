@@ -10,15 +10,15 @@
 #      then three more times with one cache dir shared by the components, an hour apart on the
 #      sandbox's clock (warm-up, measured rerun, and a run after 10 issues were edited);
 #   5. the ratios.
-# Steps 1 and 2 alternate, --repeat times at zero latency below 100,000 issues (once otherwise:
-# those runs take minutes); medians are reported.
+# Steps 1 and 2 alternate, --repeat times below 100,000 issues (once at 100,000: those runs take
+# minutes); medians are reported.
 #
 # usage: scripts/bench.sh [--quick] [--case N:L[:no-pipeline|:no-rerun]]... [--repeat R] [--no-build]
 #   default    N in {1000, 10000, 100000} x L in {0, 50}
 #   --quick    N in {1000, 10000} x L = 0
 #   --case     run exactly these cases (repeatable; replaces the matrix); the suffix
 #              :no-pipeline skips step 4 for that case, :no-rerun only its cached runs
-#   --repeat   samples of steps 1-2 at zero latency [default: 3]
+#   --repeat   samples of steps 1-2 below 100,000 issues [default: 3]
 #   --no-build skip `cargo build --release`
 # Prints a Markdown table; raw results in $CARGO_TARGET_DIR/bench/results.json, every run's
 # output, telemetry and the sandbox's request log under $CARGO_TARGET_DIR/bench/<N>x<L>ms/.
@@ -306,7 +306,7 @@ for c in "${cases[@]}"; do
   echo "   sandbox $URL (generated in ${SB_START_MS} ms)" >&2
 
   samples=$repeat
-  ((L > 0 || N >= 100000)) && samples=1
+  ((N >= 100000)) && samples=1
   octo=()
   dry=()
   for i in $(seq 1 "$samples"); do
