@@ -359,6 +359,45 @@ impl Pages {
         })
     }
 
+    /// The entries of `component`'s `list` that run `run_id` wrote as `pieces` piece files
+    /// ([`Pages::write_pieces`]), in order; or why they cannot be had: a piece missing,
+    /// unreadable, not a piece of that list and run, or out of place.
+    pub fn read_pieces<T: serde::de::DeserializeOwned>(
+        &self,
+        component: Component,
+        list: &str,
+        run_id: &str,
+        pieces: u64,
+    ) -> std::result::Result<Vec<T>, String> {
+        let mut entries = Vec::new();
+        for index in 1..=pieces {
+            let place = PagesPath::Piece {
+                component,
+                list,
+                index,
+            };
+            let name = self.relative(place);
+            let bytes = self
+                .read(place)
+                .map_err(|e| format!("{name}: {e}"))?
+                .ok_or_else(|| format!("{name} is missing"))?;
+            let piece: Piece<T> =
+                serde_json::from_slice(&bytes).map_err(|e| format!("{name}: {e}"))?;
+            if piece.component != component
+                || piece.list != list
+                || piece.run_id != run_id
+                || piece.piece != index
+                || piece.pieces != pieces
+            {
+                return Err(format!(
+                    "{name} is not piece {index} of {pieces} of run {run_id}"
+                ));
+            }
+            entries.extend(piece.entries);
+        }
+        Ok(entries)
+    }
+
     /// Delete the pieces of `component`'s `list` numbered above `keep` (a previous run's).
     fn remove_pieces_after(&self, component: Component, list: &str, keep: u64) -> Result<()> {
         let dir = self.path(PagesPath::DetailsDir);

@@ -301,9 +301,50 @@ fn carry_forward(ctx: &Context, report: &mut Report<IntegrityFields>) -> bool {
     if age < chrono::Duration::zero() || age >= chrono::Duration::hours(hours as i64) {
         return false;
     }
+    let scan_run = latest.envelope.run_id.clone();
     report.fields = latest.fields;
     report.fields.scanned_at = Some(scanned_at);
     report.warnings = latest.envelope.warnings;
+    // The scan's pieces belong to its run: written again under this run's id, as the
+    // dashboard takes only the pieces of the run whose telemetry counts them.
+    for track in rules::Track::ALL {
+        let name = format!("blocked_issues-{}", track.key());
+        let omitted = report.fields.fields[track].blocked_issues_omitted;
+        if omitted.pieces == 0 {
+            continue;
+        }
+        let rest = match ctx.pages.read_pieces::<u64>(
+            Component::Integrity,
+            &name,
+            &scan_run,
+            omitted.pieces,
+        ) {
+            Ok(rest) => rest,
+            Err(e) => {
+                report.warn(format!(
+                    "the {} entries left out of integrity `{name}` by the scan of run {scan_run} could not be read again: {e}",
+                    omitted.count
+                ));
+                Vec::new()
+            }
+        };
+        let pieces = match ctx.pages.write_pieces(
+            Component::Integrity,
+            &name,
+            &ctx.config.run_id,
+            &rest,
+        ) {
+            Ok(written) => written.pieces,
+            Err(e) => {
+                report.warn(format!(
+                    "the {} entries left out of integrity `{name}` could not be written as pieces: {e}",
+                    rest.len()
+                ));
+                0
+            }
+        };
+        report.fields.fields[track].blocked_issues_omitted.pieces = pieces;
+    }
     report.say(format!(
         "integrity: the full scan of {} (run {}) stands, {} findings; the next is made {} hours after it (CODEX_FULL_RESYNC_HOURS), or now with --full",
         scanned_at.format("%Y-%m-%d %H:%M UTC"),

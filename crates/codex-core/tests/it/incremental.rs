@@ -300,3 +300,98 @@ async fn a_damaged_snapshot_or_a_zero_resync_period_lists_everything() {
     let started_at = telemetry(&steps, "integrity")["started_at"].clone();
     assert_eq!(scanned_at, started_at);
 }
+
+/// The file a component's run wrote.
+fn written(steps: &[Step], subcommand: &str) -> std::path::PathBuf {
+    let step = steps
+        .iter()
+        .find(|s| s.info.subcommand == subcommand)
+        .unwrap_or_else(|| panic!("{subcommand} ran"));
+    let StepOutcome::Ran(outcome) = &step.outcome else {
+        panic!("{subcommand} ran");
+    };
+    outcome.written.as_ref().expect("telemetry written").clone()
+}
+
+/// A carried integrity scan keeps the rest of its bounded lists: the pieces the scan's run
+/// wrote are written again under the carrying run's id (the dashboard takes only the pieces of
+/// the run whose telemetry counts them), and pieces that cannot be read are said, not pointed at.
+#[tokio::test]
+async fn a_carried_scan_carries_the_pieces_of_its_lists() {
+    let sandbox = Sandbox::start(SandboxOptions {
+        scenario: Scenario::Large,
+        issues: 300,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let dirs = Dirs {
+        pages: tempfile::tempdir().unwrap(),
+        cache: tempfile::tempdir().unwrap(),
+    };
+    let first = run(&sandbox, &dirs, "r1", false, &[]).await;
+    // The scan found 1,400 more blocked issues on the main track than its list holds: give
+    // its telemetry the omitted count and its run the pieces, as a scan of that size writes.
+    let file = written(&first, "integrity");
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let pages = codex_core::Pages::new(
+        dirs.pages.path(),
+        codex_core::RepoSlug::parse(REPO).unwrap(),
+        Utc::now(),
+    );
+    let rest: Vec<u64> = (10_000..11_400).collect();
+    let omitted = pages
+        .write_pieces(
+            codex_core::Component::Integrity,
+            "blocked_issues-main",
+            "r1",
+            &rest,
+        )
+        .unwrap();
+    assert_eq!(omitted.pieces, 2);
+    doc["fields"]["main"]["blocked_issues_omitted"] = serde_json::to_value(omitted).unwrap();
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+
+    sandbox.advance_clock(HOUR);
+    let second = run(&sandbox, &dirs, "r2", false, &[]).await;
+    let integrity = telemetry(&second, "integrity");
+    assert_eq!(
+        integrity["scanned_at"], doc["scanned_at"],
+        "the scan was carried"
+    );
+    assert_eq!(
+        integrity["fields"]["main"]["blocked_issues_omitted"],
+        serde_json::json!({"count": 1400, "pieces": 2})
+    );
+    let carried: Vec<u64> = pages
+        .read_pieces(
+            codex_core::Component::Integrity,
+            "blocked_issues-main",
+            "r2",
+            2,
+        )
+        .expect("the pieces are the carrying run's");
+    assert_eq!(carried, rest);
+
+    // A piece gone: the count stands, the pieces are not pointed at, and a warning says why.
+    let details = dirs.pages.path().join("dashboard/details");
+    std::fs::remove_file(details.join("integrity-blocked_issues-main-2.json")).unwrap();
+    sandbox.advance_clock(HOUR);
+    let third = run(&sandbox, &dirs, "r3", false, &[]).await;
+    let integrity = telemetry(&third, "integrity");
+    assert_eq!(
+        integrity["fields"]["main"]["blocked_issues_omitted"],
+        serde_json::json!({"count": 1400, "pieces": 0})
+    );
+    let warnings = integrity["warnings"].to_string();
+    assert!(
+        warnings.contains("blocked_issues-main")
+            && warnings.contains("integrity-blocked_issues-main-2.json is missing"),
+        "{warnings}"
+    );
+    assert!(
+        !details
+            .join("integrity-blocked_issues-main-1.json")
+            .exists()
+    );
+}
