@@ -13,11 +13,11 @@ mkdir -p "$(dirname "$out")"
 . scripts/lib/demo-browser.sh
 
 ensure_browser
-cargo build -q --bin codex
+build_codex
 
 pages=$(mktemp -d)
 for _ in 1 2; do # two runs, then a third that serves
-  cargo run -q --bin codex -- demo --out "$pages" >/dev/null 2>"$pages.log" || { cat "$pages.log" >&2; exit 1; }
+  "$CODEX_BIN" demo --out "$pages" >/dev/null 2>"$pages.log" || { cat "$pages.log" >&2; exit 1; }
   sleep 1.1 # run ids are per second
 done
 serve_demo "$pages" >/dev/null

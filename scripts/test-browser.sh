@@ -10,8 +10,8 @@ root=$(pwd)
 . scripts/lib/demo-browser.sh
 
 ensure_browser
-echo "== cargo build --bin codex"
-cargo build --bin codex
+echo "== cargo test --workspace --no-run (the codex binary the Rust tests use)"
+build_codex
 
 pages=$(mktemp -d)
 echo "== codex demo --out $pages --serve --port 0"

@@ -173,10 +173,15 @@ describe("bounded lists and their pieces in Chromium", () => {
   });
 
   test("first render at 100,000 issues: dashboard.json as the merge writes it, ≤ 1 MB, rendered ≤ 1 s", async () => {
-    const data = process.env.DASHBOARD_100K ? JSON.parse(fs.readFileSync(process.env.DASHBOARD_100K, "utf8")) : at100k(demo);
-    const body = JSON.stringify(data, null, 2) + "\n";
+    // DASHBOARD_100K: a dashboard.json the merge wrote at 100,000 issues (scripts/bench.sh's
+    // pages), served byte for byte; otherwise the fixture below.
+    const real = process.env.DASHBOARD_100K ? fs.readFileSync(process.env.DASHBOARD_100K, "utf8") : null;
+    const data = real ? JSON.parse(real) : at100k(demo);
+    const body = real || JSON.stringify(data, null, 2) + "\n";
+    const main = data.activity.summary.main;
+    const listed = main.stale + main.escalation;
     assert.deepEqual(dashboardSchemaErrors(data), [], "the fixture validates against docs/dashboard.schema.json");
-    assert.ok(body.length <= 1_000_000, `dashboard.json at 100,000 issues: ${body.length} bytes`);
+    assert.ok(Buffer.byteLength(body) <= 1_000_000, `dashboard.json at 100,000 issues: ${Buffer.byteLength(body)} bytes`);
     const times = [];
     for (let run = 0; run < 3; run++) {
       const { page, problems } = await openDashboard(browser.context, { data: body });
@@ -189,13 +194,13 @@ describe("bounded lists and their pieces in Chromium", () => {
       assert.ok(mark !== null, "the page sets its render-complete mark");
       times.push(mark);
       if (run === 0) {
-        assert.match(await page.textContent("#track-main h4"), /Stale and escalated issues \(7411\)/);
-        assert.equal(await page.locator("#track-main .show-all").count(), 1);
+        assert.match(await page.textContent("#track-main h4"), new RegExp(`Stale and escalated issues \\(${listed}\\)`));
+        assert.equal(await page.locator("#track-main .show-all").count(), listed > LIST_LIMIT ? 1 : 0);
       }
       await page.close();
     }
     const median = times.slice().sort((a, b) => a - b)[1];
-    console.log(`# dashboard.json at 100,000 issues: ${body.length} bytes; first render (navigation → render-complete mark): ${times.map((t) => t.toFixed(0)).join(", ")} ms, median ${median.toFixed(0)} ms`);
+    console.log(`# dashboard.json at 100,000 issues (${real ? process.env.DASHBOARD_100K : "fixture"}): ${Buffer.byteLength(body)} bytes; first render (navigation → render-complete mark): ${times.map((t) => t.toFixed(0)).join(", ")} ms, median ${median.toFixed(0)} ms`);
     assert.ok(median <= 1000, `first render took ${median.toFixed(0)} ms`);
   });
 });
