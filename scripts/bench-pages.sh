@@ -124,6 +124,12 @@ log "sample: ${#tele[@]} telemetry files, $sample_tele_bytes bytes; dashboard/ $
 bare="$OUT/gh-pages.git"
 git init --quiet --bare "$bare"
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+# git's automatic gc runs in the foreground: detached, it was still writing in a checkout when the
+# next run removed it.
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=gc.autoDetach GIT_CONFIG_VALUE_0=false
+# A file:// URL, so the checkout is depth 1 as on a runner (a plain path is a local clone, which
+# ignores --depth and copies the whole history every run).
+remote="file://$bare"
 now=$(date -u +%s)
 first=$((now - (runs - 1) * every * 3600))
 keep_secs=$((max_age * 86400))
@@ -134,7 +140,7 @@ for i in $(seq 1 "$runs"); do
   id=$(printf 'sim-%04d' "$i")
   work="$OUT/work"
   rm -rf "$work"
-  bash "$PUBLISH" checkout --dir "$work" --remote "$bare" >/dev/null 2>"$OUT/checkout.err"
+  bash "$PUBLISH" checkout --dir "$work" --remote "$remote" >/dev/null 2>"$OUT/checkout.err"
   mkdir -p "$work/telemetry" "$work/dashboard"
   added=0
   for f in "${tele[@]}"; do
@@ -175,7 +181,7 @@ for i in $(seq 1 "$runs"); do
   GIT_AUTHOR_DATE=$iso GIT_COMMITTER_DATE=$iso GITHUB_RUN_ID=$id \
     bash "$PUBLISH" publish --dir "$work" --message "codex: publish run $id" >/dev/null 2>"$OUT/publish.err" ||
     { cat "$OUT/publish.err" >&2; echo "bench-pages.sh: publish failed at run $i" >&2; exit 1; }
-  squash=$(bash "$PUBLISH" squash --older-than "$history" --remote "$bare" 2>"$OUT/squash.err" | sed -n 's/^squash-figures //p' | tail -n1)
+  squash=$(bash "$PUBLISH" squash --older-than "$history" --remote "$remote" 2>"$OUT/squash.err" | sed -n 's/^squash-figures //p' | tail -n1)
   printf '{"run":%d,"at":"%s","new_telemetry_bytes":%d,"dashboard_bytes":%d,"pruned_files":%d,"squash":"%s"}\n' \
     "$i" "$iso" "$added" "$replaced" "$pruned" "$squash" >>"$OUT/runs.jsonl"
   ((i % 10)) || log "run $i of $runs ($iso): +$added bytes of telemetry, $pruned pruned"
