@@ -359,17 +359,26 @@ impl Pages {
         })
     }
 
-    /// The entries of `component`'s `list` that run `run_id` wrote as `pieces` piece files
-    /// ([`Pages::write_pieces`]), in order; or why they cannot be had: a piece missing,
-    /// unreadable, not a piece of that list and run, or out of place.
+    /// The `omitted.count` entries of `component`'s `list` that run `run_id` wrote as
+    /// `omitted.pieces` piece files ([`Pages::write_pieces`]), in order; or why they cannot be
+    /// had: counts that do not agree, a piece missing, unreadable, not a piece of that list
+    /// and run, out of place, or holding more than [`PIECE_LIMIT`] entries. A poisoned tree
+    /// cannot make a reader hold more than the count says.
     pub fn read_pieces<T: serde::de::DeserializeOwned>(
         &self,
         component: Component,
         list: &str,
         run_id: &str,
-        pieces: u64,
+        omitted: Omitted,
     ) -> std::result::Result<Vec<T>, String> {
-        let mut entries = Vec::new();
+        let pieces = omitted.pieces;
+        let count = usize::try_from(omitted.count).unwrap_or(usize::MAX);
+        if pieces != Omitted::pieces_for(count) {
+            return Err(format!(
+                "{count} entries do not make {pieces} pieces of {PIECE_LIMIT}"
+            ));
+        }
+        let mut entries = Vec::with_capacity(count);
         for index in 1..=pieces {
             let place = PagesPath::Piece {
                 component,
@@ -388,12 +397,20 @@ impl Pages {
                 || piece.run_id != run_id
                 || piece.piece != index
                 || piece.pieces != pieces
+                || piece.entries.len() > PIECE_LIMIT
+                || entries.len() + piece.entries.len() > count
             {
                 return Err(format!(
                     "{name} is not piece {index} of {pieces} of run {run_id}"
                 ));
             }
             entries.extend(piece.entries);
+        }
+        if entries.len() != count {
+            return Err(format!(
+                "{} entries in the pieces, {count} in the telemetry",
+                entries.len()
+            ));
         }
         Ok(entries)
     }
@@ -1271,6 +1288,69 @@ mod tests {
         let (latest, warnings) = later.latest(Component::Cleaner).unwrap();
         assert_eq!(latest.unwrap().file_name(), "cleaner-far.json");
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn pieces_are_read_back_only_as_the_telemetry_counts_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let pages = Pages::new(dir.path(), widgets(), now());
+        let rest: Vec<u64> = (0..1500).collect();
+        let omitted = pages
+            .write_pieces(Component::Integrity, "blocked_issues-main", "r1", &rest)
+            .unwrap();
+        let read = |run: &str, omitted: Omitted| {
+            pages.read_pieces::<u64>(Component::Integrity, "blocked_issues-main", run, omitted)
+        };
+        assert_eq!(read("r1", omitted).unwrap(), rest);
+        // Another run's pieces, or counts that do not agree, are refused.
+        assert!(
+            read("r2", omitted)
+                .unwrap_err()
+                .contains("is not piece 1 of 2 of run r2")
+        );
+        let bigger = Omitted {
+            count: 1_000_000_000,
+            pieces: 2,
+        };
+        assert!(
+            read("r1", bigger)
+                .unwrap_err()
+                .contains("do not make 2 pieces")
+        );
+        let fewer = Omitted {
+            count: 1400,
+            pieces: 2,
+        };
+        assert!(
+            read("r1", fewer)
+                .unwrap_err()
+                .contains("is not piece 2 of 2")
+        );
+        let more = Omitted {
+            count: 1600,
+            pieces: 2,
+        };
+        assert!(
+            read("r1", more)
+                .unwrap_err()
+                .contains("1500 entries in the pieces, 1600")
+        );
+        // A piece of more than PIECE_LIMIT entries is refused, whatever the counts say.
+        let path = pages.path(PagesPath::Piece {
+            component: Component::Integrity,
+            list: "blocked_issues-main",
+            index: 1,
+        });
+        let mut piece: Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        piece["entries"] = (0..1001u64).collect::<Vec<_>>().into();
+        fs::write(&path, piece.to_string()).unwrap();
+        let (count, pieces) = (2001, 3);
+        assert!(read("r1", Omitted { count, pieces }).is_err());
+        assert!(
+            read("r1", omitted)
+                .unwrap_err()
+                .contains("is not piece 1 of 2")
+        );
     }
 
     #[test]

@@ -317,7 +317,7 @@ fn carry_forward(ctx: &Context, report: &mut Report<IntegrityFields>) -> bool {
             Component::Integrity,
             &name,
             &scan_run,
-            omitted.pieces,
+            omitted,
         ) {
             Ok(rest) => rest,
             Err(e) => {

@@ -56,8 +56,8 @@ async fn run(
     .await
 }
 
-/// A component's telemetry as written.
-fn telemetry(steps: &[Step], subcommand: &str) -> Value {
+/// What a component's run came to.
+fn outcome<'a>(steps: &'a [Step], subcommand: &str) -> &'a jobs::Outcome<Value> {
     let step = steps
         .iter()
         .find(|s| s.info.subcommand == subcommand)
@@ -65,6 +65,12 @@ fn telemetry(steps: &[Step], subcommand: &str) -> Value {
     let StepOutcome::Ran(outcome) = &step.outcome else {
         panic!("{subcommand} ran");
     };
+    outcome
+}
+
+/// A component's telemetry as written.
+fn telemetry(steps: &[Step], subcommand: &str) -> Value {
+    let outcome = outcome(steps, subcommand);
     let mut v = serde_json::to_value(&outcome.telemetry.envelope).unwrap();
     for (k, f) in outcome.telemetry.fields.as_object().unwrap() {
         v[k] = f.clone();
@@ -301,18 +307,6 @@ async fn a_damaged_snapshot_or_a_zero_resync_period_lists_everything() {
     assert_eq!(scanned_at, started_at);
 }
 
-/// The file a component's run wrote.
-fn written(steps: &[Step], subcommand: &str) -> std::path::PathBuf {
-    let step = steps
-        .iter()
-        .find(|s| s.info.subcommand == subcommand)
-        .unwrap_or_else(|| panic!("{subcommand} ran"));
-    let StepOutcome::Ran(outcome) = &step.outcome else {
-        panic!("{subcommand} ran");
-    };
-    outcome.written.as_ref().expect("telemetry written").clone()
-}
-
 /// A carried integrity scan keeps the rest of its bounded lists: the pieces the scan's run
 /// wrote are written again under the carrying run's id (the dashboard takes only the pieces of
 /// the run whose telemetry counts them), and pieces that cannot be read are said, not pointed at.
@@ -332,7 +326,11 @@ async fn a_carried_scan_carries_the_pieces_of_its_lists() {
     let first = run(&sandbox, &dirs, "r1", false, &[]).await;
     // The scan found 1,400 more blocked issues on the main track than its list holds: give
     // its telemetry the omitted count and its run the pieces, as a scan of that size writes.
-    let file = written(&first, "integrity");
+    let file = outcome(&first, "integrity")
+        .written
+        .as_ref()
+        .expect("telemetry written")
+        .clone();
     let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let pages = codex_core::Pages::new(
         dirs.pages.path(),
@@ -368,7 +366,10 @@ async fn a_carried_scan_carries_the_pieces_of_its_lists() {
             codex_core::Component::Integrity,
             "blocked_issues-main",
             "r2",
-            2,
+            codex_core::telemetry::Omitted {
+                count: 1400,
+                pieces: 2,
+            },
         )
         .expect("the pieces are the carrying run's");
     assert_eq!(carried, rest);
