@@ -22,6 +22,22 @@ struct Dirs {
     cache: tempfile::TempDir,
 }
 
+/// A `large` sandbox of `issues` items, and fresh pages and cache directories.
+async fn large(issues: usize) -> (Sandbox, Dirs) {
+    let sandbox = Sandbox::start(SandboxOptions {
+        scenario: Scenario::Large,
+        issues,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let dirs = Dirs {
+        pages: tempfile::tempdir().unwrap(),
+        cache: tempfile::tempdir().unwrap(),
+    };
+    (sandbox, dirs)
+}
+
 async fn run(
     sandbox: &Sandbox,
     dirs: &Dirs,
@@ -94,17 +110,7 @@ fn spent(sandbox: &Sandbox) -> (u64, u64) {
 
 #[tokio::test]
 async fn an_unchanged_rerun_costs_a_few_requests_and_still_sees_a_fresh_edit() {
-    let sandbox = Sandbox::start(SandboxOptions {
-        scenario: Scenario::Large,
-        issues: 2_000,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
-    let dirs = Dirs {
-        pages: tempfile::tempdir().unwrap(),
-        cache: tempfile::tempdir().unwrap(),
-    };
+    let (sandbox, dirs) = large(2_000).await;
 
     // First run: no snapshot, everything listed and repaired.
     let first = run(&sandbox, &dirs, "r1", false, &[]).await;
@@ -312,17 +318,7 @@ async fn a_damaged_snapshot_or_a_zero_resync_period_lists_everything() {
 /// the run whose telemetry counts them), and pieces that cannot be read are said, not pointed at.
 #[tokio::test]
 async fn a_carried_scan_carries_the_pieces_of_its_lists() {
-    let sandbox = Sandbox::start(SandboxOptions {
-        scenario: Scenario::Large,
-        issues: 300,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
-    let dirs = Dirs {
-        pages: tempfile::tempdir().unwrap(),
-        cache: tempfile::tempdir().unwrap(),
-    };
+    let (sandbox, dirs) = large(300).await;
     let first = run(&sandbox, &dirs, "r1", false, &[]).await;
     // The scan found 1,400 more blocked issues on the main track than its list holds: give
     // its telemetry the omitted count and its run the pieces, as a scan of that size writes.
