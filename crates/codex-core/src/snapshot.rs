@@ -162,7 +162,10 @@ pub fn plan_refresh(header: Result<Option<&Header>, &str>, inputs: RefreshInputs
         return Refresh::Full(FullReason::Pending);
     }
     let age = inputs.now - header.full_at;
-    if age >= inputs.every || age < -MARGIN {
+    // A period of 0 is every run, whatever the clocks say: the server's clock is read to the
+    // second and the last listing's time to the millisecond, so a run within a second of it
+    // can see a small negative age.
+    if inputs.every <= Duration::zero() || age >= inputs.every || age < -MARGIN {
         // A full listing "in the future" means a clock went wrong: list everything again.
         return Refresh::Full(FullReason::Due(age));
     }
@@ -492,6 +495,16 @@ mod tests {
         };
         assert!(matches!(
             plan_refresh(Ok(Some(&h)), always),
+            Refresh::Full(FullReason::Due(_))
+        ));
+        // ... even when the clock, read to the second, is a moment behind the last listing.
+        let behind = RefreshInputs {
+            every: Duration::zero(),
+            now: h.full_at - Duration::milliseconds(700),
+            ..inputs("2026-12-01T00:00:00Z")
+        };
+        assert!(matches!(
+            plan_refresh(Ok(Some(&h)), behind),
             Refresh::Full(FullReason::Due(_))
         ));
     }
