@@ -100,7 +100,7 @@ struct RunState {
 /// since) and its items as the integrity scanner looks at them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KnownProject {
-    pub(crate) members: std::collections::HashSet<String>,
+    pub(crate) members: super::graphql::ContentIds,
     pub(crate) items: super::graphql::ProjectItems,
 }
 
@@ -151,7 +151,7 @@ impl Session {
     /// Note content added to a Project (when it was read this run).
     pub(crate) fn project_added(&self, project_id: &str, content_id: &str) {
         if let Some(known) = lock_or_recover(&self.run.projects).get_mut(project_id)
-            && known.members.insert(content_id.to_owned())
+            && known.members.insert(content_id)
         {
             known.items.total += 1;
         }

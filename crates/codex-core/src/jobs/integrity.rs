@@ -169,8 +169,8 @@ pub fn check_project(
     limit: u64,
 ) -> Vec<Found> {
     let mut out = Vec::new();
-    for item in &items.items {
-        match &item.content {
+    for (archived, content) in items.iter() {
+        match content {
             ItemContent::Missing => out.push(Found::repository(
                 FindingKind::ProjectItemOrphaned,
                 "a Project item points at an issue that no longer exists (content: null)",
@@ -181,7 +181,7 @@ pub fn check_project(
                 number,
                 pull_request,
             } => {
-                let n = *number;
+                let n = number;
                 let ours = repository.eq_ignore_ascii_case(repo);
                 if ours && !pull_request && !listed.contains(&n) && !graphql.contains(&n) {
                     out.push(Found::issue(
@@ -201,7 +201,7 @@ pub fn check_project(
                         moved_to: None,
                     });
                 }
-                if item.archived && ours {
+                if archived && ours {
                     out.push(Found::issue(
                         FindingKind::ProjectItemArchived,
                         n,
@@ -594,17 +594,24 @@ async fn check_project_items(
         }
         Err(e) => return report.error(format!("could not find the Project: {e}")),
     };
-    match gh.project_items(&project.id).await {
-        Ok(items) => {
-            report.fields.scanned.project_items = Some(items.total);
-            found.extend(check_project(
-                &items,
-                &ctx.repo().to_string(),
+    let repo = ctx.repo().to_string();
+    let checked = gh
+        .project_items(&project.id, |items| {
+            let found = check_project(
+                items,
+                &repo,
                 &scan.listed,
                 graphql,
                 ctx.config.layout == Layout::PerRepository,
                 ctx.config.settings.project_item_limit,
-            ));
+            );
+            (items.total, found)
+        })
+        .await;
+    match checked {
+        Ok((total, checked)) => {
+            report.fields.scanned.project_items = Some(total);
+            found.extend(checked);
         }
         Err(e) if e.is_run_limit() => report.api_failure("could not read the Project's items", &e),
         Err(e) => report.error(format!(
@@ -700,7 +707,6 @@ async fn check_one(ctx: &Context, report: &mut Report<IntegrityFields>, n: u64) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::graphql::ProjectItem;
     use crate::github::{Milestone, MilestoneNumber};
     use serde_json::json;
 
@@ -782,36 +788,34 @@ mod tests {
         assert_eq!(main.locked, 1);
     }
 
-    fn item(repo: &str, number: u64, archived: bool) -> ProjectItem {
-        ProjectItem {
-            archived,
-            content: ItemContent::Issue {
-                repository: repo.into(),
-                number,
-                pull_request: false,
-            },
+    fn item(repository: &str, number: u64) -> ItemContent<'_> {
+        ItemContent::Issue {
+            repository,
+            number,
+            pull_request: false,
         }
     }
 
     #[test]
     fn project_items_orphaned_foreign_archived_and_near_the_limit() {
-        let items = ProjectItems {
-            items: vec![
-                item("acme/widgets", 1, false),
-                item("acme/widgets", 2, true),
-                item("ACME/Widgets", 9, false),
-                item("acme/gadgets", 1, false),
-                ProjectItem {
-                    archived: false,
-                    content: ItemContent::Missing,
-                },
-                ProjectItem {
-                    archived: false,
-                    content: ItemContent::Other,
-                },
-            ],
-            total: 8,
-        };
+        let mut items = ProjectItems::default();
+        items.total = 8;
+        items.push(false, item("acme/widgets", 1));
+        items.push(true, item("acme/widgets", 2));
+        items.push(false, item("ACME/Widgets", 9));
+        items.push(false, item("acme/gadgets", 1));
+        items.push(false, ItemContent::Missing);
+        items.push(false, ItemContent::Other);
+        // The compact form gives back what was pushed, in order, names and all.
+        assert_eq!(items.len(), 6);
+        assert_eq!(
+            items.iter().map(|(_, c)| c).collect::<Vec<_>>()[2..5],
+            [
+                item("ACME/Widgets", 9),
+                item("acme/gadgets", 1),
+                ItemContent::Missing
+            ]
+        );
         let listed = BTreeSet::from([1, 2, 3]);
         let found = check_project(&items, "acme/widgets", &listed, &BTreeSet::new(), false, 10);
         let kinds: Vec<(FindingKind, Option<u64>)> =
@@ -828,7 +832,8 @@ mod tests {
         );
         assert!(found[4].detail.contains("8 items, 80% of its limit of 10"));
         // One Project for several repositories: others' items are expected; 7 of 10 is fine.
-        let shared = ProjectItems { total: 7, ..items };
+        let mut shared = items;
+        shared.total = 7;
         let found = check_project(&shared, "acme/widgets", &listed, &BTreeSet::new(), true, 10);
         assert!(
             found

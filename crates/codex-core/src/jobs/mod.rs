@@ -283,9 +283,21 @@ pub fn bound_list<T: Serialize, F>(
     select: impl Fn(&mut F) -> &mut Vec<T>,
 ) -> Omitted {
     let rest = split_at_limit(select(&mut report.fields));
+    write_rest(ctx, report, component, name, &rest)
+}
+
+/// Write the entries a bounded list left out (`rest`, from [`split_at_limit`]) as pieces,
+/// and count them; a failure is a warning, the entries still counted.
+pub fn write_rest<T: Serialize, F>(
+    ctx: &Context,
+    report: &mut Report<F>,
+    component: Component,
+    name: &str,
+    rest: &[T],
+) -> Omitted {
     match ctx
         .pages
-        .write_pieces(component, name, &ctx.config.run_id, &rest)
+        .write_pieces(component, name, &ctx.config.run_id, rest)
     {
         Ok(omitted) => omitted,
         Err(e) => {
