@@ -365,8 +365,7 @@ fn get_repo(s: &mut State, ri: usize, req: &Req) -> Reply {
 }
 
 fn get_issue(s: &mut State, ri: usize, n: u32, req: &Req) -> Reply {
-    // The sub-issue and dependency figures come from the index, built once after a write.
-    s.repos[ri].ensure_index();
+    // The sub-issue and dependency figures are built once after a write, on first use.
     let r = &s.repos[ri];
     match r.issue(n) {
         Some(i) => Reply::json(200, render::issue(&req.api, s, r, i, false)),

@@ -5,6 +5,7 @@
 //! that are rebuilt lazily after a write.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -358,7 +359,6 @@ struct Index {
     created: Vec<IndexEntry>,
     updated: Vec<IndexEntry>,
     comments: Vec<IndexEntry>,
-    relations: Relations,
 }
 
 /// Sub-issue and dependency figures of a repository's issues, derived from each issue's
@@ -442,7 +442,6 @@ impl Index {
             created,
             updated,
             comments,
-            relations: Relations::build(issues),
         }
     }
 
@@ -508,6 +507,9 @@ pub struct Repo {
     /// the same document are applied.
     pub project_refused: BTreeSet<u32>,
     index: Option<Index>,
+    /// The relation figures, built on first use after a write (every issue rendered asks for
+    /// them; built per call, a write then cost three passes over the repository per render).
+    relations: OnceLock<Relations>,
 }
 
 impl Repo {
@@ -542,6 +544,7 @@ impl Repo {
             not_visible: BTreeSet::new(),
             project_refused: BTreeSet::new(),
             index: None,
+            relations: OnceLock::new(),
         }
     }
 
@@ -573,6 +576,7 @@ impl Repo {
     pub fn issue_mut(&mut self, number: u32) -> Option<&mut Issue> {
         let p = self.position(number)?;
         self.index = None;
+        self.relations = OnceLock::new();
         Some(&mut self.issues[p])
     }
 
@@ -586,6 +590,7 @@ impl Repo {
         issue.number = self.next_number;
         self.next_number += 1;
         self.index = None;
+        self.relations = OnceLock::new();
         let n = issue.number;
         self.issues.push(issue);
         n
@@ -602,6 +607,7 @@ impl Repo {
     pub(crate) fn take_issue(&mut self, number: u32) -> Option<Issue> {
         let p = self.position(number)?;
         self.index = None;
+        self.relations = OnceLock::new();
         Some(self.issues.remove(p))
     }
 
@@ -609,6 +615,7 @@ impl Repo {
     pub fn delete_issue(&mut self, number: u32) -> Option<Issue> {
         let p = self.position(number)?;
         self.index = None;
+        self.relations = OnceLock::new();
         self.deleted.insert(number);
         Some(self.issues.remove(p))
     }
@@ -657,27 +664,23 @@ impl Repo {
 
     /// The sub-issue figures of issue `number` (its children in this repository).
     pub fn sub_issues(&self, number: u32) -> SubIssues {
-        let (total, completed) = match &self.index {
-            Some(ix) => ix.relations.children.get(&number).copied(),
-            None => Relations::build(&self.issues)
-                .children
-                .get(&number)
-                .copied(),
-        }
-        .unwrap_or_default();
+        let (total, completed) = self
+            .relations()
+            .children
+            .get(&number)
+            .copied()
+            .unwrap_or_default();
         SubIssues { total, completed }
     }
 
     /// The dependency figures of issue `number`.
     pub fn dependencies(&self, number: u32) -> Dependencies {
-        let (blocking, total_blocking) = match &self.index {
-            Some(ix) => ix.relations.blocking.get(&number).copied(),
-            None => Relations::build(&self.issues)
-                .blocking
-                .get(&number)
-                .copied(),
-        }
-        .unwrap_or_default();
+        let (blocking, total_blocking) = self
+            .relations()
+            .blocking
+            .get(&number)
+            .copied()
+            .unwrap_or_default();
         let (mut blocked_by, mut total_blocked_by) = (0, 0);
         if let Some(i) = self.issue(number) {
             for b in &i.blocked_by {
@@ -693,34 +696,19 @@ impl Repo {
         }
     }
 
-    /// Builds the list indexes (and the relation figures) now, if a write dropped them.
-    pub(crate) fn ensure_index(&mut self) {
-        let issues = &self.issues;
-        self.index.get_or_insert_with(|| Index::build(issues));
-    }
-
     /// (open, closed) issue counts of a milestone, pull requests included as on GitHub.
     pub fn milestone_counts(&self, number: u32) -> (u64, u64) {
-        if let Some(ix) = &self.index {
-            return ix
-                .relations
-                .milestones
-                .get(&number)
-                .copied()
-                .unwrap_or_default();
-        }
-        let mut open = 0;
-        let mut closed = 0;
-        for i in &self.issues {
-            if i.milestone == Some(number) {
-                if i.open {
-                    open += 1;
-                } else {
-                    closed += 1;
-                }
-            }
-        }
-        (open, closed)
+        self.relations()
+            .milestones
+            .get(&number)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The relation figures as the issues now stand.
+    fn relations(&self) -> &Relations {
+        self.relations
+            .get_or_init(|| Relations::build(&self.issues))
     }
 
     /// Open issues and pull requests (the repository's `open_issues_count`).
@@ -1294,6 +1282,39 @@ mod tests {
         r.issue_mut(2).unwrap().updated_at = 1_900_000_000;
         let (_, idx) = r.sorted(SortKey::Updated);
         assert_eq!(idx.last().unwrap().1, 2);
+
+        // The relation figures, read once, follow every write after that.
+        assert_eq!(r.sub_issues(1).total, 0);
+        assert_eq!(r.milestone_counts(4), (0, 0));
+        r.issue_mut(2).unwrap().parent = Some(1);
+        r.issue_mut(3).unwrap().blocked_by = vec![1];
+        r.issue_mut(3).unwrap().milestone = Some(4);
+        assert_eq!(
+            r.sub_issues(1),
+            SubIssues {
+                total: 1,
+                completed: 0
+            }
+        );
+        assert_eq!(
+            (r.dependencies(1).blocking, r.dependencies(1).total_blocking),
+            (1, 1)
+        );
+        assert_eq!(r.milestone_counts(4), (1, 0));
+        r.issue_mut(2).unwrap().open = false;
+        r.issue_mut(3).unwrap().open = false;
+        assert_eq!(
+            r.sub_issues(1),
+            SubIssues {
+                total: 1,
+                completed: 1
+            }
+        );
+        assert_eq!(
+            (r.dependencies(1).blocking, r.dependencies(1).total_blocking),
+            (0, 1)
+        );
+        assert_eq!(r.milestone_counts(4), (0, 1));
     }
 
     #[test]
