@@ -24,6 +24,7 @@ pub mod error;
 pub mod github;
 pub mod jobs;
 pub mod logging;
+pub mod numbers;
 pub mod pages;
 pub mod progress;
 pub mod redact;

@@ -174,7 +174,7 @@ pub const DOCUMENTS: &[&str] = &[
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IssueNumbers {
     /// The numbers read.
-    pub numbers: BTreeSet<u64>,
+    pub numbers: crate::numbers::Numbers,
     /// The connection's `totalCount`, when a page was read.
     pub total: Option<u64>,
 }

@@ -10,7 +10,7 @@
 //! transferred, 410 deleted, 404 not visible. The findings, each with its remedy, are the
 //! telemetry.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use crate::config::Settings;
 use crate::error::Error;
@@ -18,6 +18,7 @@ use crate::github::graphql::{ItemContent, ProjectItems};
 use crate::github::{Issue, IssueLister, IssueNumber, IssueQuery, Malformed};
 use crate::jobs::sync::MilestoneIndex;
 use crate::jobs::{Context, Outcome, Report, bound_list, finish};
+use crate::numbers::Numbers;
 use crate::pages::Layout;
 use crate::rules::integrity::{
     self, Baseline, FindingKind, Found, compare_listings, compare_open_count, numbers_to_check,
@@ -31,15 +32,15 @@ use crate::telemetry::{
 #[derive(Debug, Default)]
 pub struct Scan {
     /// Every listed number, issues and pull requests.
-    pub listed: BTreeSet<u64>,
+    pub listed: Numbers,
     /// Listed issues.
-    pub issues: BTreeSet<u64>,
+    pub issues: Numbers,
     /// Listed pull requests.
-    pub pull_requests: BTreeSet<u64>,
+    pub pull_requests: Numbers,
     /// Open items listed (issues and pull requests).
     pub open: u64,
     /// Open managed issues.
-    pub managed: BTreeSet<u64>,
+    pub managed: Numbers,
     /// Findings about single items.
     pub found: Vec<Found>,
     /// The newer fields per track.
@@ -163,8 +164,8 @@ impl Scan {
 pub fn check_project(
     items: &ProjectItems,
     repo: &str,
-    listed: &BTreeSet<u64>,
-    graphql: &BTreeSet<u64>,
+    listed: &Numbers,
+    graphql: &Numbers,
     shared_project: bool,
     limit: u64,
 ) -> Vec<Found> {
@@ -183,7 +184,7 @@ pub fn check_project(
             } => {
                 let n = number;
                 let ours = repository.eq_ignore_ascii_case(repo);
-                if ours && !pull_request && !listed.contains(&n) && !graphql.contains(&n) {
+                if ours && !pull_request && !listed.contains(n) && !graphql.contains(n) {
                     out.push(Found::issue(
                         FindingKind::ProjectItemOrphaned,
                         n,
@@ -476,7 +477,7 @@ async fn execute(ctx: &Context, report: &mut Report<IntegrityFields>) {
     let graphql_numbers = graphql.as_ref().map(|g| &g.numbers);
     report.fields.scanned.graphql = graphql.as_ref().map(|g| g.numbers.len() as u64);
     report.fields.scanned.graphql_total = graphql.as_ref().and_then(|g| g.total);
-    let empty = BTreeSet::new();
+    let empty = Numbers::new();
     let graphql_set = graphql_numbers.unwrap_or(&empty);
 
     // The Codex Project.
@@ -513,9 +514,9 @@ async fn execute(ctx: &Context, report: &mut Report<IntegrityFields>) {
         report.left_for_next_run(left, "number(s) to check");
     }
     // A number gone since last time stays in the baseline until it has been checked.
-    let mut managed = scan.managed.clone();
+    let mut managed = std::mem::take(&mut scan.managed);
     if let Some(previous) = &previous {
-        let checked: BTreeSet<u64> = check
+        let checked: Numbers = check
             .iter()
             .take(report.fields.scanned.checked as usize)
             .copied()
@@ -523,7 +524,7 @@ async fn execute(ctx: &Context, report: &mut Report<IntegrityFields>) {
         managed.extend(
             previous
                 .iter()
-                .filter(|n| !scan.listed.contains(n) && !checked.contains(n)),
+                .filter(|&n| !scan.listed.contains(n) && !checked.contains(n)),
         );
     }
     report.fields.managed = integrity::ranges(&managed);
@@ -571,7 +572,7 @@ async fn check_project_items(
     ctx: &Context,
     report: &mut Report<IntegrityFields>,
     scan: &Scan,
-    graphql: &BTreeSet<u64>,
+    graphql: &Numbers,
     found: &mut Vec<Found>,
 ) {
     let gh = ctx.github();
@@ -621,7 +622,7 @@ async fn check_project_items(
 }
 
 /// The previous scan's managed numbers, if there was a readable previous scan.
-fn previous_managed(ctx: &Context, report: &mut Report<IntegrityFields>) -> Option<BTreeSet<u64>> {
+fn previous_managed(ctx: &Context, report: &mut Report<IntegrityFields>) -> Option<Numbers> {
     match ctx.pages.latest_typed::<IntegrityFields>() {
         Ok((latest, warnings)) => {
             for w in warnings {
@@ -774,9 +775,9 @@ mod tests {
                 (FindingKind::Unreadable, None),
             ]
         );
-        assert_eq!(scan.listed, BTreeSet::from([1, 2, 3, 4, 5, 6]));
-        assert_eq!(scan.pull_requests, BTreeSet::from([5]));
-        assert_eq!(scan.managed, BTreeSet::from([1, 2, 3, 4]));
+        assert_eq!(scan.listed, Numbers::from([1, 2, 3, 4, 5, 6]));
+        assert_eq!(scan.pull_requests, Numbers::from([5]));
+        assert_eq!(scan.managed, Numbers::from([1, 2, 3, 4]));
         assert_eq!(scan.open, 5);
         let main = &scan.fields[rules::Track::Main];
         assert_eq!(main.issues, 3, "1, 2 and 3 are main; 4 is in conflict");
@@ -816,8 +817,8 @@ mod tests {
                 ItemContent::Missing
             ]
         );
-        let listed = BTreeSet::from([1, 2, 3]);
-        let found = check_project(&items, "acme/widgets", &listed, &BTreeSet::new(), false, 10);
+        let listed = Numbers::from([1, 2, 3]);
+        let found = check_project(&items, "acme/widgets", &listed, &Numbers::new(), false, 10);
         let kinds: Vec<(FindingKind, Option<u64>)> =
             found.iter().map(|f| (f.kind, f.number)).collect();
         assert_eq!(
@@ -834,7 +835,7 @@ mod tests {
         // One Project for several repositories: others' items are expected; 7 of 10 is fine.
         let mut shared = items;
         shared.total = 7;
-        let found = check_project(&shared, "acme/widgets", &listed, &BTreeSet::new(), true, 10);
+        let found = check_project(&shared, "acme/widgets", &listed, &Numbers::new(), true, 10);
         assert!(
             found
                 .iter()

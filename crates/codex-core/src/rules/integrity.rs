@@ -2,7 +2,9 @@
 //! maintainer can do about each, and the pure comparisons behind them. [`crate::jobs::integrity`]
 //! gathers the inputs and applies nothing: the scanner never writes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::numbers::Numbers;
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -262,22 +264,22 @@ impl Found {
 /// GraphQL's `issues`, so they are left out), GraphQL-only numbers, and GraphQL's own total.
 /// REST is the source of truth; the difference is reported, never acted on.
 pub fn compare_listings(
-    rest_issues: &BTreeSet<u64>,
-    rest_pull_requests: &BTreeSet<u64>,
-    graphql: &BTreeSet<u64>,
+    rest_issues: &Numbers,
+    rest_pull_requests: &Numbers,
+    graphql: &Numbers,
     graphql_total: Option<u64>,
 ) -> Vec<Found> {
     let mut out = Vec::new();
-    for &n in rest_issues.difference(graphql) {
+    for n in rest_issues.iter().filter(|&n| !graphql.contains(n)) {
         out.push(Found::issue(
             FindingKind::RestOnly,
             n,
             format!("#{n} is listed by REST but GraphQL's repository.issues does not return it"),
         ));
     }
-    for &n in graphql
-        .difference(rest_issues)
-        .filter(|n| !rest_pull_requests.contains(n))
+    for n in graphql
+        .iter()
+        .filter(|&n| !rest_issues.contains(n) && !rest_pull_requests.contains(n))
     {
         out.push(Found::issue(
             FindingKind::GraphqlOnly,
@@ -331,33 +333,45 @@ pub enum Baseline {
 /// returned now. Ascending; the first [`MAX_CHECKS`] are checked, the count of the rest is
 /// the second value.
 pub fn numbers_to_check(
-    previous_managed: Option<&BTreeSet<u64>>,
-    listed: &BTreeSet<u64>,
-    graphql: &BTreeSet<u64>,
+    previous_managed: Option<&Numbers>,
+    listed: &Numbers,
+    graphql: &Numbers,
 ) -> (Vec<u64>, u64) {
-    let candidates: Box<dyn Iterator<Item = u64>> = match previous_managed {
-        Some(previous) => Box::new(previous.iter().copied()),
-        None => {
-            let max = listed.iter().next_back().copied().unwrap_or(0);
-            Box::new(1..=max)
+    let missing = |n: &u64| !listed.contains(*n) && !graphql.contains(*n);
+    match previous_managed {
+        Some(previous) => {
+            let mut check = Vec::new();
+            let mut more = 0u64;
+            for n in previous.iter().filter(missing) {
+                if check.len() < MAX_CHECKS {
+                    check.push(n);
+                } else {
+                    more += 1;
+                }
+            }
+            (check, more)
         }
-    };
-    let mut check = Vec::new();
-    let mut more = 0u64;
-    for n in candidates.filter(|n| !listed.contains(n) && !graphql.contains(n)) {
-        if check.len() < MAX_CHECKS {
-            check.push(n);
-        } else {
-            more += 1;
+        None => {
+            // The gaps are counted, not walked: one number far above the rest (a server's
+            // `9007199254740991`) would otherwise be a walk of that many steps.
+            let max = listed.last().unwrap_or(0);
+            let check: Vec<u64> = (1..=max).filter(missing).take(MAX_CHECKS).collect();
+            let within = |n: &u64| (1..=max).contains(n);
+            let present = listed.iter().filter(within).count() as u64
+                + graphql
+                    .iter()
+                    .filter(|n| within(n) && !listed.contains(*n))
+                    .count() as u64;
+            let more = (max - present).saturating_sub(check.len() as u64);
+            (check, more)
         }
     }
-    (check, more)
 }
 
 /// Issue numbers as ascending ranges: `1-40,42,45-50` (the telemetry's `managed`).
-pub fn ranges(numbers: &BTreeSet<u64>) -> String {
+pub fn ranges(numbers: &Numbers) -> String {
     let mut out = String::new();
-    let mut iter = numbers.iter().copied().peekable();
+    let mut iter = numbers.iter().peekable();
     while let Some(start) = iter.next() {
         let mut end = start;
         while iter.peek() == Some(&(end + 1)) {
@@ -378,9 +392,9 @@ pub fn ranges(numbers: &BTreeSet<u64>) -> String {
 
 /// Read [`ranges`] back. `None` when the text is not such a list (or names more than a
 /// million numbers: a hostile file does not get to allocate without bound).
-pub fn parse_ranges(text: &str) -> Option<BTreeSet<u64>> {
+pub fn parse_ranges(text: &str) -> Option<Numbers> {
     const MAX: u64 = 1_000_000;
-    let mut out = BTreeSet::new();
+    let mut out = Numbers::new();
     if text.trim().is_empty() {
         return Some(out);
     }
@@ -441,7 +455,7 @@ pub fn counts(found: &[Found]) -> BTreeMap<String, u64> {
 mod tests {
     use super::*;
 
-    fn set(ns: &[u64]) -> BTreeSet<u64> {
+    fn set(ns: &[u64]) -> Numbers {
         ns.iter().copied().collect()
     }
 
@@ -501,11 +515,21 @@ mod tests {
             numbers_to_check(Some(&previous), &listed, &graphql),
             (vec![3, 9], 0)
         );
-        let many: BTreeSet<u64> = (1000..1300).collect();
+        let many: Numbers = (1000..1300).collect();
         let (check, more) = numbers_to_check(Some(&many), &listed, &graphql);
         assert_eq!(check.len(), MAX_CHECKS);
         assert_eq!(check[0], 1000);
         assert_eq!(more, 100);
+        // A first scan with gaps past the limit counts the rest ...
+        let (check, more) = numbers_to_check(None, &set(&[1, 500]), &set(&[2, 600]));
+        assert_eq!(check.len(), MAX_CHECKS);
+        assert_eq!(check[0], 3);
+        assert_eq!(more, 500 - 3 - MAX_CHECKS as u64, "497 gaps below 500");
+        // ... and one number far above the rest is counted, not walked to.
+        let far = (1u64 << 53) - 1;
+        let (check, more) = numbers_to_check(None, &set(&[1, 2, far]), &Numbers::new());
+        assert_eq!(check, (3..3 + MAX_CHECKS as u64).collect::<Vec<_>>());
+        assert_eq!(more, far - 3 - MAX_CHECKS as u64);
     }
 
     #[test]
