@@ -6,6 +6,10 @@
 //! took about 1.4 MB. Numbers from [`DENSE_LIMIT`] up, which no repository has yet but a
 //! server may send, are kept in a `BTreeSet` beside the bits, so that no number makes the set
 //! larger than 2 MB of bits plus what it holds.
+//!
+//! `roaring` is the crate made for compressed integer sets; its 0.12 pulls in five more crates
+//! (a SIMD layer and a proc macro among them) for what needs insert, membership and ascending
+//! iteration over one dense range, which is this page.
 
 use std::collections::BTreeSet;
 
