@@ -24,13 +24,17 @@ struct Dirs {
 
 /// A `large` sandbox of `issues` items, and fresh pages and cache directories.
 async fn large(issues: usize) -> (Sandbox, Dirs) {
-    let sandbox = Sandbox::start(SandboxOptions {
+    start(SandboxOptions {
         scenario: Scenario::Large,
         issues,
         ..SandboxOptions::default()
     })
     .await
-    .unwrap();
+}
+
+/// A sandbox, and fresh pages and cache directories.
+async fn start(options: SandboxOptions) -> (Sandbox, Dirs) {
+    let sandbox = Sandbox::start(options).await.unwrap();
     let dirs = Dirs {
         pages: tempfile::tempdir().unwrap(),
         cache: tempfile::tempdir().unwrap(),
@@ -260,16 +264,11 @@ async fn an_unchanged_rerun_costs_a_few_requests_and_still_sees_a_fresh_edit() {
 
 #[tokio::test]
 async fn a_damaged_snapshot_or_a_zero_resync_period_lists_everything() {
-    let sandbox = Sandbox::start(SandboxOptions {
+    let (sandbox, dirs) = start(SandboxOptions {
         scenario: Scenario::Demo,
         ..SandboxOptions::default()
     })
-    .await
-    .unwrap();
-    let dirs = Dirs {
-        pages: tempfile::tempdir().unwrap(),
-        cache: tempfile::tempdir().unwrap(),
-    };
+    .await;
     run(&sandbox, &dirs, "r1", false, &[]).await;
     let snapshots: Vec<_> = std::fs::read_dir(dirs.cache.path().join("snapshots"))
         .unwrap()
