@@ -916,6 +916,26 @@ mod tests {
     }
 
     #[test]
+    fn a_repair_serialises_as_the_detail_it_stands_for() {
+        for bits in 0..(1u8 << CHANGES.len()) {
+            let repair = Repair {
+                number: 42,
+                changes: Changes(bits),
+            };
+            assert_eq!(
+                serde_json::to_value(repair).unwrap(),
+                serde_json::to_value(repair.detail()).unwrap(),
+                "bits {bits:05b}"
+            );
+        }
+        let all = Repair {
+            number: 7,
+            changes: Changes(0b1_1111),
+        };
+        assert_eq!(all.detail().changes, CHANGES);
+    }
+
+    #[test]
     fn a_bare_issue_gets_everything_it_lacks() {
         let members = HashSet::new();
         let plan = plan_issue(
